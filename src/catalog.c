@@ -1,0 +1,415 @@
+#include "catalog.h"
+
+#include <libconfig.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "confutil.h"
+#include "date.h"
+
+static void root_clear(struct catalog_root *r)
+{
+	free(r->id);
+	free(r->name);
+	free(r->file);
+	for (size_t i = 0; i < r->n_urls; i++)
+		free(r->urls[i]);
+	free(r->urls);
+	cert_free(r->cert);
+}
+
+void catalog_free(struct catalog *cat)
+{
+	if (cat == NULL)
+		return;
+	for (size_t i = 0; i < cat->n_roots; i++)
+		root_clear(&cat->roots[i]);
+	free(cat->roots);
+	for (size_t i = 0; i < cat->n_profiles; i++) {
+		struct catalog_profile *p = &cat->profiles[i];
+
+		for (size_t j = 0; j < p->n_steps; j++) {
+			free(p->steps[j].required);
+			free(p->steps[j].optional);
+			free(p->steps[j].note);
+		}
+		free(p->steps);
+		free(p->id);
+		free(p->name);
+	}
+	free(cat->profiles);
+	free(cat->path);
+	free(cat);
+}
+
+const struct catalog_profile *catalog_profile(const struct catalog *cat, const char *id)
+{
+	for (size_t i = 0; i < cat->n_profiles; i++)
+		if (strcmp(cat->profiles[i].id, id) == 0)
+			return &cat->profiles[i];
+	return NULL;
+}
+
+long catalog_root_index(const struct catalog *cat, const char *id)
+{
+	for (size_t i = 0; i < cat->n_roots; i++)
+		if (strcmp(cat->roots[i].id, id) == 0)
+			return (long)i;
+	return -1;
+}
+
+long catalog_root_by_sha256(const struct catalog *cat, const char *sha256)
+{
+	for (size_t i = 0; i < cat->n_roots; i++)
+		if (strcmp(cat->roots[i].sha256, sha256) == 0)
+			return (long)i;
+	return -1;
+}
+
+int catalog_step_requires(const struct catalog_step *s, size_t ri)
+{
+	for (size_t i = 0; i < s->n_required; i++)
+		if (s->required[i] == ri)
+			return 1;
+	return 0;
+}
+
+int catalog_step_has(const struct catalog_step *s, size_t ri)
+{
+	if (catalog_step_requires(s, ri))
+		return 1;
+	for (size_t i = 0; i < s->n_optional; i++)
+		if (s->optional[i] == ri)
+			return 1;
+	return 0;
+}
+
+int catalog_root_matches(const struct catalog_root *r, const struct cert *c, struct rw_err *e)
+{
+	if (strcmp(r->sha256, c->sha256) != 0)
+		return err_set(e, RW_EXIT_INPUT,
+			       "%s: root '%s' does not match its SHA-256 pin: the certificate is %s, "
+			       "the pin is %s",
+			       c->origin, r->id, c->sha256, r->sha256);
+	if (r->spki_sha256[0] && strcmp(r->spki_sha256, c->spki_sha256) != 0)
+		return err_set(e, RW_EXIT_INPUT,
+			       "%s: root '%s' does not match its SPKI SHA-256 pin: the key is %s, the "
+			       "pin is %s",
+			       c->origin, r->id, c->spki_sha256, r->spki_sha256);
+	return 0;
+}
+
+static int valid_id(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ||
+		      *s == '_' || *s == '.'))
+			return 0;
+	return 1;
+}
+
+long catalog_add_root(struct catalog *cat, const char *id, const char *name, const char *sha256,
+		      const char *spki_sha256, const char *const *urls, size_t n_urls,
+		      struct cert *cert, struct rw_err *e)
+{
+	struct catalog_root *nr, *r;
+
+	if (catalog_root_index(cat, id) >= 0) {
+		cert_free(cert);
+		return err_set(e, RW_EXIT_INPUT, "root id '%s' is defined twice", id);
+	}
+	if (catalog_root_by_sha256(cat, sha256) >= 0) {
+		cert_free(cert);
+		return err_set(e, RW_EXIT_INPUT, "root '%s' has the same SHA-256 as root '%s'", id,
+			       cat->roots[catalog_root_by_sha256(cat, sha256)].id);
+	}
+	nr = realloc(cat->roots, (cat->n_roots + 1) * sizeof(*nr));
+	if (nr == NULL) {
+		cert_free(cert);
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	}
+	cat->roots = nr;
+	r = &cat->roots[cat->n_roots];
+	memset(r, 0, sizeof(*r));
+	r->cert = cert;
+	snprintf(r->sha256, sizeof(r->sha256), "%s", sha256);
+	snprintf(r->spki_sha256, sizeof(r->spki_sha256), "%s", spki_sha256 ? spki_sha256 : "");
+	r->id = strdup(id);
+	r->name = strdup(name ? name : id);
+	r->urls = n_urls ? calloc(n_urls, sizeof(*r->urls)) : NULL;
+	if (r->id == NULL || r->name == NULL || (n_urls && r->urls == NULL))
+		goto oom;
+	for (size_t i = 0; i < n_urls; i++) {
+		if ((r->urls[i] = strdup(urls[i])) == NULL)
+			goto oom;
+		r->n_urls++;
+	}
+	return (long)cat->n_roots++;
+oom:
+	root_clear(r);
+	return err_set(e, RW_EXIT_FAILURE, "out of memory");
+}
+
+/* ---- loading ------------------------------------------------------------------------------ */
+
+static int load_root(struct catalog *cat, const char *dir, const config_setting_t *g,
+		     struct rw_err *e)
+{
+	static const char *const keys[] = {"id", "name", "file", "sha256", "spki_sha256", "urls",
+					   NULL};
+	const char *path = cat->path, *id, *name, *file, *sha, *spki;
+	const char **urls = NULL;
+	size_t n_urls = 0;
+	char what[256], pin[CERT_HEX_LEN + 1], spin[CERT_HEX_LEN + 1], *full = NULL;
+	struct certlist certs = {0};
+	struct cert *c = NULL;
+	long idx;
+	int rc = -1, line = conf_line(g);
+
+	snprintf(what, sizeof(what), "a root");
+	if (conf_string(g, "id", 1, &id, path, what, e) < 0)
+		goto out;
+	snprintf(what, sizeof(what), "root '%s'", id);
+	if (conf_check_keys(g, keys, path, what, e) < 0 ||
+	    conf_string(g, "name", 1, &name, path, what, e) < 0 ||
+	    conf_string(g, "file", 1, &file, path, what, e) < 0 ||
+	    conf_string(g, "sha256", 1, &sha, path, what, e) < 0 ||
+	    conf_string(g, "spki_sha256", 1, &spki, path, what, e) < 0 ||
+	    conf_strings(g, "urls", 0, &urls, &n_urls, path, what, e) < 0)
+		goto out;
+	if (!valid_id(id)) {
+		err_set(e, RW_EXIT_INPUT, "%s:%d: root id '%s' may hold only a-z, 0-9, '-', '_', '.'",
+			path, line, id);
+		goto out;
+	}
+	if (fingerprint_normalize(sha, pin) < 0 || fingerprint_normalize(spki, spin) < 0) {
+		err_set(e, RW_EXIT_INPUT, "%s:%d: %s: a pin must be 64 hexadecimal digits", path,
+			line, what);
+		goto out;
+	}
+	for (size_t i = 0; i < n_urls; i++)
+		if (strncmp(urls[i], "https://", 8) != 0) {
+			err_set(e, RW_EXIT_INPUT, "%s:%d: %s: URL '%s' is not https://", path, line,
+				what, urls[i]);
+			goto out;
+		}
+	if (strchr(file, '/') != NULL || file[0] == '.') {
+		err_set(e, RW_EXIT_INPUT, "%s:%d: %s: 'file' must be a plain file name in %s", path,
+			line, what, dir);
+		goto out;
+	}
+	if (asprintf(&full, "%s/%s", dir, file) < 0) {
+		full = NULL;
+		err_set(e, RW_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	if (certs_read_file(full, &certs, e) < 0) {
+		err_prefix(e, what);
+		goto out;
+	}
+	if (certs.n != 1) {
+		err_set(e, RW_EXIT_INPUT, "%s: %s: expected one certificate, found %zu", full, what,
+			certs.n);
+		goto out;
+	}
+	c = certs.v[0];
+	certs.n = 0;
+	if (cert_check_root(c, e) < 0)
+		goto out;
+	idx = catalog_add_root(cat, id, name, pin, spin, urls, n_urls, NULL, e);
+	if (idx < 0) {
+		err_prefix(e, path);
+		goto out;
+	}
+	if (catalog_root_matches(&cat->roots[idx], c, e) < 0)
+		goto out;
+	cat->roots[idx].cert = c;
+	c = NULL;
+	cat->roots[idx].line = line;
+	cat->roots[idx].file = full;
+	full = NULL;
+	rc = 0;
+out:
+	cert_free(c);
+	certlist_free(&certs);
+	free(full);
+	free(urls);
+	return rc;
+}
+
+static int resolve_ids(const struct catalog *cat, const config_setting_t *step, const char *key,
+		       size_t **out, size_t *n, const char *what, struct rw_err *e)
+{
+	const char **ids = NULL;
+	size_t count = 0;
+	int rc = -1;
+
+	*out = NULL;
+	*n = 0;
+	if (conf_strings(step, key, 0, &ids, &count, cat->path, what, e) < 0)
+		return -1;
+	if (count == 0) {
+		free(ids);
+		return 0;
+	}
+	*out = calloc(count, sizeof(**out));
+	if (*out == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < count; i++) {
+		long ri = catalog_root_index(cat, ids[i]);
+
+		if (ri < 0) {
+			err_set(e, RW_EXIT_INPUT, "%s:%d: %s names unknown root '%s'", cat->path,
+				conf_line(step), what, ids[i]);
+			goto out;
+		}
+		for (size_t j = 0; j < i; j++)
+			if ((*out)[j] == (size_t)ri) {
+				err_set(e, RW_EXIT_INPUT, "%s:%d: %s names root '%s' twice",
+					cat->path, conf_line(step), what, ids[i]);
+				goto out;
+			}
+		(*out)[i] = (size_t)ri;
+	}
+	*n = count;
+	rc = 0;
+out:
+	if (rc < 0) {
+		free(*out);
+		*out = NULL;
+	}
+	free(ids);
+	return rc;
+}
+
+static int load_profile(struct catalog *cat, const config_setting_t *g, struct rw_err *e)
+{
+	static const char *const keys[] = {"id", "name", "steps", NULL};
+	static const char *const step_keys[] = {"from", "required", "optional", "note", NULL};
+	const char *path = cat->path, *id, *name;
+	const config_setting_t *steps;
+	struct catalog_profile *p;
+	char what[256];
+	int n;
+
+	if (conf_string(g, "id", 1, &id, path, "a profile", e) < 0)
+		return -1;
+	snprintf(what, sizeof(what), "profile '%s'", id);
+	if (conf_check_keys(g, keys, path, what, e) < 0 ||
+	    conf_string(g, "name", 1, &name, path, what, e) < 0 ||
+	    conf_list(g, "steps", 1, &steps, path, what, e) < 0)
+		return -1;
+	if (!valid_id(id))
+		return err_set(e, RW_EXIT_INPUT, "%s:%d: profile id '%s' may hold only a-z, 0-9, "
+			       "'-', '_', '.'", path, conf_line(g), id);
+	if (catalog_profile(cat, id) != NULL)
+		return err_set(e, RW_EXIT_INPUT, "%s:%d: profile '%s' is defined twice", path,
+			       conf_line(g), id);
+	n = config_setting_length(steps);
+	if (n == 0)
+		return err_set(e, RW_EXIT_INPUT, "%s:%d: %s has no steps", path, conf_line(g), what);
+	p = &cat->profiles[cat->n_profiles];
+	memset(p, 0, sizeof(*p));
+	p->id = strdup(id);
+	p->name = strdup(name);
+	p->steps = calloc((size_t)n, sizeof(*p->steps));
+	p->line = conf_line(g);
+	cat->n_profiles++; /* from here on catalog_free() releases it */
+	if (p->id == NULL || p->name == NULL || p->steps == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *sg = config_setting_get_elem(steps, (unsigned)i);
+		struct catalog_step *s = &p->steps[i];
+		const char *from, *note;
+		char swhat[300];
+
+		p->n_steps++;
+		s->line = conf_line(sg);
+		snprintf(swhat, sizeof(swhat), "a step of %s", what);
+		if (conf_check_keys(sg, step_keys, path, swhat, e) < 0 ||
+		    conf_string(sg, "from", 1, &from, path, swhat, e) < 0 ||
+		    conf_string(sg, "note", 0, &note, path, swhat, e) < 0)
+			return -1;
+		if (date_parse(from, &s->from) < 0)
+			return err_set(e, RW_EXIT_INPUT, "%s:%d: %s: '%s' is not a date (YYYY-MM-DD)",
+				       path, s->line, swhat, from);
+		snprintf(swhat, sizeof(swhat), "the %s step of %s", from, what);
+		if (i > 0 && s->from <= p->steps[i - 1].from)
+			return err_set(e, RW_EXIT_INPUT,
+				       "%s:%d: %s is out of date order (steps must be in increasing "
+				       "date order)",
+				       path, s->line, swhat);
+		if (resolve_ids(cat, sg, "required", &s->required, &s->n_required, swhat, e) < 0 ||
+		    resolve_ids(cat, sg, "optional", &s->optional, &s->n_optional, swhat, e) < 0)
+			return -1;
+		if (s->n_required == 0)
+			return err_set(e, RW_EXIT_INPUT, "%s:%d: %s requires no root", path, s->line,
+				       swhat);
+		for (size_t k = 0; k < s->n_optional; k++)
+			if (catalog_step_requires(s, s->optional[k]))
+				return err_set(e, RW_EXIT_INPUT,
+					       "%s:%d: %s lists root '%s' as both required and "
+					       "optional",
+					       path, s->line, swhat, cat->roots[s->optional[k]].id);
+		if (note != NULL && (s->note = strdup(note)) == NULL)
+			return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	}
+	return 0;
+}
+
+int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e)
+{
+	static const char *const keys[] = {"catalog_version", "roots", "profiles", NULL};
+	config_t cfg;
+	struct catalog *cat = NULL;
+	const config_setting_t *root, *roots, *profiles;
+	long long version = 0;
+	int rc = -1;
+
+	*out = NULL;
+	config_init(&cfg);
+	cat = calloc(1, sizeof(*cat));
+	if (cat == NULL || asprintf(&cat->path, "%s/%s", roots_dir, CATALOG_FILE) < 0) {
+		if (cat)
+			cat->path = NULL;
+		err_set(e, RW_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	if (conf_read(&cfg, cat->path, e) < 0)
+		goto out;
+	root = config_root_setting(&cfg);
+	if (conf_check_keys(root, keys, cat->path, "the catalog", e) < 0 ||
+	    conf_int(root, "catalog_version", 1, &version, cat->path, "the catalog", e) < 0 ||
+	    conf_list(root, "roots", 1, &roots, cat->path, "the catalog", e) < 0 ||
+	    conf_list(root, "profiles", 1, &profiles, cat->path, "the catalog", e) < 0)
+		goto out;
+	if (version != 1) {
+		err_set(e, RW_EXIT_INPUT, "%s: catalog_version %lld is not supported (expected 1)",
+			cat->path, version);
+		goto out;
+	}
+	for (int i = 0; i < config_setting_length(roots); i++)
+		if (load_root(cat, roots_dir, config_setting_get_elem(roots, (unsigned)i), e) < 0)
+			goto out;
+	cat->profiles = calloc((size_t)config_setting_length(profiles) + 1,
+			       sizeof(*cat->profiles));
+	if (cat->profiles == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	for (int i = 0; i < config_setting_length(profiles); i++)
+		if (load_profile(cat, config_setting_get_elem(profiles, (unsigned)i), e) < 0)
+			goto out;
+	*out = cat;
+	cat = NULL;
+	rc = 0;
+out:
+	catalog_free(cat);
+	config_destroy(&cfg);
+	return rc;
+}

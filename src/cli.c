@@ -1,0 +1,182 @@
+#include "cli.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+static const char help_usage[] = "rootwarden help [COMMAND]\n";
+static const char version_usage[] = "rootwarden version\n";
+
+static const struct command commands[] = {
+	{"sync", cmd_sync, "fetch and verify roots, rewrite the bundles that changed, run hooks",
+	 cmd_sync_usage},
+	{"bundle", cmd_bundle, "write the trust bundle of service profiles at a date (offline)",
+	 cmd_bundle_usage},
+	{"rotation", cmd_rotation, "show coming root rotations and whether bundles are ready",
+	 cmd_rotation_usage},
+	{"check", cmd_check, "check a bundle, a SQL Server certificate or a private key file",
+	 cmd_check_usage},
+	{"roots", cmd_roots, "list or show the roots of the catalog", cmd_roots_usage},
+	{"config", cmd_config, "validate and print the configuration", cmd_config_usage},
+	{"help", cmd_help, "show help for rootwarden or for one command", help_usage},
+	{"version", cmd_version, "print the version", version_usage},
+	{NULL, NULL, NULL, NULL},
+};
+
+static const char exit_help[] =
+	"Exit status (sync, bundle, roots, config):\n"
+	"  0  success (sync: nothing needed changing)\n"
+	"  1  failure: an output could not be written, a hook failed\n"
+	"  2  usage error\n"
+	"  3  bad input: catalog, configuration, certificate, pin, profile or date\n"
+	"  4  sync: another sync holds the lock\n"
+	"  5  sync: success, at least one bundle was updated\n"
+	"  6  sync: degraded: bundles are correct, but a fetch failed or a root was quarantined\n"
+	"Exit status (rotation, check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+
+const struct command *cli_commands(void)
+{
+	return commands;
+}
+
+const struct command *cli_find(const char *name)
+{
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(c->name, name) == 0)
+			return c;
+	return NULL;
+}
+
+int cli_usage_error(const char *cmd, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "rootwarden %s: ", cmd);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'rootwarden help %s')\n", cmd);
+	return status;
+}
+
+int cli_fail(const struct rw_err *e)
+{
+	fprintf(stderr, "rootwarden: %s\n", e->msg[0] ? e->msg : "failed");
+	return e->status ? e->status : RW_EXIT_FAILURE;
+}
+
+const char *cli_roots_dir(const char *option)
+{
+	static char exe[PATH_MAX];
+	const char *env = getenv("ROOTWARDEN_ROOTS_DIR");
+	ssize_t n;
+	char *slash;
+
+	if (option != NULL)
+		return option;
+	if (env != NULL && *env)
+		return env;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		slash = strrchr(exe, '/');
+		if (slash != NULL) {
+			*slash = '\0';
+			if (strcmp(exe, RW_BUILD_DIR) == 0)
+				return RW_ROOTS_SOURCE_DIR;
+		}
+	}
+	return RW_ROOTS_INSTALL_DIR;
+}
+
+int cli_load_catalog(const char *option, struct catalog **out, struct rw_err *e)
+{
+	return catalog_load(cli_roots_dir(option), out, e);
+}
+
+int strvec_push(struct strvec *sv, const char *s)
+{
+	if (sv->n + 1 >= sv->cap) {
+		size_t ncap = sv->cap ? sv->cap * 2 : 8;
+		const char **nv = realloc(sv->v, ncap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		sv->v = nv;
+		sv->cap = ncap;
+	}
+	sv->v[sv->n++] = s;
+	sv->v[sv->n] = NULL;
+	return 0;
+}
+
+void strvec_free(struct strvec *sv)
+{
+	free(sv->v);
+	sv->v = NULL;
+	sv->n = sv->cap = 0;
+}
+
+static void print_overview(FILE *fp)
+{
+	fprintf(fp, "usage: rootwarden [--help] [--version] COMMAND [ARGS]\n\n"
+		    "Keeps the CA roots and trust bundles of database clients current.\n\n"
+		    "Commands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
+	fprintf(fp, "\nRun 'rootwarden help COMMAND' for a command's options.\n\n%s", exit_help);
+}
+
+int cmd_help(int argc, char **argv)
+{
+	const struct command *c;
+
+	if (argc < 2) {
+		print_overview(stdout);
+		return RW_EXIT_OK;
+	}
+	c = cli_find(argv[1]);
+	if (c == NULL)
+		return cli_usage_error("help", RW_EXIT_USAGE, "unknown command '%s'", argv[1]);
+	printf("%s - %s\n\nusage: %s", c->name, c->summary, c->usage);
+	return RW_EXIT_OK;
+}
+
+int cmd_version(int argc, char **argv)
+{
+	printf("rootwarden %s (GnuTLS %s)\n", RW_VERSION, gnutls_check_version(NULL));
+	return RW_EXIT_OK;
+}
+
+int cli_main(int argc, char **argv)
+{
+	const struct command *c;
+	const char *name;
+
+	if (argc < 2) {
+		print_overview(stderr);
+		return RW_EXIT_USAGE;
+	}
+	name = argv[1];
+	if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0)
+		return cmd_help(1, argv);
+	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0)
+		return cmd_version(1, argv);
+	c = cli_find(name);
+	if (c == NULL) {
+		fprintf(stderr,
+			"rootwarden: unknown command '%s' (see 'rootwarden --help')\n", name);
+		return RW_EXIT_USAGE;
+	}
+	/* A subcommand's own --help. */
+	for (int i = 2; i < argc; i++)
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			char *hv[] = {"help", (char *)c->name, NULL};
+
+			return cmd_help(2, hv);
+		}
+	return c->run(argc - 1, argv + 1);
+}

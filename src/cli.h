@@ -1,0 +1,67 @@
+/*
+ * cli.h - the command-line front end: the subcommand table and what the subcommands share.
+ *
+ * Contract: cli_main() is all of main(). Each subcommand is a row { name, run, summary, usage } in
+ * cli.c and a file cmd_<name>.c with its run function. A run function gets argv starting at its own
+ * name, prints its own output, and returns an exit status (exitcode.h); it never calls exit().
+ * Errors go to stderr as one line "rootwarden: <message>"; usage errors add the hint
+ * "(see 'rootwarden help CMD')" and return RW_EXIT_USAGE (monitoring commands pass
+ * RW_CHECK_UNKNOWN instead).
+ */
+#ifndef RW_CLI_H
+#define RW_CLI_H
+
+#include <stddef.h>
+
+#include "catalog.h"
+#include "err.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+	const char *usage; /* the synopsis and every option, printed by 'rootwarden help NAME' */
+};
+
+int cli_main(int argc, char **argv);
+const struct command *cli_commands(void);
+const struct command *cli_find(const char *name);
+
+/* Prints "rootwarden CMD: message (see 'rootwarden help CMD')" and returns status. */
+int cli_usage_error(const char *cmd, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Prints "rootwarden: e->msg" and returns e->status (RW_EXIT_FAILURE if unset). */
+int cli_fail(const struct rw_err *e);
+
+/* The roots directory: the option if given, else $ROOTWARDEN_ROOTS_DIR, else the source tree's
+ * roots/ when the program runs from its build directory, else the installed one. */
+const char *cli_roots_dir(const char *option);
+int cli_load_catalog(const char *option, struct catalog **out, struct rw_err *e);
+
+/* A growable vector of borrowed strings (for repeatable options). */
+struct strvec {
+	const char **v;
+	size_t n;
+	size_t cap;
+};
+int strvec_push(struct strvec *sv, const char *s);
+void strvec_free(struct strvec *sv);
+
+/* The subcommands (one file each). */
+int cmd_bundle(int argc, char **argv);
+int cmd_roots(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+int cmd_sync(int argc, char **argv);
+int cmd_rotation(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_help(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+
+extern const char cmd_bundle_usage[];
+extern const char cmd_roots_usage[];
+extern const char cmd_config_usage[];
+extern const char cmd_sync_usage[];
+extern const char cmd_rotation_usage[];
+extern const char cmd_check_usage[];
+
+#endif

@@ -1,0 +1,190 @@
+/* cmd_roots.c - "rootwarden roots list|show": what the catalog holds. */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "catalog.h"
+#include "cli.h"
+#include "date.h"
+
+const char cmd_roots_usage[] = "rootwarden roots list [--json] [--roots-dir DIR]\n"
+			       "       rootwarden roots show ID [--json] [--roots-dir DIR]\n"
+			       "\n"
+			       "  list   every root: id, name, not-after, SHA-256, the profiles using it\n"
+			       "  show   one root in full: pins, URLs, subject, issuer, key, signature,\n"
+			       "         validity, and every profile step that names it\n"
+			       "  --json         machine-readable output\n"
+			       "  --roots-dir    the catalog directory (default: the installed roots)\n";
+
+/* Profiles whose timeline names root ri, as "a, b" or "-". */
+static void profiles_using(const struct catalog *cat, size_t ri, char *out, size_t len,
+			   json_t *arr)
+{
+	out[0] = '\0';
+	for (size_t p = 0; p < cat->n_profiles; p++) {
+		const struct catalog_profile *pr = &cat->profiles[p];
+		int uses = 0;
+
+		for (size_t s = 0; s < pr->n_steps && !uses; s++)
+			uses = catalog_step_has(&pr->steps[s], ri);
+		if (!uses)
+			continue;
+		snprintf(out + strlen(out), len - strlen(out), "%s%s", out[0] ? ", " : "", pr->id);
+		if (arr)
+			json_array_append_new(arr, json_string(pr->id));
+	}
+	if (!out[0])
+		snprintf(out, len, "-");
+}
+
+static json_t *root_json(const struct catalog *cat, size_t ri, int full)
+{
+	const struct catalog_root *r = &cat->roots[ri];
+	const struct cert *c = r->cert;
+	json_t *o = json_object(), *profiles = json_array(), *urls = json_array();
+	char d[21], list[2048];
+
+	json_object_set_new(o, "id", json_string(r->id));
+	json_object_set_new(o, "name", json_string(r->name));
+	json_object_set_new(o, "sha256", json_string(r->sha256));
+	json_object_set_new(o, "spki_sha256", json_string(r->spki_sha256));
+	if (c) {
+		time_format(c->not_after, d);
+		json_object_set_new(o, "not_after", json_string(d));
+	}
+	profiles_using(cat, ri, list, sizeof(list), profiles);
+	json_object_set_new(o, "profiles", profiles);
+	if (!full) {
+		json_decref(urls);
+		return o;
+	}
+	for (size_t i = 0; i < r->n_urls; i++)
+		json_array_append_new(urls, json_string(r->urls[i]));
+	json_object_set_new(o, "urls", urls);
+	if (c) {
+		time_format(c->not_before, d);
+		json_object_set_new(o, "not_before", json_string(d));
+		json_object_set_new(o, "subject", json_string(c->subject));
+		json_object_set_new(o, "issuer", json_string(c->issuer));
+		json_object_set_new(o, "key_type", json_string(c->key_type));
+		json_object_set_new(o, "key_bits", json_integer(c->key_bits));
+		json_object_set_new(o, "signature", json_string(c->sig_alg));
+		json_object_set_new(o, "file", json_string(r->file ? r->file : ""));
+	}
+	return o;
+}
+
+static int roots_list(const struct catalog *cat, int json)
+{
+	char na[11], list[2048];
+
+	if (json) {
+		json_t *arr = json_array();
+
+		for (size_t i = 0; i < cat->n_roots; i++)
+			json_array_append_new(arr, root_json(cat, i, 0));
+		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(arr);
+		return RW_EXIT_OK;
+	}
+	printf("%-32s %-46s %-10s %-64s %s\n", "ID", "NAME", "NOT AFTER", "SHA-256", "PROFILES");
+	for (size_t i = 0; i < cat->n_roots; i++) {
+		const struct catalog_root *r = &cat->roots[i];
+
+		if (r->cert)
+			date_format(date_of_time(r->cert->not_after), na);
+		else
+			snprintf(na, sizeof(na), "-");
+		profiles_using(cat, i, list, sizeof(list), NULL);
+		printf("%-32s %-46s %-10s %-64s %s\n", r->id, r->name, na, r->sha256, list);
+	}
+	return RW_EXIT_OK;
+}
+
+static int roots_show(const struct catalog *cat, const char *id, int json)
+{
+	long ri = catalog_root_index(cat, id);
+	const struct catalog_root *r;
+	json_t *o;
+	char d[11];
+
+	if (ri < 0) {
+		fprintf(stderr, "rootwarden: %s: no root with id '%s' (see 'rootwarden roots list')\n",
+			cat->path, id);
+		return RW_EXIT_INPUT;
+	}
+	o = root_json(cat, (size_t)ri, 1);
+	if (json) {
+		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+		putchar('\n');
+		json_decref(o);
+		return RW_EXIT_OK;
+	}
+	r = &cat->roots[ri];
+	printf("id:          %s\nname:        %s\n", r->id, r->name);
+	if (r->cert) {
+		printf("subject:     %s\nissuer:      %s\n", r->cert->subject, r->cert->issuer);
+		printf("not before:  %s\n", json_string_value(json_object_get(o, "not_before")));
+		printf("not after:   %s\n", json_string_value(json_object_get(o, "not_after")));
+		printf("key:         %s %u bits\nsignature:   %s\n", r->cert->key_type,
+		       r->cert->key_bits, r->cert->sig_alg);
+		printf("file:        %s\n", r->file ? r->file : "-");
+	}
+	printf("SHA-256:     %s\nSPKI SHA-256: %s\n", r->sha256, r->spki_sha256);
+	for (size_t i = 0; i < r->n_urls; i++)
+		printf("url:         %s\n", r->urls[i]);
+	for (size_t p = 0; p < cat->n_profiles; p++)
+		for (size_t s = 0; s < cat->profiles[p].n_steps; s++) {
+			const struct catalog_step *st = &cat->profiles[p].steps[s];
+
+			if (!catalog_step_has(st, (size_t)ri))
+				continue;
+			date_format(st->from, d);
+			printf("used by:     %s from %s (%s)\n", cat->profiles[p].id, d,
+			       catalog_step_requires(st, (size_t)ri) ? "required" : "optional");
+		}
+	json_decref(o);
+	return RW_EXIT_OK;
+}
+
+int cmd_roots(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"json", no_argument, NULL, 'j'},
+		{"roots-dir", required_argument, NULL, 'r'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *roots_dir = NULL;
+	struct catalog *cat = NULL;
+	struct rw_err e = {{0}, 0};
+	int c, json = 0, rc;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		if (c == 'j')
+			json = 1;
+		else if (c == 'r')
+			roots_dir = optarg;
+		else
+			return cli_usage_error("roots", RW_EXIT_USAGE, "bad option '%s'",
+					       argv[optind - 1]);
+	}
+	if (optind >= argc)
+		return cli_usage_error("roots", RW_EXIT_USAGE, "give 'list' or 'show ID'");
+	if (strcmp(argv[optind], "list") == 0 && optind + 1 == argc) {
+		if (cli_load_catalog(roots_dir, &cat, &e) < 0)
+			return cli_fail(&e);
+		rc = roots_list(cat, json);
+	} else if (strcmp(argv[optind], "show") == 0 && optind + 2 == argc) {
+		if (cli_load_catalog(roots_dir, &cat, &e) < 0)
+			return cli_fail(&e);
+		rc = roots_show(cat, argv[optind + 1], json);
+	} else {
+		return cli_usage_error("roots", RW_EXIT_USAGE, "give 'list' or 'show ID'");
+	}
+	catalog_free(cat);
+	return rc;
+}

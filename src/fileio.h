@@ -1,0 +1,20 @@
+/*
+ * fileio.h - reading whole files with a size limit.
+ *
+ * Contract: file_read_all() fills a buf (initialised by it, owned by the caller, freed with
+ * buf_free even on failure) with the whole file. A file larger than max bytes is an error, as is
+ * anything that is not a regular file. Errors name the path.
+ */
+#ifndef RW_FILEIO_H
+#define RW_FILEIO_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "err.h"
+
+#define FILEIO_DEFAULT_MAX ((size_t)64 << 20)
+
+int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e);
+
+#endif

@@ -1,0 +1,57 @@
+/*
+ * plan.h - which catalog roots a set of profiles wants on a given day.
+ *
+ * Rules (the same for one-shot bundles, sync and rotation reports):
+ * - The step in force for a profile on day D is the last step whose 'from' is <= D. Before the
+ *   first step the catalog has no data for the profile: that is an error, not an empty set.
+ * - Its required roots are REQUIRED, its optional roots OPTIONAL.
+ * - A root of the previous step that the current step drops is RETIRING (still wanted) until
+ *   the step's date plus grace_days. (The successor rule - never drop it before the new roots are
+ *   in - is enforced by bundle_build, which refuses a bundle that lacks a required root.)
+ * - Over several profiles a root takes its strongest role: REQUIRED > RETIRING > OPTIONAL.
+ * - A wanted root whose certificate has expired at 00:00 UTC of D is marked expired; bundles drop
+ *   it unless keep_expired is set.
+ *
+ * Contract: plan_build() fills a struct plan that the caller releases with plan_free(); its arrays
+ * are indexed by catalog root index and sized for the catalog as it was at the call.
+ */
+#ifndef RW_PLAN_H
+#define RW_PLAN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "catalog.h"
+#include "err.h"
+
+#define PLAN_DEFAULT_GRACE_DAYS 30
+
+enum plan_role {
+	PLAN_NONE = 0,
+	PLAN_OPTIONAL = 1,
+	PLAN_RETIRING = 2,
+	PLAN_REQUIRED = 3,
+};
+
+struct plan_opts {
+	int32_t day;
+	int grace_days;
+	int keep_expired;
+};
+
+struct plan {
+	size_t n;               /* number of catalog roots covered */
+	unsigned char *role;    /* enum plan_role per root */
+	unsigned char *expired; /* 1 if wanted but expired on the day */
+};
+
+/* Index of the step in force on day, or -1 before the first step. */
+long plan_step_at(const struct catalog_profile *p, int32_t day);
+
+int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_profiles,
+	       const struct plan_opts *o, struct plan *out, struct rw_err *e);
+void plan_free(struct plan *p);
+
+const char *plan_role_name(enum plan_role r);
+
+#endif

@@ -1,0 +1,265 @@
+#include "save.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct save {
+	char *target; /* the file that will be replaced */
+	char *dir;
+	char *tmp;    /* NULL for stdout */
+	FILE *fp;
+	int fd;
+	int write_errno;
+	int renamed;  /* the temp file is now the target: do not unlink it */
+	struct save_opts opts;
+};
+
+void save_opts_init(struct save_opts *o)
+{
+	o->mode = 0644;
+	o->uid = (uid_t)-1;
+	o->gid = (gid_t)-1;
+}
+
+static void save_free(struct save *s)
+{
+	if (s == NULL)
+		return;
+	if (s->fp != NULL && s->fp != stdout)
+		fclose(s->fp);
+	if (s->tmp != NULL && !s->renamed)
+		unlink(s->tmp);
+	free(s->tmp);
+	free(s->target);
+	free(s->dir);
+	free(s);
+}
+
+const char *save_target(const struct save *s)
+{
+	return s->target;
+}
+
+static char *resolve_target(const char *path)
+{
+	struct stat st;
+	char *real;
+
+	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+		real = realpath(path, NULL);
+		if (real != NULL)
+			return real;
+	}
+	return strdup(path);
+}
+
+struct save *save_open(const char *path, const struct save_opts *o, struct rw_err *e)
+{
+	struct save *s = calloc(1, sizeof(*s));
+	char *copy = NULL, *base;
+	struct stat st;
+	int fd;
+
+	if (s == NULL)
+		goto oom;
+	s->fd = -1;
+	if (o)
+		s->opts = *o;
+	else
+		save_opts_init(&s->opts);
+	if (strcmp(path, "-") == 0) {
+		s->fp = stdout;
+		if ((s->target = strdup("-")) == NULL)
+			goto oom;
+		return s;
+	}
+	if ((s->target = resolve_target(path)) == NULL || (copy = strdup(s->target)) == NULL ||
+	    (s->dir = strdup(dirname(copy))) == NULL)
+		goto oom;
+	free(copy);
+	copy = strdup(s->target);
+	if (copy == NULL)
+		goto oom;
+	base = basename(copy);
+	if (stat(s->target, &st) == 0 && S_ISDIR(st.st_mode)) {
+		err_set(e, RW_EXIT_FAILURE, "%s: is a directory", path);
+		goto fail;
+	}
+	if (asprintf(&s->tmp, "%s/.%s.rw-XXXXXX", s->dir, base) < 0) {
+		s->tmp = NULL;
+		goto oom;
+	}
+	fd = mkostemp(s->tmp, O_CLOEXEC);
+	if (fd < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot create a temporary file in %s: %s", path,
+			s->dir, strerror(errno));
+		free(s->tmp);
+		s->tmp = NULL;
+		goto fail;
+	}
+	s->fd = fd;
+	s->fp = fdopen(fd, "w");
+	if (s->fp == NULL) {
+		close(fd);
+		goto oom;
+	}
+	setvbuf(s->fp, NULL, _IOFBF, 1 << 16);
+	free(copy);
+	return s;
+oom:
+	err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
+fail:
+	free(copy);
+	save_free(s);
+	return NULL;
+}
+
+int save_write(struct save *s, const void *p, size_t n)
+{
+	if (s->write_errno)
+		return -1;
+	if (n && fwrite(p, 1, n, s->fp) != n) {
+		s->write_errno = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+int save_printf(struct save *s, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	if (s->write_errno)
+		return -1;
+	va_start(ap, fmt);
+	r = vfprintf(s->fp, fmt, ap);
+	va_end(ap);
+	if (r < 0) {
+		s->write_errno = errno ? errno : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+void save_discard(struct save *s)
+{
+	save_free(s);
+}
+
+/* 1 if the file at path has exactly the bytes of fd (from offset 0), 0 if not; *tfd receives an
+ * open read-only descriptor of the target when it exists (caller closes). */
+static int same_content(const char *path, int fd, int *tfd)
+{
+	char a[65536], b[65536];
+	struct stat sa, sb;
+	off_t off = 0;
+
+	*tfd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (*tfd < 0)
+		return 0;
+	if (fstat(*tfd, &sb) < 0 || fstat(fd, &sa) < 0 || !S_ISREG(sb.st_mode) ||
+	    sa.st_size != sb.st_size)
+		return 0;
+	while (off < sa.st_size) {
+		ssize_t x = pread(fd, a, sizeof(a), off), y;
+
+		if (x <= 0)
+			return 0;
+		y = pread(*tfd, b, (size_t)x, off);
+		if (y != x || memcmp(a, b, (size_t)x) != 0)
+			return 0;
+		off += x;
+	}
+	return 1;
+}
+
+static void fix_mode_owner(int tfd, const struct save_opts *o)
+{
+	struct stat st;
+
+	if (fstat(tfd, &st) < 0)
+		return;
+	if ((st.st_mode & 07777) != o->mode)
+		(void)fchmod(tfd, o->mode);
+	if ((o->uid != (uid_t)-1 && st.st_uid != o->uid) ||
+	    (o->gid != (gid_t)-1 && st.st_gid != o->gid))
+		(void)fchown(tfd, o->uid, o->gid);
+}
+
+int save_finish(struct save *s, struct rw_err *e)
+{
+	int rc = SAVE_ERROR, tfd = -1, dfd = -1;
+
+	if (s->tmp == NULL) { /* stdout */
+		if (fflush(s->fp) != 0 || s->write_errno) {
+			err_set(e, RW_EXIT_FAILURE, "standard output: %s",
+				strerror(s->write_errno ? s->write_errno : errno));
+			goto out;
+		}
+		rc = SAVE_WRITTEN;
+		goto out;
+	}
+	if (fflush(s->fp) != 0 && !s->write_errno)
+		s->write_errno = errno ? errno : EIO;
+	if (s->write_errno) {
+		err_set(e, RW_EXIT_FAILURE, "%s: write failed: %s (the file was left as it was)",
+			s->target, strerror(s->write_errno));
+		goto out;
+	}
+	if (same_content(s->target, s->fd, &tfd)) {
+		fix_mode_owner(tfd, &s->opts);
+		rc = SAVE_UNCHANGED;
+		goto out;
+	}
+	if (fchmod(s->fd, s->opts.mode) < 0 ||
+	    ((s->opts.uid != (uid_t)-1 || s->opts.gid != (gid_t)-1) &&
+	     fchown(s->fd, s->opts.uid, s->opts.gid) < 0)) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot set mode or owner: %s", s->target,
+			strerror(errno));
+		goto out;
+	}
+	if (fsync(s->fd) < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: fsync failed: %s (the file was left as it was)",
+			s->target, strerror(errno));
+		goto out;
+	}
+	if (rename(s->tmp, s->target) < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: rename failed: %s (the file was left as it was)",
+			s->target, strerror(errno));
+		goto out;
+	}
+	s->renamed = 1;
+	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd < 0 || fsync(dfd) < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: fsync of the directory failed: %s", s->dir,
+			strerror(errno));
+		goto out;
+	}
+	rc = SAVE_WRITTEN;
+out:
+	if (tfd >= 0)
+		close(tfd);
+	if (dfd >= 0)
+		close(dfd);
+	save_free(s);
+	return rc;
+}
+
+int save_bytes(const char *path, const void *p, size_t n, const struct save_opts *o,
+	       struct rw_err *e)
+{
+	struct save *s = save_open(path, o, e);
+
+	if (s == NULL)
+		return SAVE_ERROR;
+	save_write(s, p, n);
+	return save_finish(s, e);
+}

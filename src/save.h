@@ -1,0 +1,52 @@
+/*
+ * save.h - every file rootwarden writes goes through here, as a transaction.
+ *
+ * Contract (three verbs, after p11-kit's save API):
+ *   s = save_open(path, opts, e);      a temporary file beside the target (same directory)
+ *   save_write(s, ...) / save_printf   buffered; an error is remembered and reported at finish
+ *   r = save_finish(s, e)  or  save_discard(s)
+ * save_finish() always consumes s. It returns SAVE_UNCHANGED when the new bytes equal the target's
+ * (the target is not touched; its mtime stays, only a differing mode or owner is corrected),
+ * SAVE_WRITTEN after: fchmod/fchown of the temp file, fsync, rename over the target, fsync of the
+ * directory; SAVE_ERROR with a message naming the path. On every failure and on discard the
+ * temporary file is removed, so the target is always the complete old or the complete new file,
+ * even if the process is killed (a killed process can leave a ".NAME.rw-XXXXXX" temp file, never a
+ * partial target). A target that is a symbolic link is written through: the link stays and the file
+ * it points to is replaced. The path "-" writes to standard output (no transaction).
+ */
+#ifndef RW_SAVE_H
+#define RW_SAVE_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+enum save_result {
+	SAVE_ERROR = -1,
+	SAVE_UNCHANGED = 0,
+	SAVE_WRITTEN = 1,
+};
+
+struct save_opts {
+	mode_t mode; /* default 0644 */
+	uid_t uid;   /* (uid_t)-1: leave as created */
+	gid_t gid;   /* (gid_t)-1: leave as created */
+};
+
+struct save;
+
+void save_opts_init(struct save_opts *o);
+struct save *save_open(const char *path, const struct save_opts *o, struct rw_err *e);
+int save_write(struct save *s, const void *p, size_t n);
+int save_printf(struct save *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int save_finish(struct save *s, struct rw_err *e);
+void save_discard(struct save *s);
+/* The target path as it will be written (after following a symlink). */
+const char *save_target(const struct save *s);
+
+/* Convenience: open, write all bytes, finish. */
+int save_bytes(const char *path, const void *p, size_t n, const struct save_opts *o,
+	       struct rw_err *e);
+
+#endif
