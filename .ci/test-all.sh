@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The README's test command: installs what is missing, then builds and runs every test twice:
+# a normal build (warnings fatal) and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+.ci/deps.sh test
+jobs=$(nproc 2>/dev/null || echo 2)
+status=0
+for variant in normal asan; do
+  dir="build-test-$variant"
+  flags=(-DRW_WERROR=ON -DRW_TESTS=ON)
+  [ "$variant" = asan ] && flags+=(-DRW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
+  echo "== $variant build ($dir)"
+  cmake -S . -B "$dir" "${flags[@]}" >/dev/null
+  cmake --build "$dir" -j"$jobs"
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  if ! ctest --test-dir "$dir" --output-on-failure -j"$jobs"; then
+    status=1
+  fi
+done
+exit $status

@@ -1,0 +1,117 @@
+/*
+ * config.h - the agent's configuration (libconfig), default /etc/rootwarden/rootwarden.conf.
+ *
+ * Contract:
+ * - config_load() parses and validates a file; config_load_default() parses the embedded default
+ *   (bundles for every profile into ./out, state in ./out/.state). Both return a struct config
+ *   that the caller frees with config_free() (safe with NULL); everything in it is owned by it
+ *   (strings copied out of libconfig).
+ * - Errors are "file:line: why" with RW_EXIT_INPUT: unknown keys, wrong types, duplicate bundle or
+ *   root or check names, relative paths where absolute ones are needed, unknown formats.
+ *   Profile ids are checked against the catalog later (config_check_catalog), because the
+ *   configuration may name the roots directory.
+ * - Defaults are filled in for every absent key, so users of the struct never re-derive them.
+ */
+#ifndef RW_CONFIG_H
+#define RW_CONFIG_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "catalog.h"
+#include "cert.h"
+#include "err.h"
+
+#define CONFIG_DEFAULT_PATH RW_SYSCONFDIR_STR "/rootwarden/rootwarden.conf"
+
+struct config_fetch {
+	long connect_timeout_s; /* default 10 */
+	long total_timeout_s;   /* default 60 */
+	size_t max_bytes;       /* default 1 MiB */
+	int retries;            /* default 2 (so 3 attempts) */
+	long backoff_ms;        /* default 1000, doubled each retry */
+	char *ca_file;          /* NULL: the system store */
+};
+
+/* An extra root beside the catalog's: fetched and pinned, or a local file. */
+struct config_root {
+	char *id;
+	char *name;  /* default: id */
+	char **urls; /* https:// or file:// */
+	size_t n_urls;
+	char sha256[CERT_HEX_LEN + 1];      /* required with urls */
+	char spki_sha256[CERT_HEX_LEN + 1]; /* "" if not given */
+	char *file;                         /* a local PEM/DER file (absolute), instead of urls */
+	int line;
+};
+
+struct config_hook {
+	char **argv; /* NULL-terminated; argv[0] absolute or found in the hooks' PATH */
+	size_t argc;
+};
+
+struct config_bundle {
+	char *name;
+	char *path;   /* absolute */
+	char *format; /* an emit.h format name, default "pem" */
+	char **profiles;
+	size_t n_profiles;
+	char **include; /* absolute paths */
+	size_t n_include;
+	char **exclude; /* SHA-256, normalised upper-case hex */
+	size_t n_exclude;
+	char **roots;   /* ids of extra config roots to add (optional) */
+	size_t n_roots;
+	mode_t mode;    /* default 0644 */
+	char *owner;    /* NULL: leave */
+	char *group;    /* NULL: leave */
+	struct config_hook *hooks;
+	size_t n_hooks;
+	int line;
+};
+
+/* A check that sync runs (issue: check sqlserver / check key). Fields by kind. */
+struct config_check {
+	char *kind; /* "sqlserver" | "key" */
+	char *name; /* default: kind + index */
+	/* sqlserver */
+	char *mssql_conf;
+	char *cert;
+	char *key;
+	char *bundle;
+	char **hosts;
+	size_t n_hosts;
+	/* key */
+	char **paths;
+	size_t n_paths;
+	char *policy;
+	char *service_user;
+	int line;
+};
+
+struct config {
+	char *path; /* the file read, or "(embedded default)" */
+	char *state_dir;    /* default /var/lib/rootwarden */
+	char *hooks_dir;    /* default /etc/rootwarden/hooks.d */
+	char *roots_dir;    /* NULL: the default roots directory */
+	char *metrics_file; /* NULL: none */
+	int hook_timeout_s;    /* default 60 */
+	int warn_days;         /* default 90 */
+	int retire_grace_days; /* default 30 */
+	int keep_expired;      /* default false */
+	struct config_fetch fetch;
+	struct config_root *roots;
+	size_t n_roots;
+	struct config_bundle *bundles;
+	size_t n_bundles;
+	struct config_check *checks;
+	size_t n_checks;
+};
+
+int config_load(const char *path, struct config **out, struct rw_err *e);
+int config_load_default(struct config **out, struct rw_err *e);
+/* Checks every profile id and root reference against the catalog ("file:line: ..."). */
+int config_check_catalog(const struct config *cfg, const struct catalog *cat, struct rw_err *e);
+void config_free(struct config *cfg);
+
+#endif
