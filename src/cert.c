@@ -145,13 +145,14 @@ static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 			       GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD2 |
 			       GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
 			       GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
-			       GNUTLS_VERIFY_ALLOW_ANY_X509_V1_CA_CRT;
+			       GNUTLS_VERIFY_ALLOW_ANY_X509_V1_CA_CRT | GNUTLS_VERIFY_DISABLE_CA_SIGN;
 
 	c->self_issued = gnutls_x509_crt_check_issuer(crt, crt) != 0;
 	if (!c->self_issued)
 		return;
 	/* DO_NOT_ALLOW_SAME makes GnuTLS check the signature of a certificate that is also its own
-	 * trust anchor, instead of trusting it by identity. */
+	 * trust anchor, instead of trusting it by identity; DISABLE_CA_SIGN keeps this a pure
+	 * signature check (whether it is a CA is judged separately, with its own message). */
 	if (gnutls_x509_crt_verify(crt, &crt, 1, flags, &status) == 0 &&
 	    (status & (GNUTLS_CERT_SIGNATURE_FAILURE | GNUTLS_CERT_INVALID)) == 0)
 		c->self_sig_ok = 1;

@@ -16,6 +16,7 @@
 #define RW_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 #include "catalog.h"
@@ -31,6 +32,8 @@ struct config_fetch {
 	int retries;            /* default 2 (so 3 attempts) */
 	long backoff_ms;        /* default 1000, doubled each retry */
 	char *ca_file;          /* NULL: the system store */
+	int catalog_roots;      /* default true: also fetch the catalog's roots (false: only the
+				   configuration's own roots are fetched) */
 };
 
 /* An extra root beside the catalog's: fetched and pinned, or a local file. */
@@ -106,6 +109,10 @@ struct config {
 	size_t n_bundles;
 	struct config_check *checks;
 	size_t n_checks;
+	/* When set (key profile_bundles_dir; the embedded default sets "./out"), sync adds one PEM
+	 * bundle per catalog profile, DIR/PROFILE.pem, beside the configured bundles
+	 * (config_expand_profiles). */
+	char *profile_bundles_dir;
 };
 
 int config_load(const char *path, struct config **out, struct rw_err *e);
@@ -113,5 +120,9 @@ int config_load_default(struct config **out, struct rw_err *e);
 /* Checks every profile id and root reference against the catalog ("file:line: ..."). */
 int config_check_catalog(const struct config *cfg, const struct catalog *cat, struct rw_err *e);
 void config_free(struct config *cfg);
+/* Appends a bundle for every catalog profile into cfg->profile_bundles_dir (no-op when NULL). */
+int config_expand_profiles(struct config *cfg, const struct catalog *cat, struct rw_err *e);
+/* Prints the effective configuration as libconfig text (every key, defaults filled in). */
+int config_print(const struct config *cfg, FILE *fp);
 
 #endif

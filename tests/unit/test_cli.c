@@ -1,0 +1,274 @@
+/* test_cli.c - the program as a user runs it: commands, exit statuses, and that bad input changes
+ * no file. Runs the built binary ($RW_BINARY). */
+#include "testutil.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *bin(void)
+{
+	const char *b = getenv("RW_BINARY");
+
+	if (b == NULL)
+		fail_msg("RW_BINARY is not set (run the tests through ctest)");
+	return b;
+}
+
+static int setup(void **state)
+{
+	*state = tu_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tu_rmrf(*state);
+	free(*state);
+	return 0;
+}
+
+/* Runs rootwarden with up to 12 arguments (NULL-terminated), returns status; *out captured. */
+static int rw(char **out, ...)
+{
+	char *argv[16];
+	va_list ap;
+	int n = 0;
+
+	argv[n++] = (char *)bin();
+	va_start(ap, out);
+	while (n < 15 && (argv[n] = va_arg(ap, char *)) != NULL)
+		n++;
+	va_end(ap);
+	argv[n] = NULL;
+	return tu_run(argv, out);
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)) != NULL; p++)
+		n++;
+	return n;
+}
+
+static void test_issue_examples(void **state)
+{
+	char *x = tu_path(*state, "x.pem"), *out, *pem;
+
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2020-11-01",
+			    "--output", x, NULL),
+			 0);
+	assert_non_null(strstr(out, "written, 2 roots"));
+	assert_non_null(strstr(out, "file SHA-256 "));
+	free(out);
+	pem = tu_read(x, NULL);
+	assert_int_equal(count(pem, "-----BEGIN CERTIFICATE-----"), 2);
+	assert_non_null(strstr(pem, "# Baltimore CyberTrust Root\n# SHA-256: 16AF57A9F676B0AB"));
+	assert_non_null(strstr(pem, "# DigiCert Global Root G2\n# SHA-256: CB3CCBB76031E5E0"));
+	assert_non_null(strstr(pem, "# Not after: 2025-05-12T23:59:00Z"));
+	free(pem);
+
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2019-06-01",
+			    "--output", x, NULL),
+			 0);
+	free(out);
+	pem = tu_read(x, NULL);
+	assert_int_equal(count(pem, "BEGIN CERTIFICATE"), 1);
+	assert_non_null(strstr(pem, "# Baltimore CyberTrust Root"));
+	free(pem);
+
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2023-06-01",
+			    "--output", x, NULL),
+			 0);
+	free(out);
+	pem = tu_read(x, NULL);
+	assert_int_equal(count(pem, "BEGIN CERTIFICATE"), 1);
+	assert_non_null(strstr(pem, "# DigiCert Global Root G2"));
+	free(pem);
+
+	/* the same again: unchanged, said so */
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2023-06-01",
+			    "--output", x, NULL),
+			 0);
+	assert_non_null(strstr(out, "unchanged"));
+	free(out);
+	free(x);
+}
+
+static void test_bad_input_changes_nothing(void **state)
+{
+	char *x = tu_path(*state, "x.pem"), *out, *before, *after, *leaf = tu_path(*state, "l.pem");
+	char *nodir = tu_path(*state, "missing/x.pem");
+	struct tu_cert_opts o;
+	struct tu_cert *lc;
+	struct stat st;
+
+	tu_write(x, "precious\n", 9);
+	before = tu_read(x, NULL);
+
+	/* a date that is not a date: usage error, 2 */
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--at", "2021-02-30",
+			    "--output", x, NULL),
+			 2);
+	assert_non_null(strstr(out, "--at: '2021-02-30' is not a date"));
+	assert_int_equal(count(out, "\n"), 1);
+	free(out);
+	/* an unknown profile: bad input, 3 */
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mars", "--output", x, NULL), 3);
+	assert_non_null(strstr(out, "unknown profile 'azure-mars'"));
+	free(out);
+	/* an unreadable include: 3, names the path */
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--include",
+			    "/nonexistent/roots", "--output", x, NULL),
+			 3);
+	assert_non_null(strstr(out, "/nonexistent/roots: No such file or directory"));
+	free(out);
+	/* an include that is a leaf */
+	tu_cert_opts_init(&o, "leaf.example");
+	lc = tu_make(&o);
+	tu_write(leaf, lc->pem.data, lc->pem.size);
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--include", leaf,
+			    "--output", x, NULL),
+			 3);
+	assert_non_null(strstr(out, "l.pem:1: leaf.example is not a root"));
+	free(out);
+	/* a broken catalog */
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--roots-dir", *state,
+			    "--output", x, NULL),
+			 3);
+	assert_non_null(strstr(out, "catalog.conf: cannot read the file"));
+	free(out);
+	after = tu_read(x, NULL);
+	assert_string_equal(before, after);
+	/* an output directory that does not exist: 1, nothing created */
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--output", nodir, NULL), 1);
+	assert_non_null(strstr(out, "missing/x.pem: cannot create a temporary file"));
+	assert_int_equal(stat(nodir, &st), -1);
+	free(out);
+	/* usage errors */
+	assert_int_equal(rw(&out, "bundle", "--output", x, NULL), 2);
+	assert_non_null(strstr(out, "(see 'rootwarden help bundle')"));
+	free(out);
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--bogus", NULL), 2);
+	free(out);
+	assert_int_equal(rw(&out, "frobnicate", NULL), 2);
+	free(out);
+	tu_cert_free(lc);
+	free(before);
+	free(after);
+	free(x);
+	free(leaf);
+	free(nodir);
+}
+
+static void test_all_profiles_into_a_directory_and_stdout(void **state)
+{
+	char *dir = tu_path(*state, "out"), *out, *f, *pem;
+
+	mkdir(dir, 0755);
+	assert_int_equal(rw(&out, "bundle", "--all", "--at", "2025-08-01", "--output-dir", dir, NULL),
+			 0);
+	assert_int_equal(count(out, " written, "), 9);
+	free(out);
+	f = tu_path(dir, "azure-mysql-flexible.pem");
+	pem = tu_read(f, NULL);
+	assert_int_equal(count(pem, "BEGIN CERTIFICATE"), 3);
+	free(pem);
+	free(f);
+
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-germany", "--at", "2024-02-29",
+			    "--output", "-", NULL),
+			 0);
+	assert_true(strncmp(out, "# D-TRUST Root Class 3 CA 2 2009\n", 33) == 0);
+	assert_int_equal(count(out, "BEGIN CERTIFICATE"), 1);
+	free(out);
+	free(dir);
+}
+
+static void test_help_version_and_roots(void **state)
+{
+	char *out;
+	json_t *j;
+	json_error_t je;
+
+	(void)state;
+	assert_int_equal(rw(&out, "--help", NULL), 0);
+	assert_non_null(strstr(out, "bundle"));
+	assert_non_null(strstr(out, "Exit status"));
+	free(out);
+	assert_int_equal(rw(&out, "help", "bundle", NULL), 0);
+	assert_non_null(strstr(out, "--exclude SHA256"));
+	free(out);
+	assert_int_equal(rw(&out, "bundle", "--help", NULL), 0);
+	assert_non_null(strstr(out, "--include PATH"));
+	free(out);
+	assert_int_equal(rw(&out, "--version", NULL), 0);
+	assert_non_null(strstr(out, "rootwarden "));
+	free(out);
+
+	assert_int_equal(rw(&out, "roots", "list", "--json", NULL), 0);
+	j = json_loads(out, 0, &je);
+	assert_non_null(j);
+	assert_int_equal(json_array_size(j), 7);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "id")),
+			    "baltimore-cybertrust-root");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "not_after")),
+			    "2025-05-12T23:59:00Z");
+	json_decref(j);
+	free(out);
+	assert_int_equal(rw(&out, "roots", "list", NULL), 0);
+	assert_non_null(strstr(out, "azure-mysql-single, azure-postgres-single, azure-government"));
+	free(out);
+	assert_int_equal(rw(&out, "roots", "show", "digicert-global-root-g2", NULL), 0);
+	assert_non_null(strstr(out, "SPKI SHA-256: 8BB593A93BE1D0E8"));
+	assert_non_null(strstr(out, "used by:     azure-mysql-single from 2020-10-26 (required)"));
+	free(out);
+	assert_int_equal(rw(&out, "roots", "show", "nope", NULL), 3);
+	free(out);
+}
+
+static void test_reproducible_across_environment(void **state)
+{
+	char *a = tu_path(*state, "a.pem"), *b = tu_path(*state, "b.pem"), *x, *y, *out;
+	char *argv_a[] = {"env", "TZ=UTC", "LC_ALL=C", (char *)bin(), "bundle", "--all", "--at",
+			  "2022-10-15", "--output", a, "--quiet", NULL};
+	char *argv_b[] = {"env", "TZ=Asia/Kathmandu", "LC_ALL=C.UTF-8", (char *)bin(), "bundle",
+			  "--profile", "azure-germany", "--profile", "azure-china", "--profile",
+			  "azure-mysql-single", "--profile", "azure-mysql-flexible", "--profile",
+			  "azure-postgres-single", "--profile", "azure-postgres-flexible",
+			  "--profile", "azure-government", "--profile",
+			  "azure-government-mysql-flexible", "--profile",
+			  "azure-china-postgres-flexible", "--at", "2022-10-15", "--output", b,
+			  "--quiet", NULL};
+
+	assert_int_equal(tu_run(argv_a, &out), 0);
+	free(out);
+	assert_int_equal(tu_run(argv_b, &out), 0);
+	free(out);
+	x = tu_read(a, NULL);
+	y = tu_read(b, NULL);
+	assert_string_equal(x, y);
+	free(x);
+	free(y);
+	free(a);
+	free(b);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_issue_examples, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_all_profiles_into_a_directory_and_stdout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_help_version_and_roots, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_reproducible_across_environment, setup,
+						teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

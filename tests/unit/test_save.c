@@ -1,0 +1,256 @@
+/* test_save.c - a written file is always the complete old or the complete new version. */
+#include "testutil.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "save.h"
+
+static int setup(void **state)
+{
+	*state = tu_tmpdir();
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	tu_rmrf(*state);
+	free(*state);
+	return 0;
+}
+
+/* Number of entries in dir other than . and .. */
+static int entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			n++;
+	closedir(d);
+	return n;
+}
+
+static void test_write_then_unchanged_keeps_mtime(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "b.pem"), *got;
+	struct rw_err e = {{0}, 0};
+	struct save_opts o;
+	struct stat st1, st2;
+	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+
+	save_opts_init(&o);
+	assert_int_equal(save_bytes(p, "one\n", 4, &o, &e), SAVE_WRITTEN);
+	assert_int_equal(stat(p, &st1), 0);
+	assert_int_equal(st1.st_mode & 07777, 0644);
+	got = tu_read(p, NULL);
+	assert_string_equal(got, "one\n");
+	free(got);
+	assert_int_equal(entries(dir), 1); /* no temp file left */
+
+	/* put the mtime in the past, then write the same bytes: nothing is touched */
+	assert_int_equal(utimensat(AT_FDCWD, p, old, 0), 0);
+	assert_int_equal(save_bytes(p, "one\n", 4, &o, &e), SAVE_UNCHANGED);
+	assert_int_equal(stat(p, &st2), 0);
+	assert_int_equal(st2.st_mtime, 1000000000);
+	assert_int_equal(st2.st_ino, st1.st_ino);
+	assert_int_equal(entries(dir), 1);
+
+	/* unchanged bytes but another mode: mode corrected, mtime still kept */
+	o.mode = 0600;
+	assert_int_equal(save_bytes(p, "one\n", 4, &o, &e), SAVE_UNCHANGED);
+	assert_int_equal(stat(p, &st2), 0);
+	assert_int_equal(st2.st_mode & 07777, 0600);
+	assert_int_equal(st2.st_mtime, 1000000000);
+
+	/* new bytes replace the file, with the mode set before the rename */
+	assert_int_equal(save_bytes(p, "two\n", 4, &o, &e), SAVE_WRITTEN);
+	assert_int_equal(stat(p, &st2), 0);
+	assert_true(st2.st_mtime != 1000000000);
+	assert_int_equal(st2.st_mode & 07777, 0600);
+	got = tu_read(p, NULL);
+	assert_string_equal(got, "two\n");
+	free(got);
+	assert_int_equal(entries(dir), 1);
+	free(p);
+}
+
+static void test_failing_write_leaves_old_file(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "big.pem"), *got;
+	struct rw_err e = {{0}, 0};
+	pid_t pid;
+	int status;
+
+	assert_int_equal(save_bytes(p, "old contents\n", 13, NULL, &e), SAVE_WRITTEN);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		/* the child may write at most 4 KiB per file: a 1 MiB bundle fails mid-way */
+		struct rlimit rl = {4096, 4096};
+		static char big[1 << 20];
+		int r;
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		memset(big, 'x', sizeof(big));
+		r = save_bytes(p, big, sizeof(big), NULL, &e);
+		_exit(r == SAVE_ERROR && strstr(e.msg, "big.pem: write failed") ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	got = tu_read(p, NULL);
+	assert_string_equal(got, "old contents\n");
+	free(got);
+	assert_int_equal(entries(dir), 1); /* the temp file was removed */
+	free(p);
+}
+
+static void test_killed_mid_write_leaves_old_file(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "k.pem"), *got;
+	struct rw_err e = {{0}, 0};
+	pid_t pid;
+	int status, pfd[2];
+	char c;
+
+	assert_int_equal(save_bytes(p, "complete old\n", 13, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(pipe(pfd), 0);
+	pid = fork();
+	if (pid == 0) {
+		struct save *s = save_open(p, NULL, &e);
+		static char half[200000];
+
+		memset(half, 'y', sizeof(half));
+		save_write(s, half, sizeof(half));
+		fflush(NULL);
+		(void)!write(pfd[1], "w", 1);
+		pause(); /* killed here, between write and finish */
+		_exit(1);
+	}
+	close(pfd[1]);
+	assert_int_equal(read(pfd[0], &c, 1), 1);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	close(pfd[0]);
+	got = tu_read(p, NULL);
+	assert_string_equal(got, "complete old\n");
+	free(got);
+	free(p);
+}
+
+static void test_missing_dir_and_directory_target(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "nope/b.pem");
+	struct rw_err e = {{0}, 0};
+
+	assert_int_equal(save_bytes(p, "x", 1, NULL, &e), SAVE_ERROR);
+	assert_int_equal(e.status, RW_EXIT_FAILURE);
+	assert_non_null(strstr(e.msg, "nope/b.pem: cannot create a temporary file"));
+	assert_non_null(strstr(e.msg, "No such file or directory"));
+	assert_int_equal(save_bytes(dir, "x", 1, NULL, &e), SAVE_ERROR);
+	assert_non_null(strstr(e.msg, "is a directory"));
+	assert_int_equal(entries(dir), 0);
+	free(p);
+}
+
+static void test_unwritable_directory(void **state)
+{
+	const char *dir = *state;
+	char *sub = tu_path(dir, "ro"), *p = tu_path(dir, "ro/b.pem"), *got;
+	struct rw_err e = {{0}, 0};
+	pid_t pid;
+	int status;
+
+	mkdir(sub, 0755);
+	assert_int_equal(save_bytes(p, "old\n", 4, NULL, &e), SAVE_WRITTEN);
+	chmod(dir, 0755);
+	if (geteuid() != 0)
+		chmod(sub, 0555);
+	pid = fork();
+	if (pid == 0) {
+		/* As root, become nobody: the directory is then not writable for real. */
+		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+			_exit(2);
+		_exit(save_bytes(p, "new\n", 4, NULL, &e) == SAVE_ERROR &&
+				      strstr(e.msg, "ro/b.pem: cannot create a temporary file") &&
+				      strstr(e.msg, "Permission denied")
+			      ? 0
+			      : 1);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	got = tu_read(p, NULL);
+	assert_string_equal(got, "old\n");
+	chmod(sub, 0755);
+	free(got);
+	free(sub);
+	free(p);
+}
+
+static void test_symlink_is_written_through(void **state)
+{
+	const char *dir = *state;
+	char *real = tu_path(dir, "real.pem"), *link = tu_path(dir, "link.pem"), *got;
+	struct rw_err e = {{0}, 0};
+	struct stat st;
+
+	tu_write(real, "old\n", 4);
+	assert_int_equal(symlink("real.pem", link), 0);
+	assert_int_equal(save_bytes(link, "new\n", 4, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	got = tu_read(real, NULL);
+	assert_string_equal(got, "new\n");
+	free(got);
+	free(real);
+	free(link);
+}
+
+static void test_discard_removes_temp(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "d.pem");
+	struct rw_err e = {{0}, 0};
+	struct save *s;
+
+	s = save_open(p, NULL, &e);
+	assert_non_null(s);
+	save_write(s, "partial", 7);
+	assert_int_equal(entries(dir), 1); /* the temp file */
+	save_discard(s);
+	assert_int_equal(entries(dir), 0);
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_write_then_unchanged_keeps_mtime, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failing_write_leaves_old_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_killed_mid_write_leaves_old_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_missing_dir_and_directory_target, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_symlink_is_written_through, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_discard_removes_temp, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
