@@ -49,7 +49,7 @@ void bundle_free(struct bundle *b)
 }
 
 static int add_catalog_roots(const struct catalog *cat, const struct bundle_spec *spec,
-			     struct bundle *b, struct rw_err *e)
+                             struct bundle *b, struct rw_err *e)
 {
 	char d[11];
 
@@ -101,8 +101,8 @@ static int add_includes(const struct bundle_spec *spec, struct bundle *b, struct
 			tmp.v[k] = NULL;
 			if (cert_is_expired(c, at) && !spec->keep_expired) {
 				date_format(date_of_time(c->not_after), d);
-				if (note(b, "dropped %s (%s): expired on %s", c->label, c->origin, d) <
-				    0)
+				if (note(b, "dropped %s (%s): expired on %s", c->label, c->origin,
+				         d) < 0)
 					rc = err_set(e, RW_EXIT_FAILURE, "out of memory");
 				cert_free(c);
 				continue;
@@ -127,11 +127,12 @@ static int apply_excludes(const struct bundle_spec *spec, struct bundle *b, stru
 
 		if (fingerprint_normalize(spec->excludes[i], fp) < 0)
 			return err_set(e, RW_EXIT_INPUT,
-				       "exclude '%s': not a SHA-256 fingerprint (64 hex digits)",
-				       spec->excludes[i]);
+			               "exclude '%s': not a SHA-256 fingerprint (64 hex digits)",
+			               spec->excludes[i]);
 		for (size_t r = 0; r < b->certs.n; r++) {
 			if (strcmp(b->certs.v[r]->sha256, fp) == 0) {
-				if (!hit && note(b, "excluded %s (%s)", b->certs.v[r]->label, fp) < 0)
+				if (!hit &&
+				    note(b, "excluded %s (%s)", b->certs.v[r]->label, fp) < 0)
 					return err_set(e, RW_EXIT_FAILURE, "out of memory");
 				cert_free(b->certs.v[r]);
 				hit++;
@@ -147,7 +148,7 @@ static int apply_excludes(const struct bundle_spec *spec, struct bundle *b, stru
 }
 
 static int check_required(const struct catalog *cat, const struct bundle_spec *spec,
-			  struct bundle *b, struct rw_err *e)
+                          struct bundle *b, struct rw_err *e)
 {
 	struct buf missing;
 	char d[11], who[512];
@@ -162,25 +163,26 @@ static int check_required(const struct catalog *cat, const struct bundle_spec *s
 		if (certlist_find(&b->certs, r->sha256) != NULL)
 			continue;
 		buf_printf(&missing, "%s%s (%s)", missing.len ? ", " : "", r->name,
-			   r->cert ? "excluded" : "not available");
+		           r->cert ? "excluded" : "not available");
 	}
 	who[0] = '\0';
 	for (size_t i = 0; i < spec->n_profiles; i++)
 		snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s", i ? "+" : "",
-			 spec->profiles[i]);
+		         spec->profiles[i]);
 	date_format(spec->day, d);
 	if (missing.len)
 		rc = err_set(e, RW_EXIT_INPUT, "bundle %s at %s lacks required roots: %s",
-			     who[0] ? who : "(no profile)", d, missing.data);
+		             who[0] ? who : "(no profile)", d, missing.data);
 	else if (b->certs.n == 0)
-		rc = err_set(e, RW_EXIT_INPUT, "bundle %s at %s would be empty; refusing to write it",
-			     who[0] ? who : "(no profile)", d);
+		rc = err_set(e, RW_EXIT_INPUT,
+		             "bundle %s at %s would be empty; refusing to write it",
+		             who[0] ? who : "(no profile)", d);
 	buf_free(&missing);
 	return rc;
 }
 
 int bundle_build(const struct catalog *cat, const struct bundle_spec *spec, struct bundle *out,
-		 struct rw_err *e)
+                 struct rw_err *e)
 {
 	struct plan_opts po = {spec->day, spec->grace_days, spec->keep_expired};
 	size_t dups;
@@ -193,7 +195,8 @@ int bundle_build(const struct catalog *cat, const struct bundle_spec *spec, stru
 		goto fail;
 	certlist_sort(&out->certs);
 	dups = certlist_dedup(&out->certs);
-	if (dups && note(out, "%zu duplicate certificate%s removed", dups, dups == 1 ? "" : "s") < 0)
+	if (dups &&
+	    note(out, "%zu duplicate certificate%s removed", dups, dups == 1 ? "" : "s") < 0)
 		goto oom;
 	if (check_required(cat, spec, out, e) < 0)
 		goto fail;

@@ -40,12 +40,12 @@ struct bundle {
 	struct certlist certs; /* in bundle order */
 	char **notes;          /* human-readable remarks: dropped expired roots, exclusions, ... */
 	size_t n_notes;
-	struct plan plan;      /* the plan it was built from */
+	struct plan plan; /* the plan it was built from */
 };
 
 void bundle_spec_init(struct bundle_spec *s);
 int bundle_build(const struct catalog *cat, const struct bundle_spec *spec, struct bundle *out,
-		 struct rw_err *e);
+                 struct rw_err *e);
 void bundle_free(struct bundle *b);
 
 #endif

@@ -88,15 +88,17 @@ int catalog_step_has(const struct catalog_step *s, size_t ri)
 int catalog_root_matches(const struct catalog_root *r, const struct cert *c, struct rw_err *e)
 {
 	if (strcmp(r->sha256, c->sha256) != 0)
-		return err_set(e, RW_EXIT_INPUT,
-			       "%s: root '%s' does not match its SHA-256 pin: the certificate is %s, "
-			       "the pin is %s",
-			       c->origin, r->id, c->sha256, r->sha256);
+		return err_set(
+		        e, RW_EXIT_INPUT,
+		        "%s: root '%s' does not match its SHA-256 pin: the certificate is %s, "
+		        "the pin is %s",
+		        c->origin, r->id, c->sha256, r->sha256);
 	if (r->spki_sha256[0] && strcmp(r->spki_sha256, c->spki_sha256) != 0)
-		return err_set(e, RW_EXIT_INPUT,
-			       "%s: root '%s' does not match its SPKI SHA-256 pin: the key is %s, the "
-			       "pin is %s",
-			       c->origin, r->id, c->spki_sha256, r->spki_sha256);
+		return err_set(
+		        e, RW_EXIT_INPUT,
+		        "%s: root '%s' does not match its SPKI SHA-256 pin: the key is %s, the "
+		        "pin is %s",
+		        c->origin, r->id, c->spki_sha256, r->spki_sha256);
 	return 0;
 }
 
@@ -112,8 +114,8 @@ static int valid_id(const char *s)
 }
 
 long catalog_add_root(struct catalog *cat, const char *id, const char *name, const char *sha256,
-		      const char *spki_sha256, const char *const *urls, size_t n_urls,
-		      struct cert *cert, struct rw_err *e)
+                      const char *spki_sha256, const char *const *urls, size_t n_urls,
+                      struct cert *cert, struct rw_err *e)
 {
 	struct catalog_root *nr, *r;
 
@@ -124,7 +126,7 @@ long catalog_add_root(struct catalog *cat, const char *id, const char *name, con
 	if (catalog_root_by_sha256(cat, sha256) >= 0) {
 		cert_free(cert);
 		return err_set(e, RW_EXIT_INPUT, "root '%s' has the same SHA-256 as root '%s'", id,
-			       cat->roots[catalog_root_by_sha256(cat, sha256)].id);
+		               cat->roots[catalog_root_by_sha256(cat, sha256)].id);
 	}
 	nr = realloc(cat->roots, (cat->n_roots + 1) * sizeof(*nr));
 	if (nr == NULL) {
@@ -156,10 +158,10 @@ oom:
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static int load_root(struct catalog *cat, const char *dir, const config_setting_t *g,
-		     struct rw_err *e)
+                     struct rw_err *e)
 {
-	static const char *const keys[] = {"id", "name", "file", "sha256", "spki_sha256", "urls",
-					   NULL};
+	static const char *const keys[] = {"id",          "name", "file", "sha256",
+	                                   "spki_sha256", "urls", NULL};
 	const char *path = cat->path, *id, *name, *file, *sha, *spki;
 	const char **urls = NULL;
 	size_t n_urls = 0;
@@ -181,24 +183,25 @@ static int load_root(struct catalog *cat, const char *dir, const config_setting_
 	    conf_strings(g, "urls", 0, &urls, &n_urls, path, what, e) < 0)
 		goto out;
 	if (!valid_id(id)) {
-		err_set(e, RW_EXIT_INPUT, "%s:%d: root id '%s' may hold only a-z, 0-9, '-', '_', '.'",
-			path, line, id);
+		err_set(e, RW_EXIT_INPUT,
+		        "%s:%d: root id '%s' may hold only a-z, 0-9, '-', '_', '.'", path, line,
+		        id);
 		goto out;
 	}
 	if (fingerprint_normalize(sha, pin) < 0 || fingerprint_normalize(spki, spin) < 0) {
 		err_set(e, RW_EXIT_INPUT, "%s:%d: %s: a pin must be 64 hexadecimal digits", path,
-			line, what);
+		        line, what);
 		goto out;
 	}
 	for (size_t i = 0; i < n_urls; i++)
 		if (strncmp(urls[i], "https://", 8) != 0) {
 			err_set(e, RW_EXIT_INPUT, "%s:%d: %s: URL '%s' is not https://", path, line,
-				what, urls[i]);
+			        what, urls[i]);
 			goto out;
 		}
 	if (strchr(file, '/') != NULL || file[0] == '.') {
 		err_set(e, RW_EXIT_INPUT, "%s:%d: %s: 'file' must be a plain file name in %s", path,
-			line, what, dir);
+		        line, what, dir);
 		goto out;
 	}
 	if (asprintf(&full, "%s/%s", dir, file) < 0) {
@@ -212,7 +215,7 @@ static int load_root(struct catalog *cat, const char *dir, const config_setting_
 	}
 	if (certs.n != 1) {
 		err_set(e, RW_EXIT_INPUT, "%s: %s: expected one certificate, found %zu", full, what,
-			certs.n);
+		        certs.n);
 		goto out;
 	}
 	c = certs.v[0];
@@ -241,7 +244,7 @@ out:
 }
 
 static int resolve_ids(const struct catalog *cat, const config_setting_t *step, const char *key,
-		       size_t **out, size_t *n, const char *what, struct rw_err *e)
+                       size_t **out, size_t *n, const char *what, struct rw_err *e)
 {
 	const char **ids = NULL;
 	size_t count = 0;
@@ -265,13 +268,13 @@ static int resolve_ids(const struct catalog *cat, const config_setting_t *step, 
 
 		if (ri < 0) {
 			err_set(e, RW_EXIT_INPUT, "%s:%d: %s names unknown root '%s'", cat->path,
-				conf_line(step), what, ids[i]);
+			        conf_line(step), what, ids[i]);
 			goto out;
 		}
 		for (size_t j = 0; j < i; j++)
 			if ((*out)[j] == (size_t)ri) {
 				err_set(e, RW_EXIT_INPUT, "%s:%d: %s names root '%s' twice",
-					cat->path, conf_line(step), what, ids[i]);
+				        cat->path, conf_line(step), what, ids[i]);
 				goto out;
 			}
 		(*out)[i] = (size_t)ri;
@@ -305,14 +308,17 @@ static int load_profile(struct catalog *cat, const config_setting_t *g, struct r
 	    conf_list(g, "steps", 1, &steps, path, what, e) < 0)
 		return -1;
 	if (!valid_id(id))
-		return err_set(e, RW_EXIT_INPUT, "%s:%d: profile id '%s' may hold only a-z, 0-9, "
-			       "'-', '_', '.'", path, conf_line(g), id);
+		return err_set(e, RW_EXIT_INPUT,
+		               "%s:%d: profile id '%s' may hold only a-z, 0-9, "
+		               "'-', '_', '.'",
+		               path, conf_line(g), id);
 	if (catalog_profile(cat, id) != NULL)
 		return err_set(e, RW_EXIT_INPUT, "%s:%d: profile '%s' is defined twice", path,
-			       conf_line(g), id);
+		               conf_line(g), id);
 	n = config_setting_length(steps);
 	if (n == 0)
-		return err_set(e, RW_EXIT_INPUT, "%s:%d: %s has no steps", path, conf_line(g), what);
+		return err_set(e, RW_EXIT_INPUT, "%s:%d: %s has no steps", path, conf_line(g),
+		               what);
 	p = &cat->profiles[cat->n_profiles];
 	memset(p, 0, sizeof(*p));
 	p->id = strdup(id);
@@ -336,26 +342,28 @@ static int load_profile(struct catalog *cat, const config_setting_t *g, struct r
 		    conf_string(sg, "note", 0, &note, path, swhat, e) < 0)
 			return -1;
 		if (date_parse(from, &s->from) < 0)
-			return err_set(e, RW_EXIT_INPUT, "%s:%d: %s: '%s' is not a date (YYYY-MM-DD)",
-				       path, s->line, swhat, from);
+			return err_set(e, RW_EXIT_INPUT,
+			               "%s:%d: %s: '%s' is not a date (YYYY-MM-DD)", path, s->line,
+			               swhat, from);
 		snprintf(swhat, sizeof(swhat), "the %s step of %s", from, what);
 		if (i > 0 && s->from <= p->steps[i - 1].from)
-			return err_set(e, RW_EXIT_INPUT,
-				       "%s:%d: %s is out of date order (steps must be in increasing "
-				       "date order)",
-				       path, s->line, swhat);
+			return err_set(
+			        e, RW_EXIT_INPUT,
+			        "%s:%d: %s is out of date order (steps must be in increasing "
+			        "date order)",
+			        path, s->line, swhat);
 		if (resolve_ids(cat, sg, "required", &s->required, &s->n_required, swhat, e) < 0 ||
 		    resolve_ids(cat, sg, "optional", &s->optional, &s->n_optional, swhat, e) < 0)
 			return -1;
 		if (s->n_required == 0)
-			return err_set(e, RW_EXIT_INPUT, "%s:%d: %s requires no root", path, s->line,
-				       swhat);
+			return err_set(e, RW_EXIT_INPUT, "%s:%d: %s requires no root", path,
+			               s->line, swhat);
 		for (size_t k = 0; k < s->n_optional; k++)
 			if (catalog_step_requires(s, s->optional[k]))
 				return err_set(e, RW_EXIT_INPUT,
-					       "%s:%d: %s lists root '%s' as both required and "
-					       "optional",
-					       path, s->line, swhat, cat->roots[s->optional[k]].id);
+				               "%s:%d: %s lists root '%s' as both required and "
+				               "optional",
+				               path, s->line, swhat, cat->roots[s->optional[k]].id);
 		if (note != NULL && (s->note = strdup(note)) == NULL)
 			return err_set(e, RW_EXIT_FAILURE, "out of memory");
 	}
@@ -390,14 +398,13 @@ int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e)
 		goto out;
 	if (version != 1) {
 		err_set(e, RW_EXIT_INPUT, "%s: catalog_version %lld is not supported (expected 1)",
-			cat->path, version);
+		        cat->path, version);
 		goto out;
 	}
 	for (int i = 0; i < config_setting_length(roots); i++)
 		if (load_root(cat, roots_dir, config_setting_get_elem(roots, (unsigned)i), e) < 0)
 			goto out;
-	cat->profiles = calloc((size_t)config_setting_length(profiles) + 1,
-			       sizeof(*cat->profiles));
+	cat->profiles = calloc((size_t)config_setting_length(profiles) + 1, sizeof(*cat->profiles));
 	if (cat->profiles == NULL) {
 		err_set(e, RW_EXIT_FAILURE, "out of memory");
 		goto out;

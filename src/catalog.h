@@ -72,8 +72,8 @@ long catalog_root_by_sha256(const struct catalog *cat, const char *sha256);
 /* Appends a root (deep copy of id, name, urls, pins; takes ownership of cert, which may be NULL).
  * Fails if the id or SHA-256 pin is already known. Returns the new index or -1. */
 long catalog_add_root(struct catalog *cat, const char *id, const char *name, const char *sha256,
-		      const char *spki_sha256, const char *const *urls, size_t n_urls,
-		      struct cert *cert, struct rw_err *e);
+                      const char *spki_sha256, const char *const *urls, size_t n_urls,
+                      struct cert *cert, struct rw_err *e);
 
 /* Does cert c match root r's pins? 0 if yes; -1 with a message naming both fingerprints. */
 int catalog_root_matches(const struct catalog_root *r, const struct cert *c, struct rw_err *e);

@@ -132,20 +132,20 @@ static void fill_key_and_sig(gnutls_x509_crt_t crt, struct cert *c)
 	snprintf(c->sig_alg, sizeof(c->sig_alg), "%s", name ? name : "unknown");
 	if (sig >= 0) {
 		gnutls_digest_algorithm_t h =
-			gnutls_sign_get_hash_algorithm((gnutls_sign_algorithm_t)sig);
-		c->sig_hash_weak = h == GNUTLS_DIG_MD5 || h == GNUTLS_DIG_SHA1 ||
-				   h == GNUTLS_DIG_MD2;
+		        gnutls_sign_get_hash_algorithm((gnutls_sign_algorithm_t)sig);
+		c->sig_hash_weak =
+		        h == GNUTLS_DIG_MD5 || h == GNUTLS_DIG_SHA1 || h == GNUTLS_DIG_MD2;
 	}
 }
 
 static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 {
 	unsigned status = 0;
-	const unsigned flags = GNUTLS_VERIFY_DO_NOT_ALLOW_SAME | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
-			       GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD2 |
-			       GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-			       GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
-			       GNUTLS_VERIFY_ALLOW_ANY_X509_V1_CA_CRT | GNUTLS_VERIFY_DISABLE_CA_SIGN;
+	const unsigned flags =
+	        GNUTLS_VERIFY_DO_NOT_ALLOW_SAME | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 |
+	        GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD5 | GNUTLS_VERIFY_ALLOW_SIGN_RSA_MD2 |
+	        GNUTLS_VERIFY_DISABLE_TIME_CHECKS | GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
+	        GNUTLS_VERIFY_ALLOW_ANY_X509_V1_CA_CRT | GNUTLS_VERIFY_DISABLE_CA_SIGN;
 
 	c->self_issued = gnutls_x509_crt_check_issuer(crt, crt) != 0;
 	if (!c->self_issued)
@@ -159,7 +159,7 @@ static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 }
 
 struct cert *cert_from_der(const unsigned char *der, size_t len, const char *origin,
-			   struct rw_err *e)
+                           struct rw_err *e)
 {
 	gnutls_x509_crt_t crt = NULL;
 	gnutls_datum_t d = {(unsigned char *)der, (unsigned)len}, dn = {NULL, 0};
@@ -185,7 +185,7 @@ struct cert *cert_from_der(const unsigned char *der, size_t len, const char *ori
 	r = gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER);
 	if (r < 0) {
 		err_set(e, RW_EXIT_INPUT, "%s: not a valid X.509 certificate: %s", origin,
-			gnutls_strerror(r));
+		        gnutls_strerror(r));
 		goto out;
 	}
 	if (sha256_hex(der, len, c->sha256) < 0 || spki_hash(crt, c->spki_sha256) < 0) {
@@ -245,21 +245,20 @@ int cert_gnutls(const struct cert *c, gnutls_x509_crt_t *out, struct rw_err *e)
 int cert_check_root(const struct cert *c, struct rw_err *e)
 {
 	if (!c->self_issued)
-		return err_set(e, RW_EXIT_INPUT,
-			       "%s: %s is not a root: issued by another CA (%s)", c->origin,
-			       c->label, c->issuer);
+		return err_set(e, RW_EXIT_INPUT, "%s: %s is not a root: issued by another CA (%s)",
+		               c->origin, c->label, c->issuer);
 	if (!c->self_sig_ok)
 		return err_set(e, RW_EXIT_INPUT,
-			       "%s: %s is not a root: its self-signature does not verify",
-			       c->origin, c->label);
+		               "%s: %s is not a root: its self-signature does not verify",
+		               c->origin, c->label);
 	if (!c->is_ca)
 		return err_set(e, RW_EXIT_INPUT,
-			       "%s: %s is not a root: basicConstraints does not say CA:TRUE",
-			       c->origin, c->label);
+		               "%s: %s is not a root: basicConstraints does not say CA:TRUE",
+		               c->origin, c->label);
 	if (c->has_key_usage && !(c->key_usage & GNUTLS_KEY_KEY_CERT_SIGN))
 		return err_set(e, RW_EXIT_INPUT,
-			       "%s: %s is not a root: key usage lacks keyCertSign", c->origin,
-			       c->label);
+		               "%s: %s is not a root: key usage lacks keyCertSign", c->origin,
+		               c->label);
 	return 0;
 }
 
@@ -287,7 +286,7 @@ int fingerprint_normalize(const char *in, char out[CERT_HEX_LEN + 1])
 
 /* The text of a marker line "-----BEGIN X-----" (kind "BEGIN") without CR/LF: X, or NULL. */
 static int marker(const char *line, size_t len, const char *kind, const char **label,
-		  size_t *label_len)
+                  size_t *label_len)
 {
 	size_t klen = strlen(kind);
 
@@ -308,7 +307,7 @@ static int looks_like_pem(const unsigned char *data, size_t len)
 }
 
 static int parse_pem(const unsigned char *data, size_t len, const char *path, struct certlist *out,
-		     struct rw_err *e)
+                     struct rw_err *e)
 {
 	const char *p = (const char *)data, *end = p + len;
 	const char *label = NULL, *block = NULL;
@@ -326,17 +325,17 @@ static int parse_pem(const unsigned char *data, size_t len, const char *path, st
 			if (marker(p, (size_t)(eol - p), "BEGIN", &label, &label_len)) {
 				if (label_len != 11 || memcmp(label, "CERTIFICATE", 11) != 0)
 					return err_set(e, RW_EXIT_INPUT,
-						       "%s:%zu: PEM block \"%.*s\" is not a "
-						       "CERTIFICATE",
-						       path, lineno, (int)label_len, label);
+					               "%s:%zu: PEM block \"%.*s\" is not a "
+					               "CERTIFICATE",
+					               path, lineno, (int)label_len, label);
 				block = p;
 				block_line = lineno;
 			}
 		} else if (marker(p, (size_t)(eol - p), "BEGIN", &l2, &l2len)) {
 			return err_set(e, RW_EXIT_INPUT,
-				       "%s:%zu: truncated PEM block (no END line before the next "
-				       "BEGIN)",
-				       path, block_line);
+			               "%s:%zu: truncated PEM block (no END line before the next "
+			               "BEGIN)",
+			               path, block_line);
 		} else if (marker(p, (size_t)(eol - p), "END", &l2, &l2len)) {
 			gnutls_datum_t pem = {(unsigned char *)block, (unsigned)(eol - block)};
 			gnutls_datum_t der = {NULL, 0};
@@ -345,18 +344,18 @@ static int parse_pem(const unsigned char *data, size_t len, const char *path, st
 
 			if (l2len != label_len || memcmp(l2, label, label_len) != 0)
 				return err_set(e, RW_EXIT_INPUT,
-					       "%s:%zu: PEM block ends with a different label", path,
-					       block_line);
+				               "%s:%zu: PEM block ends with a different label",
+				               path, block_line);
 			r = gnutls_pem_base64_decode2("CERTIFICATE", &pem, &der);
 			if (r < 0)
-				return err_set(e, RW_EXIT_INPUT, "%s:%zu: corrupt PEM block: %s", path,
-					       block_line, gnutls_strerror(r));
+				return err_set(e, RW_EXIT_INPUT, "%s:%zu: corrupt PEM block: %s",
+				               path, block_line, gnutls_strerror(r));
 			snprintf(origin, sizeof(origin), "%s:%zu", path, block_line);
 			c = cert_from_der(der.data, der.size, origin, e);
 			gnutls_free(der.data);
 			if (c == NULL || certlist_add(out, c) < 0)
 				return c ? err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path)
-					 : -1;
+				         : -1;
 			found++;
 			block = NULL;
 		}
@@ -364,14 +363,14 @@ static int parse_pem(const unsigned char *data, size_t len, const char *path, st
 	}
 	if (block != NULL)
 		return err_set(e, RW_EXIT_INPUT, "%s:%zu: truncated PEM block (no END line)", path,
-			       block_line);
+		               block_line);
 	if (found == 0)
 		return err_set(e, RW_EXIT_INPUT, "%s: no certificate in this PEM file", path);
 	return 0;
 }
 
 int certs_parse(const unsigned char *data, size_t len, const char *path, struct certlist *out,
-		struct rw_err *e)
+                struct rw_err *e)
 {
 	struct certlist tmp = {0};
 	struct cert *c;
@@ -388,7 +387,7 @@ int certs_parse(const unsigned char *data, size_t len, const char *path, struct 
 		c = cert_from_der(data, len, path, e);
 		if (c == NULL) {
 			err_set(e, RW_EXIT_INPUT, "%s: neither a PEM file nor a DER certificate",
-				path);
+			        path);
 			goto out;
 		}
 		if (certlist_add(&tmp, c) < 0) {
@@ -467,8 +466,8 @@ int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 		n++;
 	}
 	if (n == 0) {
-		err_set(e, RW_EXIT_INPUT, "%s: no *.pem, *.crt, *.cer or *.der file in this directory",
-			path);
+		err_set(e, RW_EXIT_INPUT,
+		        "%s: no *.pem, *.crt, *.cer or *.der file in this directory", path);
 		goto out;
 	}
 	qsort(names, n, sizeof(*names), cmp_str);

@@ -40,15 +40,15 @@ struct cert {
 	char *origin;                       /* where it was read: "path" or "path:line" */
 	time_t not_before;
 	time_t not_after;
-	char key_type[16];    /* "RSA", "EC/ECDSA", "Ed25519", ... (GnuTLS names) */
-	unsigned key_bits;    /* RSA modulus bits, EC curve bits */
-	char sig_alg[32];     /* "RSA-SHA256", "ECDSA-SHA384", ... (GnuTLS names) */
-	int sig_hash_weak;    /* signed with MD5 or SHA-1 */
-	int is_ca;            /* basicConstraints present with CA:TRUE */
-	int has_key_usage;    /* a keyUsage extension is present */
-	unsigned key_usage;   /* GNUTLS_KEY_* bits when has_key_usage */
-	int self_issued;      /* issuer DN equals subject DN */
-	int self_sig_ok;      /* self_issued and the signature verifies with its own key */
+	char key_type[16];  /* "RSA", "EC/ECDSA", "Ed25519", ... (GnuTLS names) */
+	unsigned key_bits;  /* RSA modulus bits, EC curve bits */
+	char sig_alg[32];   /* "RSA-SHA256", "ECDSA-SHA384", ... (GnuTLS names) */
+	int sig_hash_weak;  /* signed with MD5 or SHA-1 */
+	int is_ca;          /* basicConstraints present with CA:TRUE */
+	int has_key_usage;  /* a keyUsage extension is present */
+	unsigned key_usage; /* GNUTLS_KEY_* bits when has_key_usage */
+	int self_issued;    /* issuer DN equals subject DN */
+	int self_sig_ok;    /* self_issued and the signature verifies with its own key */
 };
 
 struct certlist {
@@ -58,7 +58,7 @@ struct certlist {
 };
 
 struct cert *cert_from_der(const unsigned char *der, size_t len, const char *origin,
-			   struct rw_err *e);
+                           struct rw_err *e);
 void cert_free(struct cert *c);
 /* A deep copy (caller owns), or NULL when out of memory. */
 struct cert *cert_dup(const struct cert *c);
@@ -70,7 +70,7 @@ int cert_gnutls(const struct cert *c, gnutls_x509_crt_t *out, struct rw_err *e);
 
 /* Parses PEM or DER bytes read from 'path' and appends the certificates to out. */
 int certs_parse(const unsigned char *data, size_t len, const char *path, struct certlist *out,
-		struct rw_err *e);
+                struct rw_err *e);
 /* Reads one file. */
 int certs_read_file(const char *path, struct certlist *out, struct rw_err *e);
 /* Reads a file, or every *.pem, *.crt, *.cer and *.der file of a directory in byte order of name

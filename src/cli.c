@@ -11,31 +11,31 @@ static const char help_usage[] = "rootwarden help [COMMAND]\n";
 static const char version_usage[] = "rootwarden version\n";
 
 static const struct command commands[] = {
-	{"sync", cmd_sync, "fetch and verify roots, rewrite the bundles that changed, run hooks",
-	 cmd_sync_usage},
-	{"bundle", cmd_bundle, "write the trust bundle of service profiles at a date (offline)",
-	 cmd_bundle_usage},
-	{"rotation", cmd_rotation, "show coming root rotations and whether bundles are ready",
-	 cmd_rotation_usage},
-	{"check", cmd_check, "check a bundle, a SQL Server certificate or a private key file",
-	 cmd_check_usage},
-	{"roots", cmd_roots, "list or show the roots of the catalog", cmd_roots_usage},
-	{"config", cmd_config, "validate and print the configuration", cmd_config_usage},
-	{"help", cmd_help, "show help for rootwarden or for one command", help_usage},
-	{"version", cmd_version, "print the version", version_usage},
-	{NULL, NULL, NULL, NULL},
+        {"sync", cmd_sync, "fetch and verify roots, rewrite the bundles that changed, run hooks",
+         cmd_sync_usage},
+        {"bundle", cmd_bundle, "write the trust bundle of service profiles at a date (offline)",
+         cmd_bundle_usage},
+        {"rotation", cmd_rotation, "show coming root rotations and whether bundles are ready",
+         cmd_rotation_usage},
+        {"check", cmd_check, "check a bundle, a SQL Server certificate or a private key file",
+         cmd_check_usage},
+        {"roots", cmd_roots, "list or show the roots of the catalog", cmd_roots_usage},
+        {"config", cmd_config, "validate and print the configuration", cmd_config_usage},
+        {"help", cmd_help, "show help for rootwarden or for one command", help_usage},
+        {"version", cmd_version, "print the version", version_usage},
+        {NULL, NULL, NULL, NULL},
 };
 
 static const char exit_help[] =
-	"Exit status (sync, bundle, roots, config):\n"
-	"  0  success (sync: nothing needed changing)\n"
-	"  1  failure: an output could not be written, a hook failed\n"
-	"  2  usage error\n"
-	"  3  bad input: catalog, configuration, certificate, pin, profile or date\n"
-	"  4  sync: another sync holds the lock\n"
-	"  5  sync: success, at least one bundle was updated\n"
-	"  6  sync: degraded: bundles are correct, but a fetch failed or a root was quarantined\n"
-	"Exit status (rotation, check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+        "Exit status (sync, bundle, roots, config):\n"
+        "  0  success (sync: nothing needed changing)\n"
+        "  1  failure: an output could not be written, a hook failed\n"
+        "  2  usage error\n"
+        "  3  bad input: catalog, configuration, certificate, pin, profile or date\n"
+        "  4  sync: another sync holds the lock\n"
+        "  5  sync: success, at least one bundle was updated\n"
+        "  6  sync: degraded: bundles are correct, but a fetch failed or a root was quarantined\n"
+        "Exit status (rotation, check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
 const struct command *cli_commands(void)
 {
@@ -123,8 +123,8 @@ void strvec_free(struct strvec *sv)
 static void print_overview(FILE *fp)
 {
 	fprintf(fp, "usage: rootwarden [--help] [--version] COMMAND [ARGS]\n\n"
-		    "Keeps the CA roots and trust bundles of database clients current.\n\n"
-		    "Commands:\n");
+	            "Keeps the CA roots and trust bundles of database clients current.\n\n"
+	            "Commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
 	fprintf(fp, "\nRun 'rootwarden help COMMAND' for a command's options.\n\n%s", exit_help);
@@ -167,8 +167,8 @@ int cli_main(int argc, char **argv)
 		return cmd_version(1, argv);
 	c = cli_find(name);
 	if (c == NULL) {
-		fprintf(stderr,
-			"rootwarden: unknown command '%s' (see 'rootwarden --help')\n", name);
+		fprintf(stderr, "rootwarden: unknown command '%s' (see 'rootwarden --help')\n",
+		        name);
 		return RW_EXIT_USAGE;
 	}
 	/* A subcommand's own --help. */

@@ -29,7 +29,7 @@ const struct command *cli_find(const char *name);
 
 /* Prints "rootwarden CMD: message (see 'rootwarden help CMD')" and returns status. */
 int cli_usage_error(const char *cmd, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 /* Prints "rootwarden: e->msg" and returns e->status (RW_EXIT_FAILURE if unset). */
 int cli_fail(const struct rw_err *e);
 

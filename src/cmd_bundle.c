@@ -14,26 +14,29 @@
 #include "save.h"
 
 const char cmd_bundle_usage[] =
-	"rootwarden bundle (--profile P... | --all) (--output PATH | --output-dir DIR) [options]\n"
-	"\n"
-	"Writes the client trust bundle that the profiles need on a date, from the shipped roots\n"
-	"(no network). The same inputs always give the same bytes. A bundle that would be empty or\n"
-	"lack a required root is refused; an unchanged file is not rewritten.\n"
-	"\n"
-	"  --profile P        a service profile (repeatable: the union); see 'rootwarden roots list'\n"
-	"  --all              every profile of the catalog (with --output-dir: one file each)\n"
-	"  --at YYYY-MM-DD    the date to build for (default: today, UTC)\n"
-	"  --output PATH      the bundle file; '-' for standard output\n"
-	"  --output-dir DIR   one file per profile: DIR/PROFILE.pem\n"
-	"  --roots-dir DIR    the catalog and shipped roots (default: the installed roots)\n"
-	"  --include PATH     extra local roots: a PEM/DER file or a directory of them (repeatable);\n"
-	"                     each must be a valid self-signed CA root\n"
-	"  --exclude SHA256   leave out the certificate with this fingerprint (repeatable)\n"
-	"  --format NAME      output format (default: pem)\n"
-	"  --mode OCTAL       file mode of the written bundle (default: 0644)\n"
-	"  --grace-days N     keep a retired root N days after its step (default: 30)\n"
-	"  --keep-expired     keep expired roots (default: drop them)\n"
-	"  --quiet            print nothing but errors\n";
+        "rootwarden bundle (--profile P... | --all) (--output PATH | --output-dir DIR) [options]\n"
+        "\n"
+        "Writes the client trust bundle that the profiles need on a date, from the shipped roots\n"
+        "(no network). The same inputs always give the same bytes. A bundle that would be empty "
+        "or\n"
+        "lack a required root is refused; an unchanged file is not rewritten.\n"
+        "\n"
+        "  --profile P        a service profile (repeatable: the union); see 'rootwarden roots "
+        "list'\n"
+        "  --all              every profile of the catalog (with --output-dir: one file each)\n"
+        "  --at YYYY-MM-DD    the date to build for (default: today, UTC)\n"
+        "  --output PATH      the bundle file; '-' for standard output\n"
+        "  --output-dir DIR   one file per profile: DIR/PROFILE.pem\n"
+        "  --roots-dir DIR    the catalog and shipped roots (default: the installed roots)\n"
+        "  --include PATH     extra local roots: a PEM/DER file or a directory of them "
+        "(repeatable);\n"
+        "                     each must be a valid self-signed CA root\n"
+        "  --exclude SHA256   leave out the certificate with this fingerprint (repeatable)\n"
+        "  --format NAME      output format (default: pem)\n"
+        "  --mode OCTAL       file mode of the written bundle (default: 0644)\n"
+        "  --grace-days N     keep a retired root N days after its step (default: 30)\n"
+        "  --keep-expired     keep expired roots (default: drop them)\n"
+        "  --quiet            print nothing but errors\n";
 
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
@@ -59,15 +62,15 @@ static void file_sha256(const char *path, char out[CERT_HEX_LEN + 1])
 	buf_free(&b);
 }
 
-static void report(FILE *fp, const char *who, const char *path, int result,
-		   const struct bundle *b, int32_t day)
+static void report(FILE *fp, const char *who, const char *path, int result, const struct bundle *b,
+                   int32_t day)
 {
 	char d[11], na[11], fsha[CERT_HEX_LEN + 1];
 
 	date_format(day, d);
 	fprintf(fp, "%s at %s: %s %s, %zu root%s\n", who, d, path,
-		result == SAVE_UNCHANGED ? "unchanged" : "written", b->certs.n,
-		b->certs.n == 1 ? "" : "s");
+	        result == SAVE_UNCHANGED ? "unchanged" : "written", b->certs.n,
+	        b->certs.n == 1 ? "" : "s");
 	for (size_t i = 0; i < b->certs.n; i++) {
 		const struct cert *c = b->certs.v[i];
 
@@ -83,7 +86,7 @@ static void report(FILE *fp, const char *who, const char *path, int result,
 }
 
 static int write_one(const struct bundle *b, const char *path, const struct bundle_args *a,
-		     const struct emit_format *f, struct rw_err *e)
+                     const struct emit_format *f, struct rw_err *e)
 {
 	struct save *s = save_open(path, &a->save, e);
 
@@ -98,23 +101,32 @@ static int write_one(const struct bundle *b, const char *path, const struct bund
 
 static int parse_args(int argc, char **argv, struct bundle_args *a)
 {
-	enum { O_AT = 256, O_OUTDIR, O_ROOTS, O_INCLUDE, O_EXCLUDE, O_FORMAT, O_MODE, O_GRACE,
-	       O_KEEP };
+	enum {
+		O_AT = 256,
+		O_OUTDIR,
+		O_ROOTS,
+		O_INCLUDE,
+		O_EXCLUDE,
+		O_FORMAT,
+		O_MODE,
+		O_GRACE,
+		O_KEEP
+	};
 	static const struct option opts[] = {
-		{"profile", required_argument, NULL, 'p'},
-		{"all", no_argument, NULL, 'a'},
-		{"at", required_argument, NULL, O_AT},
-		{"output", required_argument, NULL, 'o'},
-		{"output-dir", required_argument, NULL, O_OUTDIR},
-		{"roots-dir", required_argument, NULL, O_ROOTS},
-		{"include", required_argument, NULL, O_INCLUDE},
-		{"exclude", required_argument, NULL, O_EXCLUDE},
-		{"format", required_argument, NULL, O_FORMAT},
-		{"mode", required_argument, NULL, O_MODE},
-		{"grace-days", required_argument, NULL, O_GRACE},
-		{"keep-expired", no_argument, NULL, O_KEEP},
-		{"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0},
+	        {"profile", required_argument, NULL, 'p'},
+	        {"all", no_argument, NULL, 'a'},
+	        {"at", required_argument, NULL, O_AT},
+	        {"output", required_argument, NULL, 'o'},
+	        {"output-dir", required_argument, NULL, O_OUTDIR},
+	        {"roots-dir", required_argument, NULL, O_ROOTS},
+	        {"include", required_argument, NULL, O_INCLUDE},
+	        {"exclude", required_argument, NULL, O_EXCLUDE},
+	        {"format", required_argument, NULL, O_FORMAT},
+	        {"mode", required_argument, NULL, O_MODE},
+	        {"grace-days", required_argument, NULL, O_GRACE},
+	        {"keep-expired", no_argument, NULL, O_KEEP},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {NULL, 0, NULL, 0},
 	};
 	int c;
 	char *end;
@@ -133,8 +145,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 		case O_AT:
 			if (date_parse(optarg, &a->spec.day) < 0)
 				return cli_usage_error("bundle", RW_EXIT_USAGE,
-						       "--at: '%s' is not a date (YYYY-MM-DD)",
-						       optarg), -1;
+				                       "--at: '%s' is not a date (YYYY-MM-DD)",
+				                       optarg),
+				       -1;
 			break;
 		case 'o':
 			a->output = optarg;
@@ -160,7 +173,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			a->save.mode = (mode_t)strtoul(optarg, &end, 8);
 			if (*optarg == '\0' || *end != '\0' || a->save.mode > 07777)
 				return cli_usage_error("bundle", RW_EXIT_USAGE,
-						       "--mode: '%s' is not an octal mode", optarg),
+				                       "--mode: '%s' is not an octal mode", optarg),
 				       -1;
 			break;
 		case O_GRACE:
@@ -168,7 +181,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			if (*optarg == '\0' || *end != '\0' || a->spec.grace_days < 0 ||
 			    a->spec.grace_days > 3650)
 				return cli_usage_error("bundle", RW_EXIT_USAGE,
-						       "--grace-days: '%s' is not 0..3650", optarg),
+				                       "--grace-days: '%s' is not 0..3650", optarg),
 				       -1;
 			break;
 		case O_KEEP:
@@ -179,27 +192,27 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			break;
 		case ':':
 			return cli_usage_error("bundle", RW_EXIT_USAGE, "%s needs a value",
-					       argv[optind - 1]),
+			                       argv[optind - 1]),
 			       -1;
 		default:
 			return cli_usage_error("bundle", RW_EXIT_USAGE, "unknown option '%s'",
-					       argv[optind - 1]),
+			                       argv[optind - 1]),
 			       -1;
 		}
 	}
 	if (optind < argc)
 		return cli_usage_error("bundle", RW_EXIT_USAGE, "unexpected argument '%s'",
-				       argv[optind]),
+		                       argv[optind]),
 		       -1;
 	if (!a->all && a->profiles.n == 0)
 		return cli_usage_error("bundle", RW_EXIT_USAGE, "give --profile P or --all"), -1;
 	if (a->all && a->profiles.n)
 		return cli_usage_error("bundle", RW_EXIT_USAGE,
-				       "--all and --profile exclude each other"),
+		                       "--all and --profile exclude each other"),
 		       -1;
 	if (!a->output == !a->output_dir)
 		return cli_usage_error("bundle", RW_EXIT_USAGE,
-				       "give exactly one of --output and --output-dir"),
+		                       "give exactly one of --output and --output-dir"),
 		       -1;
 	return 0;
 }
@@ -226,7 +239,7 @@ int cmd_bundle(int argc, char **argv)
 	f = emit_format_find(a.format);
 	if (f == NULL) {
 		rc = cli_usage_error("bundle", RW_EXIT_USAGE, "--format: unknown format '%s'",
-				     a.format);
+		                     a.format);
 		goto out;
 	}
 	if (cli_load_catalog(a.roots_dir, &cat, &e) < 0) {
@@ -239,8 +252,8 @@ int cmd_bundle(int argc, char **argv)
 	for (size_t i = 0; i < a.profiles.n; i++)
 		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
 			rc = cli_usage_error("bundle", RW_EXIT_INPUT,
-					     "unknown profile '%s' (see 'rootwarden roots list')",
-					     a.profiles.v[i]);
+			                     "unknown profile '%s' (see 'rootwarden roots list')",
+			                     a.profiles.v[i]);
 			goto out;
 		}
 	a.spec.includes = a.includes.v;
@@ -261,7 +274,7 @@ int cmd_bundle(int argc, char **argv)
 			spec.profiles = &a.profiles.v[i];
 			spec.n_profiles = 1;
 			if (asprintf(&paths[i], "%s/%s.%s", a.output_dir, a.profiles.v[i],
-				     f->name) < 0) {
+			             f->name) < 0) {
 				paths[i] = NULL;
 				goto out;
 			}
@@ -291,7 +304,7 @@ int cmd_bundle(int argc, char **argv)
 			continue;
 		for (size_t k = 0; k < (a.output_dir ? 1 : a.profiles.n); k++)
 			snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s", k ? "+" : "",
-				 a.output_dir ? a.profiles.v[i] : a.profiles.v[k]);
+			         a.output_dir ? a.profiles.v[i] : a.profiles.v[k]);
 		report(rep, who, paths[i], res, &bundles[i], a.spec.day);
 	}
 out:

@@ -6,19 +6,19 @@
 #include "cli.h"
 
 static const struct check_kind kinds[] = {
-	{"bundle", check_bundle_main, "does a PEM bundle hold what its profiles need"},
-	{"sqlserver", check_sqlserver_main, "does a certificate meet SQL Server's requirements"},
-	{"key", check_key_main, "is a private key file owned and protected as its server needs"},
-	{NULL, NULL, NULL},
+        {"bundle", check_bundle_main, "does a PEM bundle hold what its profiles need"},
+        {"sqlserver", check_sqlserver_main, "does a certificate meet SQL Server's requirements"},
+        {"key", check_key_main, "is a private key file owned and protected as its server needs"},
+        {NULL, NULL, NULL},
 };
 
 const char cmd_check_usage[] =
-	"rootwarden check bundle PATH [--profile P]... [--at DATE] [--json]\n"
-	"       rootwarden check sqlserver (--cert FILE --host FQDN... | --mssql-conf PATH) [...]\n"
-	"       rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [...]\n"
-	"\n"
-	"Exit status as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
-	"Run 'rootwarden check KIND --help' for a check's options.\n";
+        "rootwarden check bundle PATH [--profile P]... [--at DATE] [--json]\n"
+        "       rootwarden check sqlserver (--cert FILE --host FQDN... | --mssql-conf PATH) [...]\n"
+        "       rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [...]\n"
+        "\n"
+        "Exit status as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
+        "Run 'rootwarden check KIND --help' for a check's options.\n";
 
 int cmd_check(int argc, char **argv)
 {

@@ -8,18 +8,18 @@
 #include "cli.h"
 #include "date.h"
 
-const char cmd_roots_usage[] = "rootwarden roots list [--json] [--roots-dir DIR]\n"
-			       "       rootwarden roots show ID [--json] [--roots-dir DIR]\n"
-			       "\n"
-			       "  list   every root: id, name, not-after, SHA-256, the profiles using it\n"
-			       "  show   one root in full: pins, URLs, subject, issuer, key, signature,\n"
-			       "         validity, and every profile step that names it\n"
-			       "  --json         machine-readable output\n"
-			       "  --roots-dir    the catalog directory (default: the installed roots)\n";
+const char cmd_roots_usage[] =
+        "rootwarden roots list [--json] [--roots-dir DIR]\n"
+        "       rootwarden roots show ID [--json] [--roots-dir DIR]\n"
+        "\n"
+        "  list   every root: id, name, not-after, SHA-256, the profiles using it\n"
+        "  show   one root in full: pins, URLs, subject, issuer, key, signature,\n"
+        "         validity, and every profile step that names it\n"
+        "  --json         machine-readable output\n"
+        "  --roots-dir    the catalog directory (default: the installed roots)\n";
 
 /* Profiles whose timeline names root ri, as "a, b" or "-". */
-static void profiles_using(const struct catalog *cat, size_t ri, char *out, size_t len,
-			   json_t *arr)
+static void profiles_using(const struct catalog *cat, size_t ri, char *out, size_t len, json_t *arr)
 {
 	out[0] = '\0';
 	for (size_t p = 0; p < cat->n_profiles; p++) {
@@ -111,8 +111,9 @@ static int roots_show(const struct catalog *cat, const char *id, int json)
 	char d[11];
 
 	if (ri < 0) {
-		fprintf(stderr, "rootwarden: %s: no root with id '%s' (see 'rootwarden roots list')\n",
-			cat->path, id);
+		fprintf(stderr,
+		        "rootwarden: %s: no root with id '%s' (see 'rootwarden roots list')\n",
+		        cat->path, id);
 		return RW_EXIT_INPUT;
 	}
 	o = root_json(cat, (size_t)ri, 1);
@@ -152,9 +153,9 @@ static int roots_show(const struct catalog *cat, const char *id, int json)
 int cmd_roots(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"roots-dir", required_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	        {"json", no_argument, NULL, 'j'},
+	        {"roots-dir", required_argument, NULL, 'r'},
+	        {NULL, 0, NULL, 0},
 	};
 	const char *roots_dir = NULL;
 	struct catalog *cat = NULL;
@@ -170,7 +171,7 @@ int cmd_roots(int argc, char **argv)
 			roots_dir = optarg;
 		else
 			return cli_usage_error("roots", RW_EXIT_USAGE, "bad option '%s'",
-					       argv[optind - 1]);
+			                       argv[optind - 1]);
 	}
 	if (optind >= argc)
 		return cli_usage_error("roots", RW_EXIT_USAGE, "give 'list' or 'show ID'");

@@ -33,7 +33,7 @@ struct config_fetch {
 	long backoff_ms;        /* default 1000, doubled each retry */
 	char *ca_file;          /* NULL: the system store */
 	int catalog_roots;      /* default true: also fetch the catalog's roots (false: only the
-				   configuration's own roots are fetched) */
+	                           configuration's own roots are fetched) */
 };
 
 /* An extra root beside the catalog's: fetched and pinned, or a local file. */
@@ -63,11 +63,11 @@ struct config_bundle {
 	size_t n_include;
 	char **exclude; /* SHA-256, normalised upper-case hex */
 	size_t n_exclude;
-	char **roots;   /* ids of extra config roots to add (optional) */
+	char **roots; /* ids of extra config roots to add (optional) */
 	size_t n_roots;
-	mode_t mode;    /* default 0644 */
-	char *owner;    /* NULL: leave */
-	char *group;    /* NULL: leave */
+	mode_t mode; /* default 0644 */
+	char *owner; /* NULL: leave */
+	char *group; /* NULL: leave */
 	struct config_hook *hooks;
 	size_t n_hooks;
 	int line;
@@ -93,11 +93,11 @@ struct config_check {
 };
 
 struct config {
-	char *path; /* the file read, or "(embedded default)" */
-	char *state_dir;    /* default /var/lib/rootwarden */
-	char *hooks_dir;    /* default /etc/rootwarden/hooks.d */
-	char *roots_dir;    /* NULL: the default roots directory */
-	char *metrics_file; /* NULL: none */
+	char *path;            /* the file read, or "(embedded default)" */
+	char *state_dir;       /* default /var/lib/rootwarden */
+	char *hooks_dir;       /* default /etc/rootwarden/hooks.d */
+	char *roots_dir;       /* NULL: the default roots directory */
+	char *metrics_file;    /* NULL: none */
 	int hook_timeout_s;    /* default 60 */
 	int warn_days;         /* default 90 */
 	int retire_grace_days; /* default 30 */

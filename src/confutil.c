@@ -10,8 +10,8 @@ int conf_read(config_t *cfg, const char *path, struct rw_err *e)
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
 		return err_set(e, RW_EXIT_INPUT, "%s: cannot read the file", path);
 	return err_set(e, RW_EXIT_INPUT, "%s:%d: %s",
-		       config_error_file(cfg) ? config_error_file(cfg) : path,
-		       config_error_line(cfg), config_error_text(cfg));
+	               config_error_file(cfg) ? config_error_file(cfg) : path,
+	               config_error_line(cfg), config_error_text(cfg));
 }
 
 int conf_line(const config_setting_t *s)
@@ -20,7 +20,7 @@ int conf_line(const config_setting_t *s)
 }
 
 int conf_check_keys(const config_setting_t *group, const char *const *allowed, const char *path,
-		    const char *what, struct rw_err *e)
+                    const char *what, struct rw_err *e)
 {
 	int n = config_setting_length(group);
 
@@ -34,27 +34,28 @@ int conf_check_keys(const config_setting_t *group, const char *const *allowed, c
 				ok = 1;
 		if (!ok)
 			return err_set(e, RW_EXIT_INPUT, "%s:%d: unknown key '%s' in %s", path,
-				       conf_line(m), name ? name : "?", what);
+			               conf_line(m), name ? name : "?", what);
 	}
 	return 0;
 }
 
-static const config_setting_t *member(const config_setting_t *group, const char *key,
-				      int required, const char *path, const char *what,
-				      struct rw_err *e, int *failed)
+static const config_setting_t *member(const config_setting_t *group, const char *key, int required,
+                                      const char *path, const char *what, struct rw_err *e,
+                                      int *failed)
 {
 	const config_setting_t *s = config_setting_get_member(group, key);
 
 	*failed = 0;
 	if (s == NULL && required) {
 		*failed = 1;
-		err_set(e, RW_EXIT_INPUT, "%s:%d: %s lacks '%s'", path, conf_line(group), what, key);
+		err_set(e, RW_EXIT_INPUT, "%s:%d: %s lacks '%s'", path, conf_line(group), what,
+		        key);
 	}
 	return s;
 }
 
 int conf_string(const config_setting_t *group, const char *key, int required, const char **out,
-		const char *path, const char *what, struct rw_err *e)
+                const char *path, const char *what, struct rw_err *e)
 {
 	int failed;
 	const config_setting_t *s = member(group, key, required, path, what, e, &failed);
@@ -66,13 +67,13 @@ int conf_string(const config_setting_t *group, const char *key, int required, co
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_STRING)
 		return err_set(e, RW_EXIT_INPUT, "%s:%d: '%s' in %s must be a string", path,
-			       conf_line(s), key, what);
+		               conf_line(s), key, what);
 	*out = config_setting_get_string(s);
 	return 0;
 }
 
 int conf_int(const config_setting_t *group, const char *key, int required, long long *out,
-	     const char *path, const char *what, struct rw_err *e)
+             const char *path, const char *what, struct rw_err *e)
 {
 	int failed;
 	const config_setting_t *s = member(group, key, required, path, what, e, &failed);
@@ -81,15 +82,16 @@ int conf_int(const config_setting_t *group, const char *key, int required, long 
 		return -1;
 	if (s == NULL)
 		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_INT && config_setting_type(s) != CONFIG_TYPE_INT64)
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
 		return err_set(e, RW_EXIT_INPUT, "%s:%d: '%s' in %s must be an integer", path,
-			       conf_line(s), key, what);
+		               conf_line(s), key, what);
 	*out = config_setting_get_int64(s);
 	return 0;
 }
 
 int conf_bool(const config_setting_t *group, const char *key, int *out, const char *path,
-	      const char *what, struct rw_err *e)
+              const char *what, struct rw_err *e)
 {
 	int failed;
 	const config_setting_t *s = member(group, key, 0, path, what, e, &failed);
@@ -98,13 +100,13 @@ int conf_bool(const config_setting_t *group, const char *key, int *out, const ch
 		return 0;
 	if (config_setting_type(s) != CONFIG_TYPE_BOOL)
 		return err_set(e, RW_EXIT_INPUT, "%s:%d: '%s' in %s must be true or false", path,
-			       conf_line(s), key, what);
+		               conf_line(s), key, what);
 	*out = config_setting_get_bool(s);
 	return 0;
 }
 
 int conf_strings(const config_setting_t *group, const char *key, int required, const char ***out,
-		 size_t *n, const char *path, const char *what, struct rw_err *e)
+                 size_t *n, const char *path, const char *what, struct rw_err *e)
 {
 	int failed, len;
 	const config_setting_t *s = member(group, key, required, path, what, e, &failed);
@@ -116,9 +118,10 @@ int conf_strings(const config_setting_t *group, const char *key, int required, c
 		return -1;
 	if (s == NULL)
 		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
 		return err_set(e, RW_EXIT_INPUT, "%s:%d: '%s' in %s must be a list of strings",
-			       path, conf_line(s), key, what);
+		               path, conf_line(s), key, what);
 	len = config_setting_length(s);
 	v = calloc((size_t)len + 1, sizeof(*v));
 	if (v == NULL)
@@ -129,8 +132,8 @@ int conf_strings(const config_setting_t *group, const char *key, int required, c
 		if (config_setting_type(m) != CONFIG_TYPE_STRING) {
 			free(v);
 			return err_set(e, RW_EXIT_INPUT,
-				       "%s:%d: '%s' in %s must be a list of strings", path,
-				       conf_line(s), key, what);
+			               "%s:%d: '%s' in %s must be a list of strings", path,
+			               conf_line(s), key, what);
 		}
 		v[i] = config_setting_get_string(m);
 	}
@@ -140,7 +143,7 @@ int conf_strings(const config_setting_t *group, const char *key, int required, c
 }
 
 int conf_list(const config_setting_t *group, const char *key, int required,
-	      const config_setting_t **out, const char *path, const char *what, struct rw_err *e)
+              const config_setting_t **out, const char *path, const char *what, struct rw_err *e)
 {
 	int failed;
 	const config_setting_t *s = member(group, key, required, path, what, e, &failed);
@@ -150,16 +153,17 @@ int conf_list(const config_setting_t *group, const char *key, int required,
 		return -1;
 	if (s == NULL)
 		return 0;
-	if (config_setting_type(s) != CONFIG_TYPE_LIST && config_setting_type(s) != CONFIG_TYPE_ARRAY)
+	if (config_setting_type(s) != CONFIG_TYPE_LIST &&
+	    config_setting_type(s) != CONFIG_TYPE_ARRAY)
 		return err_set(e, RW_EXIT_INPUT, "%s:%d: '%s' in %s must be a list ( ... )", path,
-			       conf_line(s), key, what);
+		               conf_line(s), key, what);
 	for (int i = 0; i < config_setting_length(s); i++) {
 		const config_setting_t *m = config_setting_get_elem(s, (unsigned)i);
 
 		if (config_setting_type(m) != CONFIG_TYPE_GROUP)
 			return err_set(e, RW_EXIT_INPUT,
-				       "%s:%d: each entry of '%s' in %s must be a group { ... }",
-				       path, conf_line(m), key, what);
+			               "%s:%d: each entry of '%s' in %s must be a group { ... }",
+			               path, conf_line(m), key, what);
 	}
 	*out = s;
 	return 0;

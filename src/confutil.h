@@ -19,19 +19,19 @@ int conf_read(config_t *cfg, const char *path, struct rw_err *e);
 int conf_line(const config_setting_t *s);
 /* Fails on a member of group whose name is not in allowed (NULL-terminated). */
 int conf_check_keys(const config_setting_t *group, const char *const *allowed, const char *path,
-		    const char *what, struct rw_err *e);
+                    const char *what, struct rw_err *e);
 /* *out = NULL when absent and !required. */
 int conf_string(const config_setting_t *group, const char *key, int required, const char **out,
-		const char *path, const char *what, struct rw_err *e);
+                const char *path, const char *what, struct rw_err *e);
 int conf_int(const config_setting_t *group, const char *key, int required, long long *out,
-	     const char *path, const char *what, struct rw_err *e);
+             const char *path, const char *what, struct rw_err *e);
 int conf_bool(const config_setting_t *group, const char *key, int *out, const char *path,
-	      const char *what, struct rw_err *e);
+              const char *what, struct rw_err *e);
 /* An array or list of strings; absent -> *n = 0, *out = NULL (unless required). */
 int conf_strings(const config_setting_t *group, const char *key, int required, const char ***out,
-		 size_t *n, const char *path, const char *what, struct rw_err *e);
+                 size_t *n, const char *path, const char *what, struct rw_err *e);
 /* A list (or array) of groups; absent -> NULL (unless required). */
 int conf_list(const config_setting_t *group, const char *key, int required,
-	      const config_setting_t **out, const char *path, const char *what, struct rw_err *e);
+              const config_setting_t **out, const char *path, const char *what, struct rw_err *e);
 
 #endif

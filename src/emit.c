@@ -3,9 +3,9 @@
 #include <string.h>
 
 static const struct emit_format formats[] = {
-	{"pem", "PEM certificates, each after a comment with its name, SHA-256 and not-after",
-	 emit_pem},
-	{NULL, NULL, NULL},
+        {"pem", "PEM certificates, each after a comment with its name, SHA-256 and not-after",
+         emit_pem},
+        {NULL, NULL, NULL},
 };
 
 const struct emit_format *emit_formats(void)

@@ -26,7 +26,7 @@ int emit_pem(const struct bundle *b, struct save *s, struct rw_err *e)
 
 		if (r < 0)
 			return err_set(e, RW_EXIT_FAILURE, "%s: cannot encode %s: %s",
-				       save_target(s), c->label, gnutls_strerror(r));
+			               save_target(s), c->label, gnutls_strerror(r));
 		time_format(c->not_after, when);
 		save_printf(s, "%s# ", i ? "\n" : "");
 		put_label(s, c->label);

@@ -21,7 +21,7 @@ struct rw_err {
 /* Stores the message and status in e (if not NULL) and returns -1, so that
  * "return err_set(e, ...)" reads as a failure. */
 int err_set(struct rw_err *e, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+        __attribute__((format(printf, 3, 4)));
 
 /* Prefixes the stored message with "prefix: " (for adding context on the way up). */
 void err_prefix(struct rw_err *e, const char *prefix);

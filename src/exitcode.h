@@ -8,13 +8,14 @@
 #define RW_EXITCODE_H
 
 enum rw_exit {
-	RW_EXIT_OK = 0,       /* success; for sync: nothing needed changing */
-	RW_EXIT_FAILURE = 1,  /* could not finish: an output could not be written, a hook failed */
-	RW_EXIT_USAGE = 2,    /* bad command line */
-	RW_EXIT_INPUT = 3,    /* bad input: catalog, configuration, certificate, pin, profile, date */
-	RW_EXIT_LOCKED = 4,   /* sync: another sync holds the lock */
-	RW_EXIT_CHANGED = 5,  /* sync: success, and at least one bundle was updated */
-	RW_EXIT_DEGRADED = 6, /* sync: bundles are correct, but a fetch failed or a root was quarantined */
+	RW_EXIT_OK = 0,      /* success; for sync: nothing needed changing */
+	RW_EXIT_FAILURE = 1, /* could not finish: an output could not be written, a hook failed */
+	RW_EXIT_USAGE = 2,   /* bad command line */
+	RW_EXIT_INPUT = 3,  /* bad input: catalog, configuration, certificate, pin, profile, date */
+	RW_EXIT_LOCKED = 4, /* sync: another sync holds the lock */
+	RW_EXIT_CHANGED = 5, /* sync: success, and at least one bundle was updated */
+	RW_EXIT_DEGRADED =
+	        6, /* sync: bundles are correct, but a fetch failed or a root was quarantined */
 };
 
 /* Monitoring commands (rotation, check ...) follow the monitoring-plugin convention instead. */

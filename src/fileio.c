@@ -43,7 +43,7 @@ int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *
 			break;
 		if (buf_append(out, chunk, (size_t)n) < 0) {
 			err_set(e, RW_EXIT_INPUT, "%s: larger than the limit of %zu bytes", path,
-				out->max);
+			        out->max);
 			goto out;
 		}
 	}

@@ -36,7 +36,7 @@ static void raise_role(struct plan *p, size_t ri, enum plan_role r)
 }
 
 int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_profiles,
-	       const struct plan_opts *o, struct plan *out, struct rw_err *e)
+               const struct plan_opts *o, struct plan *out, struct rw_err *e)
 {
 	char d[11];
 
@@ -56,15 +56,15 @@ int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_
 		if (p == NULL) {
 			plan_free(out);
 			return err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", cat->path,
-				       profiles[i]);
+			               profiles[i]);
 		}
 		k = plan_step_at(p, o->day);
 		if (k < 0) {
 			date_format(p->steps[0].from, d);
 			plan_free(out);
 			return err_set(e, RW_EXIT_INPUT,
-				       "%s:%d: profile '%s' has no timeline before %s", cat->path,
-				       p->line, p->id, d);
+			               "%s:%d: profile '%s' has no timeline before %s", cat->path,
+			               p->line, p->id, d);
 		}
 		s = &p->steps[k];
 		for (size_t j = 0; j < s->n_required; j++)
@@ -76,7 +76,7 @@ int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_
 		prev = &p->steps[k - 1];
 		for (size_t j = 0; j < prev->n_required + prev->n_optional; j++) {
 			size_t ri = j < prev->n_required ? prev->required[j]
-							 : prev->optional[j - prev->n_required];
+			                                 : prev->optional[j - prev->n_required];
 
 			if (!catalog_step_has(s, ri))
 				raise_role(out, ri, PLAN_RETIRING);

@@ -49,7 +49,7 @@ struct plan {
 long plan_step_at(const struct catalog_profile *p, int32_t day);
 
 int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_profiles,
-	       const struct plan_opts *o, struct plan *out, struct rw_err *e);
+               const struct plan_opts *o, struct plan *out, struct rw_err *e);
 void plan_free(struct plan *p);
 
 const char *plan_role_name(enum plan_role r);

@@ -13,11 +13,11 @@
 struct save {
 	char *target; /* the file that will be replaced */
 	char *dir;
-	char *tmp;    /* NULL for stdout */
+	char *tmp; /* NULL for stdout */
 	FILE *fp;
 	int fd;
 	int write_errno;
-	int renamed;  /* the temp file is now the target: do not unlink it */
+	int renamed; /* the temp file is now the target: do not unlink it */
 	struct save_opts opts;
 };
 
@@ -99,7 +99,7 @@ struct save *save_open(const char *path, const struct save_opts *o, struct rw_er
 	fd = mkostemp(s->tmp, O_CLOEXEC);
 	if (fd < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot create a temporary file in %s: %s", path,
-			s->dir, strerror(errno));
+		        s->dir, strerror(errno));
 		free(s->tmp);
 		s->tmp = NULL;
 		goto fail;
@@ -201,7 +201,7 @@ int save_finish(struct save *s, struct rw_err *e)
 	if (s->tmp == NULL) { /* stdout */
 		if (fflush(s->fp) != 0 || s->write_errno) {
 			err_set(e, RW_EXIT_FAILURE, "standard output: %s",
-				strerror(s->write_errno ? s->write_errno : errno));
+			        strerror(s->write_errno ? s->write_errno : errno));
 			goto out;
 		}
 		rc = SAVE_WRITTEN;
@@ -211,7 +211,7 @@ int save_finish(struct save *s, struct rw_err *e)
 		s->write_errno = errno ? errno : EIO;
 	if (s->write_errno) {
 		err_set(e, RW_EXIT_FAILURE, "%s: write failed: %s (the file was left as it was)",
-			s->target, strerror(s->write_errno));
+		        s->target, strerror(s->write_errno));
 		goto out;
 	}
 	if (same_content(s->target, s->fd, &tfd)) {
@@ -223,24 +223,24 @@ int save_finish(struct save *s, struct rw_err *e)
 	    ((s->opts.uid != (uid_t)-1 || s->opts.gid != (gid_t)-1) &&
 	     fchown(s->fd, s->opts.uid, s->opts.gid) < 0)) {
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot set mode or owner: %s", s->target,
-			strerror(errno));
+		        strerror(errno));
 		goto out;
 	}
 	if (fsync(s->fd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync failed: %s (the file was left as it was)",
-			s->target, strerror(errno));
+		        s->target, strerror(errno));
 		goto out;
 	}
 	if (rename(s->tmp, s->target) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: rename failed: %s (the file was left as it was)",
-			s->target, strerror(errno));
+		        s->target, strerror(errno));
 		goto out;
 	}
 	s->renamed = 1;
 	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync of the directory failed: %s", s->dir,
-			strerror(errno));
+		        strerror(errno));
 		goto out;
 	}
 	rc = SAVE_WRITTEN;
@@ -254,7 +254,7 @@ out:
 }
 
 int save_bytes(const char *path, const void *p, size_t n, const struct save_opts *o,
-	       struct rw_err *e)
+               struct rw_err *e)
 {
 	struct save *s = save_open(path, o, e);
 

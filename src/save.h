@@ -47,6 +47,6 @@ const char *save_target(const struct save *s);
 
 /* Convenience: open, write all bytes, finish. */
 int save_bytes(const char *path, const void *p, size_t n, const struct save_opts *o,
-	       struct rw_err *e);
+               struct rw_err *e);
 
 #endif

@@ -22,12 +22,12 @@ static gnutls_x509_privkey_t gen_key(enum tu_key_type t)
 		fail_msg("privkey_init");
 	switch (t) {
 	case TU_EC_P256:
-		r = gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
-						 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
+		r = gnutls_x509_privkey_generate(
+		        k, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP256R1), 0);
 		break;
 	case TU_EC_P384:
-		r = gnutls_x509_privkey_generate(k, GNUTLS_PK_ECDSA,
-						 GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1), 0);
+		r = gnutls_x509_privkey_generate(
+		        k, GNUTLS_PK_ECDSA, GNUTLS_CURVE_TO_BITS(GNUTLS_ECC_CURVE_SECP384R1), 0);
 		break;
 	case TU_RSA_1024:
 		r = gnutls_x509_privkey_generate(k, GNUTLS_PK_RSA, 1024, 0);
@@ -96,14 +96,14 @@ struct tu_cert *tu_make(const struct tu_cert_opts *o)
 	serial[3] = (unsigned char)s;
 	CHECK(gnutls_x509_crt_set_serial(c->crt, serial, sizeof(serial)));
 	CHECK(gnutls_x509_crt_set_dn_by_oid(c->crt, GNUTLS_OID_X520_COMMON_NAME, 0, o->cn,
-					    (unsigned)strlen(o->cn)));
+	                                    (unsigned)strlen(o->cn)));
 	if (o->org)
 		CHECK(gnutls_x509_crt_set_dn_by_oid(c->crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,
-						    o->org, (unsigned)strlen(o->org)));
-	CHECK(gnutls_x509_crt_set_activation_time(c->crt, o->not_before ? o->not_before
-									 : now - 86400));
-	CHECK(gnutls_x509_crt_set_expiration_time(c->crt, o->not_after ? o->not_after
-								       : now + 365 * 86400));
+		                                    o->org, (unsigned)strlen(o->org)));
+	CHECK(gnutls_x509_crt_set_activation_time(c->crt,
+	                                          o->not_before ? o->not_before : now - 86400));
+	CHECK(gnutls_x509_crt_set_expiration_time(c->crt,
+	                                          o->not_after ? o->not_after : now + 365 * 86400));
 	CHECK(gnutls_x509_crt_set_key(c->crt, c->key));
 	if (!o->no_basic_constraints)
 		CHECK(gnutls_x509_crt_set_basic_constraints(c->crt, o->ca, -1));
@@ -113,8 +113,8 @@ struct tu_cert *tu_make(const struct tu_cert_opts *o)
 		CHECK(gnutls_x509_crt_set_key_purpose_oid(c->crt, o->eku[i], 0));
 	for (size_t i = 0; o->dns && o->dns[i]; i++)
 		CHECK(gnutls_x509_crt_set_subject_alt_name(c->crt, GNUTLS_SAN_DNSNAME, o->dns[i],
-							   (unsigned)strlen(o->dns[i]),
-							   GNUTLS_FSAN_APPEND));
+		                                           (unsigned)strlen(o->dns[i]),
+		                                           GNUTLS_FSAN_APPEND));
 	if (o->issuer == NULL) {
 		unsigned char id[20];
 		size_t idlen = sizeof(id);
@@ -125,7 +125,7 @@ struct tu_cert *tu_make(const struct tu_cert_opts *o)
 	issuer = o->issuer ? o->issuer : c->crt;
 	signer = o->issuer_key ? o->issuer_key : c->key;
 	CHECK(gnutls_x509_crt_sign2(c->crt, issuer, signer, o->hash ? o->hash : GNUTLS_DIG_SHA256,
-				    0));
+	                            0));
 	CHECK(gnutls_x509_crt_export2(c->crt, GNUTLS_X509_FMT_DER, &c->der));
 	CHECK(gnutls_x509_crt_export2(c->crt, GNUTLS_X509_FMT_PEM, &c->pem));
 	return c;

@@ -23,19 +23,19 @@
 enum tu_key_type { TU_EC_P256 = 0, TU_EC_P384, TU_RSA_2048, TU_RSA_1024, TU_KEY_TYPES };
 
 struct tu_cert_opts {
-	const char *cn;            /* subject CN (required) */
-	const char *org;           /* subject O, optional */
-	int ca;                    /* basicConstraints CA:TRUE (else CA:FALSE) */
-	int no_basic_constraints;  /* leave basicConstraints out */
-	unsigned key_usage;        /* GNUTLS_KEY_* bits; 0 = leave out */
-	const char *const *eku;    /* OIDs, NULL-terminated; NULL = leave out */
-	const char *const *dns;    /* SAN dNSNames, NULL-terminated; NULL = none */
-	time_t not_before;         /* 0 = now - 1 day */
-	time_t not_after;          /* 0 = now + 365 days */
+	const char *cn;                 /* subject CN (required) */
+	const char *org;                /* subject O, optional */
+	int ca;                         /* basicConstraints CA:TRUE (else CA:FALSE) */
+	int no_basic_constraints;       /* leave basicConstraints out */
+	unsigned key_usage;             /* GNUTLS_KEY_* bits; 0 = leave out */
+	const char *const *eku;         /* OIDs, NULL-terminated; NULL = leave out */
+	const char *const *dns;         /* SAN dNSNames, NULL-terminated; NULL = none */
+	time_t not_before;              /* 0 = now - 1 day */
+	time_t not_after;               /* 0 = now + 365 days */
 	gnutls_digest_algorithm_t hash; /* 0 = SHA-256 */
-	enum tu_key_type key;      /* subject key type */
-	int fresh_key;             /* generate a new key instead of the cached one */
-	unsigned serial;           /* 0 = a counter */
+	enum tu_key_type key;           /* subject key type */
+	int fresh_key;                  /* generate a new key instead of the cached one */
+	unsigned serial;                /* 0 = a counter */
 	/* Issuer: NULL = self-signed. */
 	gnutls_x509_crt_t issuer;
 	gnutls_x509_privkey_t issuer_key;
@@ -45,7 +45,7 @@ struct tu_cert {
 	gnutls_x509_crt_t crt;
 	gnutls_x509_privkey_t key; /* owned unless cached (then not freed) */
 	int key_owned;
-	gnutls_datum_t der;        /* gnutls_free'd by tu_cert_free */
+	gnutls_datum_t der; /* gnutls_free'd by tu_cert_free */
 	gnutls_datum_t pem;
 };
 

@@ -45,7 +45,7 @@ static int teardown(void **state)
 
 /* Builds and writes a bundle to path; returns the build result (0 / -1). */
 static int build_to(struct fx *f, const struct bundle_spec *spec, const char *path,
-		    struct rw_err *e)
+                    struct rw_err *e)
 {
 	struct bundle b;
 	struct save *s;
@@ -122,9 +122,9 @@ static void test_rotation_examples_of_the_issue(void **state)
 		const char *date;
 		const char *names[3];
 	} cases[] = {
-		{"2019-06-01", {"Baltimore CyberTrust Root", NULL}},
-		{"2020-11-01", {"Baltimore CyberTrust Root", "DigiCert Global Root G2", NULL}},
-		{"2023-06-01", {"DigiCert Global Root G2", NULL}},
+	        {"2019-06-01", {"Baltimore CyberTrust Root", NULL}},
+	        {"2020-11-01", {"Baltimore CyberTrust Root", "DigiCert Global Root G2", NULL}},
+	        {"2023-06-01", {"DigiCert Global Root G2", NULL}},
 	};
 
 	for (size_t i = 0; i < 3; i++) {
@@ -163,9 +163,9 @@ static void test_union_of_profiles_and_strongest_role(void **state)
 	/* Global Root CA, G2, G3, MS RSA, MS ECC: the union, each once */
 	assert_int_equal(b.certs.n, 5);
 	assert_int_equal(b.plan.role[catalog_root_index(f->cat, "digicert-global-root-g2")],
-			 PLAN_REQUIRED);
+	                 PLAN_REQUIRED);
 	assert_int_equal(b.plan.role[catalog_root_index(f->cat, "digicert-global-root-g3")],
-			 PLAN_OPTIONAL);
+	                 PLAN_OPTIONAL);
 	bundle_free(&b);
 }
 
@@ -318,8 +318,9 @@ static void test_excluding_a_required_root_is_refused(void **state)
 {
 	struct fx *f = *state;
 	const char *p[] = {"azure-mysql-single"};
-	const char *ex[] = {"cb:3c:cb:b7:60:31:e5:e0:13:8f:8d:d3:9a:23:f9:de:47:ff:c3:5e:43:c1:14:4c:"
-			    "ea:27:d4:6a:5a:b1:cb:5f"};
+	const char *ex[] = {
+	        "cb:3c:cb:b7:60:31:e5:e0:13:8f:8d:d3:9a:23:f9:de:47:ff:c3:5e:43:c1:14:4c:"
+	        "ea:27:d4:6a:5a:b1:cb:5f"};
 	const char *ex_opt[] = {"31AD6648F8104138C738F39EA4320133393E3A18CC02296EF97C2AC9EF6731D0"};
 	const char *bad[] = {"12345"};
 	const char *pg[] = {"azure-postgres-single"};
@@ -335,7 +336,7 @@ static void test_excluding_a_required_root_is_refused(void **state)
 	spec.n_excludes = 1;
 	assert_int_equal(bundle_build(f->cat, &spec, &b, &e), -1);
 	assert_string_equal(e.msg, "bundle azure-mysql-single at 2020-11-01 lacks required roots: "
-				   "DigiCert Global Root G2 (excluded)");
+	                           "DigiCert Global Root G2 (excluded)");
 	spec.excludes = bad;
 	assert_int_equal(bundle_build(f->cat, &spec, &b, &e), -1);
 	assert_non_null(strstr(e.msg, "not a SHA-256 fingerprint"));
@@ -367,19 +368,19 @@ static void test_unknown_profile_and_no_timeline(void **state)
 	date_parse("2000-01-01", &spec.day);
 	assert_int_equal(bundle_build(f->cat, &spec, &b, &e), -1);
 	assert_non_null(strstr(e.msg, "profile 'azure-mysql-flexible' has no timeline before "
-				      "2006-11-10"));
+	                              "2006-11-10"));
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_golden_bundles),
-		cmocka_unit_test(test_rotation_examples_of_the_issue),
-		cmocka_unit_test(test_union_of_profiles_and_strongest_role),
-		cmocka_unit_test(test_reproducible_whatever_input_order_and_zone),
-		cmocka_unit_test(test_includes_must_be_roots_and_expired_are_dropped),
-		cmocka_unit_test(test_excluding_a_required_root_is_refused),
-		cmocka_unit_test(test_unknown_profile_and_no_timeline),
+	        cmocka_unit_test(test_golden_bundles),
+	        cmocka_unit_test(test_rotation_examples_of_the_issue),
+	        cmocka_unit_test(test_union_of_profiles_and_strongest_role),
+	        cmocka_unit_test(test_reproducible_whatever_input_order_and_zone),
+	        cmocka_unit_test(test_includes_must_be_roots_and_expired_are_dropped),
+	        cmocka_unit_test(test_excluding_a_required_root_is_refused),
+	        cmocka_unit_test(test_unknown_profile_and_no_timeline),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

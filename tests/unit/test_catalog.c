@@ -12,14 +12,20 @@
 static const struct {
 	const char *id, *sha256;
 } published[] = {
-	{"baltimore-cybertrust-root", "16AF57A9F676B0AB126095AA5EBADEF22AB31119D644AC95CD4B93DBF3F26AEB"},
-	{"digicert-global-root-ca", "4348A0E9444C78CB265E058D5E8944B4D84F9662BD26DB257F8934A443C70161"},
-	{"digicert-global-root-g2", "CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F"},
-	{"digicert-global-root-g3", "31AD6648F8104138C738F39EA4320133393E3A18CC02296EF97C2AC9EF6731D0"},
-	{"d-trust-root-class-3-ca-2-2009",
-	 "49E7A442ACF0EA6287050054B52564B650E4F49E42E348D6AA38E039E957B1C1"},
-	{"microsoft-rsa-root-2017", "C741F70F4B2A8D88BF2E71C14122EF53EF10EBA0CFA5E64CFA20F418853073E0"},
-	{"microsoft-ecc-root-2017", "358DF39D764AF9E1B766E9C972DF352EE15CFAC227AF6AD1D70E8E4A6EDCBA02"},
+        {"baltimore-cybertrust-root",
+         "16AF57A9F676B0AB126095AA5EBADEF22AB31119D644AC95CD4B93DBF3F26AEB"},
+        {"digicert-global-root-ca",
+         "4348A0E9444C78CB265E058D5E8944B4D84F9662BD26DB257F8934A443C70161"},
+        {"digicert-global-root-g2",
+         "CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F"},
+        {"digicert-global-root-g3",
+         "31AD6648F8104138C738F39EA4320133393E3A18CC02296EF97C2AC9EF6731D0"},
+        {"d-trust-root-class-3-ca-2-2009",
+         "49E7A442ACF0EA6287050054B52564B650E4F49E42E348D6AA38E039E957B1C1"},
+        {"microsoft-rsa-root-2017",
+         "C741F70F4B2A8D88BF2E71C14122EF53EF10EBA0CFA5E64CFA20F418853073E0"},
+        {"microsoft-ecc-root-2017",
+         "358DF39D764AF9E1B766E9C972DF352EE15CFAC227AF6AD1D70E8E4A6EDCBA02"},
 };
 
 static void test_shipped_catalog_matches_reference(void **state)
@@ -28,11 +34,11 @@ static void test_shipped_catalog_matches_reference(void **state)
 	struct rw_err e = {{0}, 0};
 	char *dir = tu_source("roots");
 	char d[11];
-	const char *profiles[] = {"azure-mysql-single",      "azure-postgres-single",
-				  "azure-mysql-flexible",    "azure-postgres-flexible",
-				  "azure-government",        "azure-government-mysql-flexible",
-				  "azure-china",             "azure-china-postgres-flexible",
-				  "azure-germany"};
+	const char *profiles[] = {"azure-mysql-single",   "azure-postgres-single",
+	                          "azure-mysql-flexible", "azure-postgres-flexible",
+	                          "azure-government",     "azure-government-mysql-flexible",
+	                          "azure-china",          "azure-china-postgres-flexible",
+	                          "azure-germany"};
 
 	(void)state;
 	assert_int_equal(catalog_load(dir, &cat, &e), 0);
@@ -47,8 +53,8 @@ static void test_shipped_catalog_matches_reference(void **state)
 		assert_true(cat->roots[ri].n_urls >= 1);
 	}
 	date_format(date_of_time(cat->roots[catalog_root_index(cat, "baltimore-cybertrust-root")]
-					 .cert->not_after),
-		    d);
+	                                 .cert->not_after),
+	            d);
 	assert_string_equal(d, "2025-05-12");
 	for (size_t i = 0; i < sizeof(profiles) / sizeof(profiles[0]); i++)
 		assert_non_null(catalog_profile(cat, profiles[i]));
@@ -105,41 +111,48 @@ static void test_pin_mismatch_refuses_whole_catalog(void **state)
 {
 	(void)state;
 	/* a wrong SHA-256 pin */
-	expect_refused("sha256 = \"CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F\"",
-		       "sha256 = \"CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB50\"",
-		       "root 'digicert-global-root-g2' does not match its SHA-256 pin",
-		       "digicert-global-root-g2.pem");
+	expect_refused(
+	        "sha256 = \"CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F\"",
+	        "sha256 = \"CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB50\"",
+	        "root 'digicert-global-root-g2' does not match its SHA-256 pin",
+	        "digicert-global-root-g2.pem");
 	/* a wrong SPKI pin */
-	expect_refused("spki_sha256 = \"8BB593A93BE1D0E8A822BB887C547890C3E706AAD2DAB76254F97FB36B82FC26\"",
-		       "spki_sha256 = \"0BB593A93BE1D0E8A822BB887C547890C3E706AAD2DAB76254F97FB36B82FC26\"",
-		       "root 'digicert-global-root-g2' does not match its SPKI SHA-256 pin", NULL);
+	expect_refused("spki_sha256 = "
+	               "\"8BB593A93BE1D0E8A822BB887C547890C3E706AAD2DAB76254F97FB36B82FC26\"",
+	               "spki_sha256 = "
+	               "\"0BB593A93BE1D0E8A822BB887C547890C3E706AAD2DAB76254F97FB36B82FC26\"",
+	               "root 'digicert-global-root-g2' does not match its SPKI SHA-256 pin", NULL);
 	/* the file of another root */
-	expect_refused("file = \"digicert-global-root-g3.pem\"", "file = \"digicert-global-root-g2.pem\"",
-		       "root 'digicert-global-root-g3' does not match its SHA-256 pin", NULL);
+	expect_refused("file = \"digicert-global-root-g3.pem\"",
+	               "file = \"digicert-global-root-g2.pem\"",
+	               "root 'digicert-global-root-g3' does not match its SHA-256 pin", NULL);
 	/* a missing file */
 	expect_refused("file = \"digicert-global-root-g3.pem\"", "file = \"nowhere.pem\"",
-		       "root 'digicert-global-root-g3'", "nowhere.pem: No such file");
+	               "root 'digicert-global-root-g3'", "nowhere.pem: No such file");
 }
 
 static void test_schema_errors_name_file_and_line(void **state)
 {
 	(void)state;
 	expect_refused("    name = \"DigiCert Global Root G3\";",
-		       "    name = \"DigiCert Global Root G3\";\n    colour = \"blue\";",
-		       "catalog.conf:", "unknown key 'colour' in root 'digicert-global-root-g3'");
-	expect_refused("catalog_version = 1;", "catalog_version = \"1\";", "catalog.conf:",
-		       "'catalog_version' in the catalog must be an integer");
-	expect_refused("required = [ \"digicert-global-root-ca\" ];\n        note = \"Single Server "
-		       "documentation for Azure China",
-		       "required = [ \"digicert-global-root-cb\" ];\n        note = \"Single Server "
-		       "documentation for Azure China",
-		       "names unknown root 'digicert-global-root-cb'", "profile 'azure-china'");
+	               "    name = \"DigiCert Global Root G3\";\n    colour = \"blue\";",
+	               "catalog.conf:", "unknown key 'colour' in root 'digicert-global-root-g3'");
+	expect_refused("catalog_version = 1;", "catalog_version = \"1\";",
+	               "catalog.conf:", "'catalog_version' in the catalog must be an integer");
+	expect_refused(
+	        "required = [ \"digicert-global-root-ca\" ];\n        note = \"Single Server "
+	        "documentation for Azure China",
+	        "required = [ \"digicert-global-root-cb\" ];\n        note = \"Single Server "
+	        "documentation for Azure China",
+	        "names unknown root 'digicert-global-root-cb'", "profile 'azure-china'");
 	expect_refused("{ from = \"2022-10-01\";", "{ from = \"2019-10-01\";",
-		       "is out of date order", "profile 'azure-mysql-single'");
-	expect_refused("{ from = \"2022-10-01\";", "{ from = \"2022-10-32\";", "is not a date", NULL);
+	               "is out of date order", "profile 'azure-mysql-single'");
+	expect_refused("{ from = \"2022-10-01\";", "{ from = \"2022-10-32\";", "is not a date",
+	               NULL);
 	expect_refused("id = \"azure-germany\";", "id = \"azure-china\";",
-		       "profile 'azure-china' is defined twice", NULL);
-	expect_refused("catalog_version = 1;", "catalog_version = = 1;", "catalog.conf:", "syntax error");
+	               "profile 'azure-china' is defined twice", NULL);
+	expect_refused("catalog_version = 1;", "catalog_version = = 1;",
+	               "catalog.conf:", "syntax error");
 }
 
 static void test_line_numbers_are_exact(void **state)
@@ -166,10 +179,10 @@ static void test_line_numbers_are_exact(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_shipped_catalog_matches_reference),
-		cmocka_unit_test(test_pin_mismatch_refuses_whole_catalog),
-		cmocka_unit_test(test_schema_errors_name_file_and_line),
-		cmocka_unit_test(test_line_numbers_are_exact),
+	        cmocka_unit_test(test_shipped_catalog_matches_reference),
+	        cmocka_unit_test(test_pin_mismatch_refuses_whole_catalog),
+	        cmocka_unit_test(test_schema_errors_name_file_and_line),
+	        cmocka_unit_test(test_line_numbers_are_exact),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

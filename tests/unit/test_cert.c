@@ -230,7 +230,7 @@ static void test_private_key_block_is_rejected(void **state)
 		char want[128];
 
 		snprintf(want, sizeof(want), "withkey.pem:%zu: PEM block \"PRIVATE KEY\" is not",
-			 lines + 1);
+		         lines + 1);
 		assert_non_null(strstr(msg, want));
 	}
 	gnutls_free(key.data);
@@ -377,30 +377,31 @@ static void test_fingerprint_normalize(void **state)
 
 	(void)state;
 	assert_int_equal(fingerprint_normalize("cb:3c:cb:b7:60:31:e5:e0:13:8f:8d:d3:9a:23:f9:de:"
-					       "47:ff:c3:5e:43:c1:14:4c:ea:27:d4:6a:5a:b1:cb:5f",
-					       out),
-			 0);
-	assert_string_equal(out, "CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F");
+	                                       "47:ff:c3:5e:43:c1:14:4c:ea:27:d4:6a:5a:b1:cb:5f",
+	                                       out),
+	                 0);
+	assert_string_equal(out,
+	                    "CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F");
 	assert_int_equal(fingerprint_normalize("CB3C", out), -1);
 	assert_int_equal(fingerprint_normalize("zz3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA"
-					       "27D46A5AB1CB5F",
-					       out),
-			 -1);
+	                                       "27D46A5AB1CB5F",
+	                                       out),
+	                 -1);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rsa_and_ec_roots_are_summarised),
-		cmocka_unit_test(test_der_file),
-		cmocka_unit_test(test_crlf_and_text_between_blocks),
-		cmocka_unit_test(test_truncated_pem_names_the_block_line),
-		cmocka_unit_test(test_corrupt_block_and_der),
-		cmocka_unit_test(test_private_key_block_is_rejected),
-		cmocka_unit_test(test_root_rules),
-		cmocka_unit_test(test_sort_dedup_is_order_independent),
-		cmocka_unit_test(test_directory_reading),
-		cmocka_unit_test(test_fingerprint_normalize),
+	        cmocka_unit_test(test_rsa_and_ec_roots_are_summarised),
+	        cmocka_unit_test(test_der_file),
+	        cmocka_unit_test(test_crlf_and_text_between_blocks),
+	        cmocka_unit_test(test_truncated_pem_names_the_block_line),
+	        cmocka_unit_test(test_corrupt_block_and_der),
+	        cmocka_unit_test(test_private_key_block_is_rejected),
+	        cmocka_unit_test(test_root_rules),
+	        cmocka_unit_test(test_sort_dedup_is_order_independent),
+	        cmocka_unit_test(test_directory_reading),
+	        cmocka_unit_test(test_fingerprint_normalize),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -60,8 +60,8 @@ static void test_issue_examples(void **state)
 	char *x = tu_path(*state, "x.pem"), *out, *pem;
 
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2020-11-01",
-			    "--output", x, NULL),
-			 0);
+	                    "--output", x, NULL),
+	                 0);
 	assert_non_null(strstr(out, "written, 2 roots"));
 	assert_non_null(strstr(out, "file SHA-256 "));
 	free(out);
@@ -73,8 +73,8 @@ static void test_issue_examples(void **state)
 	free(pem);
 
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2019-06-01",
-			    "--output", x, NULL),
-			 0);
+	                    "--output", x, NULL),
+	                 0);
 	free(out);
 	pem = tu_read(x, NULL);
 	assert_int_equal(count(pem, "BEGIN CERTIFICATE"), 1);
@@ -82,8 +82,8 @@ static void test_issue_examples(void **state)
 	free(pem);
 
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2023-06-01",
-			    "--output", x, NULL),
-			 0);
+	                    "--output", x, NULL),
+	                 0);
 	free(out);
 	pem = tu_read(x, NULL);
 	assert_int_equal(count(pem, "BEGIN CERTIFICATE"), 1);
@@ -92,8 +92,8 @@ static void test_issue_examples(void **state)
 
 	/* the same again: unchanged, said so */
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2023-06-01",
-			    "--output", x, NULL),
-			 0);
+	                    "--output", x, NULL),
+	                 0);
 	assert_non_null(strstr(out, "unchanged"));
 	free(out);
 	free(x);
@@ -112,8 +112,8 @@ static void test_bad_input_changes_nothing(void **state)
 
 	/* a date that is not a date: usage error, 2 */
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--at", "2021-02-30",
-			    "--output", x, NULL),
-			 2);
+	                    "--output", x, NULL),
+	                 2);
 	assert_non_null(strstr(out, "--at: '2021-02-30' is not a date"));
 	assert_int_equal(count(out, "\n"), 1);
 	free(out);
@@ -123,8 +123,8 @@ static void test_bad_input_changes_nothing(void **state)
 	free(out);
 	/* an unreadable include: 3, names the path */
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--include",
-			    "/nonexistent/roots", "--output", x, NULL),
-			 3);
+	                    "/nonexistent/roots", "--output", x, NULL),
+	                 3);
 	assert_non_null(strstr(out, "/nonexistent/roots: No such file or directory"));
 	free(out);
 	/* an include that is a leaf */
@@ -132,20 +132,21 @@ static void test_bad_input_changes_nothing(void **state)
 	lc = tu_make(&o);
 	tu_write(leaf, lc->pem.data, lc->pem.size);
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--include", leaf,
-			    "--output", x, NULL),
-			 3);
+	                    "--output", x, NULL),
+	                 3);
 	assert_non_null(strstr(out, "l.pem:1: leaf.example is not a root"));
 	free(out);
 	/* a broken catalog */
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--roots-dir", *state,
-			    "--output", x, NULL),
-			 3);
+	                    "--output", x, NULL),
+	                 3);
 	assert_non_null(strstr(out, "catalog.conf: cannot read the file"));
 	free(out);
 	after = tu_read(x, NULL);
 	assert_string_equal(before, after);
 	/* an output directory that does not exist: 1, nothing created */
-	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--output", nodir, NULL), 1);
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-china", "--output", nodir, NULL),
+	                 1);
 	assert_non_null(strstr(out, "missing/x.pem: cannot create a temporary file"));
 	assert_int_equal(stat(nodir, &st), -1);
 	free(out);
@@ -170,8 +171,8 @@ static void test_all_profiles_into_a_directory_and_stdout(void **state)
 	char *dir = tu_path(*state, "out"), *out, *f, *pem;
 
 	mkdir(dir, 0755);
-	assert_int_equal(rw(&out, "bundle", "--all", "--at", "2025-08-01", "--output-dir", dir, NULL),
-			 0);
+	assert_int_equal(
+	        rw(&out, "bundle", "--all", "--at", "2025-08-01", "--output-dir", dir, NULL), 0);
 	assert_int_equal(count(out, " written, "), 9);
 	free(out);
 	f = tu_path(dir, "azure-mysql-flexible.pem");
@@ -181,8 +182,8 @@ static void test_all_profiles_into_a_directory_and_stdout(void **state)
 	free(f);
 
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-germany", "--at", "2024-02-29",
-			    "--output", "-", NULL),
-			 0);
+	                    "--output", "-", NULL),
+	                 0);
 	assert_true(strncmp(out, "# D-TRUST Root Class 3 CA 2 2009\n", 33) == 0);
 	assert_int_equal(count(out, "BEGIN CERTIFICATE"), 1);
 	free(out);
@@ -215,9 +216,9 @@ static void test_help_version_and_roots(void **state)
 	assert_non_null(j);
 	assert_int_equal(json_array_size(j), 7);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "id")),
-			    "baltimore-cybertrust-root");
+	                    "baltimore-cybertrust-root");
 	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "not_after")),
-			    "2025-05-12T23:59:00Z");
+	                    "2025-05-12T23:59:00Z");
 	json_decref(j);
 	free(out);
 	assert_int_equal(rw(&out, "roots", "list", NULL), 0);
@@ -234,16 +235,38 @@ static void test_help_version_and_roots(void **state)
 static void test_reproducible_across_environment(void **state)
 {
 	char *a = tu_path(*state, "a.pem"), *b = tu_path(*state, "b.pem"), *x, *y, *out;
-	char *argv_a[] = {"env", "TZ=UTC", "LC_ALL=C", (char *)bin(), "bundle", "--all", "--at",
-			  "2022-10-15", "--output", a, "--quiet", NULL};
-	char *argv_b[] = {"env", "TZ=Asia/Kathmandu", "LC_ALL=C.UTF-8", (char *)bin(), "bundle",
-			  "--profile", "azure-germany", "--profile", "azure-china", "--profile",
-			  "azure-mysql-single", "--profile", "azure-mysql-flexible", "--profile",
-			  "azure-postgres-single", "--profile", "azure-postgres-flexible",
-			  "--profile", "azure-government", "--profile",
-			  "azure-government-mysql-flexible", "--profile",
-			  "azure-china-postgres-flexible", "--at", "2022-10-15", "--output", b,
-			  "--quiet", NULL};
+	char *argv_a[] = {"env",      "TZ=UTC", "LC_ALL=C", (char *)bin(),
+	                  "bundle",   "--all",  "--at",     "2022-10-15",
+	                  "--output", a,        "--quiet",  NULL};
+	char *argv_b[] = {"env",
+	                  "TZ=Asia/Kathmandu",
+	                  "LC_ALL=C.UTF-8",
+	                  (char *)bin(),
+	                  "bundle",
+	                  "--profile",
+	                  "azure-germany",
+	                  "--profile",
+	                  "azure-china",
+	                  "--profile",
+	                  "azure-mysql-single",
+	                  "--profile",
+	                  "azure-mysql-flexible",
+	                  "--profile",
+	                  "azure-postgres-single",
+	                  "--profile",
+	                  "azure-postgres-flexible",
+	                  "--profile",
+	                  "azure-government",
+	                  "--profile",
+	                  "azure-government-mysql-flexible",
+	                  "--profile",
+	                  "azure-china-postgres-flexible",
+	                  "--at",
+	                  "2022-10-15",
+	                  "--output",
+	                  b,
+	                  "--quiet",
+	                  NULL};
 
 	assert_int_equal(tu_run(argv_a, &out), 0);
 	free(out);
@@ -261,13 +284,13 @@ static void test_reproducible_across_environment(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_issue_examples, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_all_profiles_into_a_directory_and_stdout, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_help_version_and_roots, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reproducible_across_environment, setup,
-						teardown),
+	        cmocka_unit_test_setup_teardown(test_issue_examples, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_all_profiles_into_a_directory_and_stdout,
+	                                        setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_help_version_and_roots, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_reproducible_across_environment, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

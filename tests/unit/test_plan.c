@@ -39,7 +39,7 @@ static int32_t day(const char *s)
 }
 
 static enum plan_role role(const char *profile, const char *date, int grace, const char *root,
-			   int *expired)
+                           int *expired)
 {
 	const char *p[] = {profile};
 	struct plan_opts o = {day(date), grace, 0};
@@ -118,10 +118,10 @@ static void test_errors(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_step_at),
-		cmocka_unit_test(test_retiring_root_stays_for_the_grace_period),
-		cmocka_unit_test(test_expiry_is_at_the_start_of_the_day),
-		cmocka_unit_test(test_errors),
+	        cmocka_unit_test(test_step_at),
+	        cmocka_unit_test(test_retiring_root_stays_for_the_grace_period),
+	        cmocka_unit_test(test_expiry_is_at_the_start_of_the_day),
+	        cmocka_unit_test(test_errors),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -189,10 +189,10 @@ static void test_unwritable_directory(void **state)
 		if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
 			_exit(2);
 		_exit(save_bytes(p, "new\n", 4, NULL, &e) == SAVE_ERROR &&
-				      strstr(e.msg, "ro/b.pem: cannot create a temporary file") &&
-				      strstr(e.msg, "Permission denied")
-			      ? 0
-			      : 1);
+		                      strstr(e.msg, "ro/b.pem: cannot create a temporary file") &&
+		                      strstr(e.msg, "Permission denied")
+		              ? 0
+		              : 1);
 	}
 	waitpid(pid, &status, 0);
 	assert_true(WIFEXITED(status));
@@ -243,13 +243,17 @@ static void test_discard_removes_temp(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_write_then_unchanged_keeps_mtime, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failing_write_leaves_old_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_killed_mid_write_leaves_old_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_dir_and_directory_target, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_symlink_is_written_through, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_discard_removes_temp, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_write_then_unchanged_keeps_mtime, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_failing_write_leaves_old_file, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_killed_mid_write_leaves_old_file, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_missing_dir_and_directory_target, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_symlink_is_written_through, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_discard_removes_temp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
