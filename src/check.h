@@ -16,4 +16,16 @@ int check_bundle_main(int argc, char **argv);
 int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
 
+/*
+ * A check from the agent configuration (config.h, kind "sqlserver" or "key"), run by sync
+ * (check_agent.c). On return 0, *status is the monitoring-plugin status (3 when the check could
+ * not run: a missing file, a bad password) and *summary a malloc'd one-line summary the caller
+ * frees ("CRITICAL: 1 FAIL (eku), 2 WARN (forceencryption, tlsprotocols), 9 PASS"). -1 (with e)
+ * only for an unknown kind or policy, or out of memory.
+ */
+struct config_check;
+struct rw_err;
+int check_run_configured(const struct config_check *cc, int *status, char **summary,
+                         struct rw_err *e);
+
 #endif

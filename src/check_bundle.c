@@ -1,11 +1,438 @@
-/* check_bundle.c - placeholder until its issue lands; replaced wholesale by that work. */
+/* check_bundle.c - "rootwarden check bundle PATH": what a PEM/DER bundle file holds (made by
+ * rootwarden or by hand), what is wrong with its certificates, and whether it holds what each
+ * given profile needs at a date (rotation.c's readiness rules). */
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "buf.h"
 #include "check.h"
-#include "exitcode.h"
+#include "cli.h"
+#include "date.h"
+#include "metrics.h"
+#include "rotation.h"
+
+static const char usage_hint[] = "check";
+
+/* What is wrong with one certificate of the file. */
+struct cert_flags {
+	long duplicate_of; /* index of the first copy, or -1 */
+	int expired;
+	int not_ca;
+	int not_root; /* CA, but not a valid self-signed root (an intermediate, a bad signature) */
+	int sha1;     /* self-signed root signed with SHA-1 or MD5: informational */
+	int expiring; /* expires within the window */
+};
+
+struct cb_args {
+	const char *path, *metrics, *roots_dir;
+	struct strvec profiles;
+	int json, warn_days;
+	struct rotation_opts o;
+};
+
+static int parse_args(int argc, char **argv, struct cb_args *a)
+{
+	enum { O_AT = 256, O_WARN, O_JSON, O_METRICS, O_ROOTS };
+	static const struct option opts[] = {
+	        {"profile", required_argument, NULL, 'p'},
+	        {"at", required_argument, NULL, O_AT},
+	        {"warn-days", required_argument, NULL, O_WARN},
+	        {"json", no_argument, NULL, O_JSON},
+	        {"metrics-file", required_argument, NULL, O_METRICS},
+	        {"roots-dir", required_argument, NULL, O_ROOTS},
+	        {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (strvec_push(&a->profiles, optarg) < 0)
+				return -1;
+			break;
+		case O_AT:
+			if (date_parse(optarg, &a->o.day) < 0)
+				return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
+				                       "--at: '%s' is not a date (YYYY-MM-DD)",
+				                       optarg),
+				       -1;
+			break;
+		case O_WARN:
+			a->o.warn_days = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || a->o.warn_days < 0 ||
+			    a->o.warn_days > 3650)
+				return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
+				                       "--warn-days: '%s' is not 0..3650", optarg),
+				       -1;
+			break;
+		case O_JSON:
+			a->json = 1;
+			break;
+		case O_METRICS:
+			a->metrics = optarg;
+			break;
+		case O_ROOTS:
+			a->roots_dir = optarg;
+			break;
+		case ':':
+			return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "%s needs a value",
+			                       argv[optind - 1]),
+			       -1;
+		default:
+			return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "unknown option '%s'",
+			                       argv[optind - 1]),
+			       -1;
+		}
+	}
+	if (optind >= argc)
+		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "give the bundle's PATH"), -1;
+	a->path = argv[optind++];
+	if (optind < argc)
+		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "unexpected argument '%s'",
+		                       argv[optind]),
+		       -1;
+	return 0;
+}
+
+static void flag_certs(const struct rotation_bundle *b, const struct rotation_opts *o,
+                       struct cert_flags *f)
+{
+	time_t at = date_start(o->day);
+
+	for (size_t i = 0; i < b->held.n; i++) {
+		const struct cert *c = b->held.v[i];
+
+		f[i].duplicate_of = -1;
+		for (size_t k = 0; k < i; k++)
+			if (strcmp(b->held.v[k]->sha256, c->sha256) == 0) {
+				f[i].duplicate_of = (long)k;
+				break;
+			}
+		f[i].expired = cert_is_expired(c, at);
+		f[i].expiring =
+		        !f[i].expired && cert_is_expired(c, date_start(o->day + o->warn_days + 1));
+		f[i].not_ca = !c->is_ca;
+		f[i].not_root = c->is_ca && cert_check_root(c, NULL) < 0;
+		f[i].sha1 = c->sig_hash_weak && c->self_sig_ok;
+	}
+}
+
+static int why_add(struct rotation_notes *why, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static int why_add(struct rotation_notes *why, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL, **nv;
+	int r;
+
+	va_start(ap, fmt);
+	r = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (r < 0)
+		return -1;
+	nv = realloc(why->v, (why->n + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		free(s);
+		return -1;
+	}
+	why->v = nv;
+	why->v[why->n++] = s;
+	return 0;
+}
+
+/* The verdict of the certificates alone: all expired CRITICAL; some expired or a non-CA
+ * certificate WARNING; duplicates, intermediates and SHA-1-signed roots are only flagged. */
+static int certs_verdict(const struct rotation_bundle *b, const struct cert_flags *f,
+                         struct rotation_notes *why)
+{
+	size_t expired = 0, not_ca = 0;
+	int v = RW_CHECK_OK;
+
+	for (size_t i = 0; i < b->held.n; i++) {
+		expired += f[i].expired != 0;
+		not_ca += f[i].not_ca != 0;
+	}
+	if (b->held.n && expired == b->held.n) {
+		v = RW_CHECK_CRITICAL;
+		if (why_add(why, "every certificate in it has expired") < 0)
+			return -1;
+	} else if (expired) {
+		v = RW_CHECK_WARNING;
+		if (why_add(why, "%zu expired certificate%s", expired, expired == 1 ? "" : "s") < 0)
+			return -1;
+	}
+	if (not_ca) {
+		if (v < RW_CHECK_WARNING)
+			v = RW_CHECK_WARNING;
+		if (why_add(why,
+		            "%zu certificate%s not a CA (a leaf has no place in a trust bundle)",
+		            not_ca, not_ca == 1 ? " is" : "s are") < 0)
+			return -1;
+	}
+	return v;
+}
+
+static void flag_words(struct buf *b, const struct cert_flags *f)
+{
+	size_t n0 = b->len;
+
+#define W(cond, text)                                                                              \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			buf_printf(b, "%s%s", b->len > n0 ? ", " : "", text);                      \
+	} while (0)
+	if (f->duplicate_of >= 0)
+		buf_printf(b, "duplicate of #%ld", f->duplicate_of + 1);
+	W(f->expired, "expired");
+	W(f->expiring, "expires within the warning window");
+	W(f->not_ca, "not a CA certificate");
+	W(f->not_root, "CA but not a self-signed root");
+	W(f->sha1, "SHA-1-signed root (informational: a root's own signature is not relied on)");
+#undef W
+}
+
+static char *render_text(const struct catalog *cat, const struct cb_args *a,
+                         const struct rotation_bundle *base, const struct cert_flags *f,
+                         const struct rotation_notes *cwhy, const struct rotation_bundle *pb,
+                         int verdict)
+{
+	struct buf b;
+	char d[11], at[11];
+
+	buf_init(&b, 0);
+	date_format(a->o.day, at);
+	buf_printf(&b, "rootwarden check bundle: %s - %s at %s", rotation_verdict_name(verdict),
+	           a->path, at);
+	if (base->readable)
+		buf_printf(&b, ": %zu certificate%s", base->held.n, base->held.n == 1 ? "" : "s");
+	buf_puts(&b, "\n");
+	for (size_t i = 0; i < base->reasons.n; i++)
+		buf_printf(&b, "  - %s\n", base->reasons.v[i]);
+	for (size_t i = 0; i < base->held.n; i++) {
+		const struct cert *c = base->held.v[i];
+		long ri = base->held_root[i];
+
+		date_format(date_of_time(c->not_after), d);
+		buf_printf(&b, "  #%zu %s\n     SHA-256 %s\n     not after %s, %s%s%s\n", i + 1,
+		           c->label, c->sha256, d, c->is_ca ? "CA" : "not a CA",
+		           ri >= 0 ? ", catalog root " : "", ri >= 0 ? cat->roots[ri].id : "");
+		if (f[i].duplicate_of >= 0 || f[i].expired || f[i].expiring || f[i].not_ca ||
+		    f[i].not_root || f[i].sha1) {
+			buf_puts(&b, "     flags: ");
+			flag_words(&b, &f[i]);
+			buf_puts(&b, "\n");
+		}
+	}
+	for (size_t i = 0; i < cwhy->n; i++)
+		buf_printf(&b, "  - %s\n", cwhy->v[i]);
+	for (size_t p = 0; p < a->profiles.n && base->readable && base->held.n; p++) {
+		const struct rotation_bundle *r = &pb[p];
+
+		buf_printf(&b, "  profile %s: %s\n", a->profiles.v[p],
+		           rotation_verdict_name(r->verdict));
+		for (size_t i = 0; i < r->reasons.n; i++)
+			buf_printf(&b, "    - %s\n", r->reasons.v[i]);
+	}
+	return buf_steal(&b, NULL);
+}
+
+static json_t *ids(const struct catalog *cat, const struct rotation_roots *r)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < r->n; i++)
+		json_array_append_new(a, json_string(cat->roots[r->v[i]].id));
+	return a;
+}
+
+static json_t *strs(const struct rotation_notes *n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n->n; i++)
+		json_array_append_new(a, json_string(n->v[i]));
+	return a;
+}
+
+static char *render_json(const struct catalog *cat, const struct cb_args *a,
+                         const struct rotation_bundle *base, const struct cert_flags *f,
+                         const struct rotation_notes *cwhy, const struct rotation_bundle *pb,
+                         int verdict)
+{
+	json_t *certs = json_array(), *profiles = json_array(), *root, *reasons = strs(cwhy);
+	char d[11], at[11];
+	char *s;
+
+	date_format(a->o.day, at);
+	for (size_t i = 0; i < base->reasons.n; i++)
+		json_array_append_new(reasons, json_string(base->reasons.v[i]));
+	for (size_t i = 0; i < base->held.n; i++) {
+		const struct cert *c = base->held.v[i];
+		long ri = base->held_root[i];
+
+		date_format(date_of_time(c->not_after), d);
+		json_array_append_new(
+		        certs,
+		        json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s?, s:o, s:b, s:b, s:b, s:b, "
+		                  "s:b, s:s}",
+		                  "index", (json_int_t)(i + 1), "name", c->label, "subject",
+		                  c->subject, "sha256", c->sha256, "not_after", d, "ca", c->is_ca,
+		                  "root", ri >= 0 ? cat->roots[ri].id : NULL, "duplicate_of",
+		                  f[i].duplicate_of >= 0 ? json_integer(f[i].duplicate_of + 1)
+		                                         : json_null(),
+		                  "expired", f[i].expired, "expiring", f[i].expiring, "not_ca",
+		                  f[i].not_ca, "not_root", f[i].not_root, "sha1_signed", f[i].sha1,
+		                  "origin", c->origin ? c->origin : ""));
+	}
+	for (size_t p = 0; p < a->profiles.n && base->readable && base->held.n; p++) {
+		const struct rotation_bundle *r = &pb[p];
+
+		json_array_append_new(
+		        profiles,
+		        json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
+		                  a->profiles.v[p], "status", r->verdict, "status_text",
+		                  rotation_verdict_name(r->verdict), "missing_now",
+		                  ids(cat, &r->missing_now), "transition_missing",
+		                  ids(cat, &r->transition_now), "next_step",
+		                  r->next_step_day >= 0
+		                          ? (date_format(r->next_step_day, d), json_string(d))
+		                          : json_null(),
+		                  "missing_next", ids(cat, &r->missing_next), "reasons",
+		                  strs(&r->reasons)));
+	}
+	root = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:o, s:o, s:o}", "check", "bundle",
+	                 "path", a->path, "at", at, "warn_days", a->o.warn_days, "status", verdict,
+	                 "status_text", rotation_verdict_name(verdict), "readable", base->readable,
+	                 "certificates", certs, "profiles", profiles, "reasons", reasons);
+	if (root == NULL)
+		return NULL;
+	s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	return s;
+}
+
+static int write_metrics(const char *path, const struct cb_args *a,
+                         const struct rotation_bundle *base, int verdict, struct rw_err *e)
+{
+	struct metrics *m = metrics_new();
+	int rc = -1;
+
+	if (m == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	if (metrics_add(m, e, M_CHECK_STATUS, verdict, "check", "bundle", "target", a->path, NULL) <
+	    0)
+		goto out;
+	if (base->readable) {
+		if (metrics_add(m, e, M_CHECK_BUNDLE_CERTS, (double)base->held.n, "target", a->path,
+		                NULL) < 0)
+			goto out;
+		for (size_t i = 0; i < base->held.n; i++)
+			if (metrics_add(m, e, M_CHECK_BUNDLE_NOT_AFTER,
+			                (double)base->held.v[i]->not_after, "target", a->path,
+			                "sha256", base->held.v[i]->sha256, "name",
+			                base->held.v[i]->label, NULL) < 0)
+				goto out;
+	}
+	if (metrics_write(m, path, NULL, e) == SAVE_ERROR)
+		goto out;
+	rc = 0;
+out:
+	metrics_free(m);
+	return rc;
+}
 
 int check_bundle_main(int argc, char **argv)
 {
-	fprintf(stderr, "rootwarden check bundle: not implemented yet\n");
-	return RW_CHECK_UNKNOWN;
+	struct cb_args a;
+	struct catalog *cat = NULL;
+	struct rotation_target base_t, *pt = NULL;
+	struct rotation_bundle base, *pb = NULL;
+	struct rotation_notes cwhy = {NULL, 0};
+	struct cert_flags *f = NULL;
+	struct rw_err e = {{0}, 0};
+	size_t np = 0;
+	char *text = NULL;
+	int rc = RW_CHECK_UNKNOWN, verdict;
+
+	memset(&a, 0, sizeof(a));
+	memset(&base, 0, sizeof(base));
+	rotation_opts_init(&a.o);
+	if (parse_args(argc, argv, &a) < 0)
+		goto out;
+	if (cli_load_catalog(a.roots_dir, &cat, &e) < 0)
+		goto fail;
+	for (size_t i = 0; i < a.profiles.n; i++)
+		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
+			rc = cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
+			                     "unknown profile '%s' (see 'rootwarden roots list')",
+			                     a.profiles.v[i]);
+			goto out;
+		}
+	memset(&base_t, 0, sizeof(base_t));
+	base_t.name = a.path;
+	base_t.path = a.path;
+	if (rotation_bundle_assess(cat, &base_t, &a.o, &base, &e) < 0)
+		goto fail;
+	f = calloc(base.held.n + 1, sizeof(*f));
+	pt = calloc(a.profiles.n + 1, sizeof(*pt));
+	pb = calloc(a.profiles.n + 1, sizeof(*pb));
+	if (f == NULL || pt == NULL || pb == NULL)
+		goto oom;
+	flag_certs(&base, &a.o, f);
+	verdict = base.verdict;
+	if (base.readable && base.held.n) {
+		int cv = certs_verdict(&base, f, &cwhy);
+
+		if (cv < 0)
+			goto oom;
+		if (cv > verdict)
+			verdict = cv;
+		for (np = 0; np < a.profiles.n; np++) {
+			pt[np] = base_t;
+			pt[np].profiles = &a.profiles.v[np];
+			pt[np].n_profiles = 1;
+			if (rotation_bundle_assess(cat, &pt[np], &a.o, &pb[np], &e) < 0)
+				goto fail;
+			if (pb[np].verdict > verdict)
+				verdict = pb[np].verdict;
+		}
+	}
+	text = a.json ? render_json(cat, &a, &base, f, &cwhy, pb, verdict)
+	              : render_text(cat, &a, &base, f, &cwhy, pb, verdict);
+	if (text == NULL)
+		goto oom;
+	fputs(text, stdout);
+	if (a.json)
+		fputc('\n', stdout);
+	rc = verdict;
+	if (a.metrics && write_metrics(a.metrics, &a, &base, verdict, &e) < 0)
+		goto fail;
+	goto out;
+oom:
+	err_set(&e, RW_EXIT_FAILURE, "out of memory");
+fail:
+	cli_fail(&e);
+	rc = RW_CHECK_UNKNOWN;
+out:
+	for (size_t i = 0; pb && i < np; i++)
+		rotation_bundle_free(&pb[i]);
+	for (size_t i = 0; i < cwhy.n; i++)
+		free(cwhy.v[i]);
+	free(cwhy.v);
+	free(pb);
+	free(pt);
+	free(f);
+	free(text);
+	rotation_bundle_free(&base);
+	catalog_free(cat);
+	strvec_free(&a.profiles);
+	return rc;
 }

@@ -1,12 +1,508 @@
-/* cmd_rotation.c - placeholder until its issue lands; replaced wholesale by that work. */
+/* cmd_rotation.c - "rootwarden rotation": every profile's timeline around a day, whether the
+ * configured bundles are ready for what comes, and what sync will change when. The analysis is
+ * rotation.c's; this file parses options, renders text or JSON and writes metrics. */
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
+#include <jansson.h>
+
+#include "buf.h"
 #include "cli.h"
+#include "config.h"
+#include "date.h"
+#include "metrics.h"
+#include "rotation.h"
 
-const char cmd_rotation_usage[] = "rootwarden rotation ... (not implemented yet)\n";
+const char cmd_rotation_usage[] =
+        "rootwarden rotation [--profile P]... [--config PATH] [--at YYYY-MM-DD] [--warn-days N]\n"
+        "                          [--json] [--metrics-file PATH] [--roots-dir DIR]\n"
+        "\n"
+        "Shows each profile's rotation timeline (past, current and next steps, days until the\n"
+        "next), the roots required now and after the next step, and roots expiring within the\n"
+        "warning window; with --config, whether each configured bundle file holds what is\n"
+        "required now and at the next step, and what 'sync' will change on which date.\n"
+        "\n"
+        "  --profile P        only this profile (repeatable; default: every profile); with\n"
+        "                     --config, only the bundles that use one of them\n"
+        "  --config PATH      the agent configuration whose bundles to assess\n"
+        "  --at YYYY-MM-DD    answer for this day instead of today (rehearse a rotation)\n"
+        "  --warn-days N      the warning window (default: the configuration's warn_days, 90)\n"
+        "  --json             one JSON report on standard output\n"
+        "  --metrics-file P   also write Prometheus metrics to P (atomically)\n"
+        "  --roots-dir DIR    the catalog and shipped roots (default: the configuration's\n"
+        "                     roots_dir, else the installed roots)\n"
+        "\n"
+        "Verdicts: CRITICAL when a bundle lacks a root required now (or holds only expired\n"
+        "roots for a profile); WARNING when a step or an expiry within the window finds it not\n"
+        "ready, or a transition root is missing. Without --config the verdict is the profiles':\n"
+        "WARNING when a step or an expiry falls within the window.\n"
+        "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also usage and input errors).\n";
+
+struct rot_args {
+	struct strvec profiles;
+	const char *config, *metrics, *roots_dir;
+	int json, warn_days, have_at;
+	int32_t day;
+};
+
+static int parse_args(int argc, char **argv, struct rot_args *a)
+{
+	enum { O_CONFIG = 256, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
+	static const struct option opts[] = {
+	        {"profile", required_argument, NULL, 'p'},
+	        {"config", required_argument, NULL, O_CONFIG},
+	        {"at", required_argument, NULL, O_AT},
+	        {"warn-days", required_argument, NULL, O_WARN},
+	        {"json", no_argument, NULL, O_JSON},
+	        {"metrics-file", required_argument, NULL, O_METRICS},
+	        {"roots-dir", required_argument, NULL, O_ROOTS},
+	        {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (strvec_push(&a->profiles, optarg) < 0)
+				return -1;
+			break;
+		case O_CONFIG:
+			a->config = optarg;
+			break;
+		case O_AT:
+			if (date_parse(optarg, &a->day) < 0)
+				return cli_usage_error("rotation", RW_CHECK_UNKNOWN,
+				                       "--at: '%s' is not a date (YYYY-MM-DD)",
+				                       optarg),
+				       -1;
+			a->have_at = 1;
+			break;
+		case O_WARN:
+			a->warn_days = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || a->warn_days < 0 ||
+			    a->warn_days > 3650)
+				return cli_usage_error("rotation", RW_CHECK_UNKNOWN,
+				                       "--warn-days: '%s' is not 0..3650", optarg),
+				       -1;
+			break;
+		case O_JSON:
+			a->json = 1;
+			break;
+		case O_METRICS:
+			a->metrics = optarg;
+			break;
+		case O_ROOTS:
+			a->roots_dir = optarg;
+			break;
+		case ':':
+			return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "%s needs a value",
+			                       argv[optind - 1]),
+			       -1;
+		default:
+			return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "unknown option '%s'",
+			                       argv[optind - 1]),
+			       -1;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "unexpected argument '%s'",
+		                       argv[optind]),
+		       -1;
+	return 0;
+}
+
+/* ---- text ---- */
+
+static void root_names(struct buf *b, const struct catalog *cat, const size_t *v, size_t n)
+{
+	if (n == 0)
+		buf_puts(b, "none");
+	for (size_t i = 0; i < n; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", cat->roots[v[i]].name);
+}
+
+static void text_profile(struct buf *b, const struct catalog *cat, const struct rotation_report *r,
+                         const struct rotation_profile *p)
+{
+	char d[11];
+
+	buf_printf(b, "\nprofile %s: %s\n  %s\n", p->profile->id, rotation_verdict_name(p->verdict),
+	           p->profile->name);
+	for (size_t i = 0; i < p->profile->n_steps; i++) {
+		const struct catalog_step *s = &p->profile->steps[i];
+
+		date_format(s->from, d);
+		buf_printf(b, "  %-8s %s  ", rotation_when_name(p->when[i]), d);
+		root_names(b, cat, s->required, s->n_required);
+		if (s->n_optional) {
+			buf_puts(b, "; optional ");
+			root_names(b, cat, s->optional, s->n_optional);
+		}
+		buf_puts(b, "\n");
+	}
+	buf_puts(b, "  required now:   ");
+	root_names(b, cat, p->required_now.v, p->required_now.n);
+	buf_puts(b, "\n");
+	if (p->next >= 0) {
+		date_format(p->profile->steps[p->next].from, d);
+		buf_printf(b, "  next step:      %s (in %ld day%s)\n  required next:  ", d,
+		           p->days_to_next, p->days_to_next == 1 ? "" : "s");
+		root_names(b, cat, p->required_next.v, p->required_next.n);
+		buf_puts(b, "\n");
+	} else {
+		buf_puts(b, "  next step:      none in the catalog\n");
+	}
+	buf_printf(b, "  expiring within %d days: ", r->warn_days);
+	if (p->expiring.n == 0)
+		buf_puts(b, "none");
+	for (size_t i = 0; i < p->expiring.n; i++) {
+		const struct catalog_root *root = &cat->roots[p->expiring.v[i]];
+
+		date_format(date_of_time(root->cert->not_after), d);
+		buf_printf(b, "%s%s (not after %s)", i ? ", " : "", root->name, d);
+	}
+	buf_puts(b, "\n");
+	for (size_t i = 0; i < p->reasons.n; i++)
+		buf_printf(b, "  - %s\n", p->reasons.v[i]);
+}
+
+static void text_bundle(struct buf *b, const struct catalog *cat, const struct rotation_report *r,
+                        const struct rotation_bundle *rb)
+{
+	const struct rotation_target *t = rb->target;
+	char d[11];
+
+	buf_printf(b, "\nbundle %s: %s\n  path:           %s\n  profiles:       ", t->name,
+	           rotation_verdict_name(rb->verdict), t->path);
+	for (size_t i = 0; i < t->n_profiles; i++)
+		buf_printf(b, "%s%s", i ? ", " : "", t->profiles[i]);
+	buf_puts(b, "\n");
+	if (rb->readable) {
+		buf_printf(b, "  holds:          ");
+		if (rb->held.n == 0)
+			buf_puts(b, "nothing");
+		for (size_t i = 0; i < rb->held.n; i++) {
+			const struct cert *c = rb->held.v[i];
+
+			date_format(date_of_time(c->not_after), d);
+			buf_printf(b, "%s%s (not after %s%s)", i ? ", " : "",
+			           rb->held_root[i] >= 0 ? cat->roots[rb->held_root[i]].name
+			                                 : c->label,
+			           d, cert_is_expired(c, date_start(r->day)) ? ", expired" : "");
+		}
+		buf_puts(b, "\n  missing now:    ");
+		root_names(b, cat, rb->missing_now.v, rb->missing_now.n);
+		if (rb->transition_now.n) {
+			buf_puts(b, "; transition: ");
+			root_names(b, cat, rb->transition_now.v, rb->transition_now.n);
+		}
+		buf_puts(b, "\n");
+		if (rb->next_step_day >= 0) {
+			date_format(rb->next_step_day, d);
+			buf_printf(b, "  missing on %s: ", d);
+			root_names(b, cat, rb->missing_next.v, rb->missing_next.n);
+			buf_puts(b, "\n");
+		}
+	}
+	buf_puts(b, "  sync writes now: ");
+	root_names(b, cat, rb->written_now.v, rb->written_now.n);
+	buf_puts(b, "\n");
+	if (rb->changes.n == 0)
+		buf_puts(b, "  sync will change: nothing (no later step or expiry changes it)\n");
+	for (size_t i = 0; i < rb->changes.n; i++) {
+		const struct rotation_change *c = &rb->changes.v[i];
+
+		date_format(c->day, d);
+		buf_printf(b, "  sync on %s (in %ld days):", d, (long)(c->day - r->day));
+		if (c->added.n) {
+			buf_puts(b, " add ");
+			root_names(b, cat, c->added.v, c->added.n);
+		}
+		if (c->removed.n) {
+			buf_puts(b, c->added.n ? "; remove " : " remove ");
+			root_names(b, cat, c->removed.v, c->removed.n);
+		}
+		buf_printf(b, " [%s]\n", c->cause);
+	}
+	for (size_t i = 0; i < rb->reasons.n; i++)
+		buf_printf(b, "  - %s\n", rb->reasons.v[i]);
+}
+
+static char *render_text(const struct catalog *cat, const struct rotation_report *r)
+{
+	struct buf b;
+	char d[11];
+
+	buf_init(&b, 0);
+	date_format(r->day, d);
+	buf_printf(&b, "rootwarden rotation at %s: %s (warning window %d days, grace %d days)\n", d,
+	           rotation_verdict_name(r->verdict), r->warn_days, r->grace_days);
+	for (size_t i = 0; i < r->n_profiles; i++)
+		text_profile(&b, cat, r, &r->profiles[i]);
+	for (size_t i = 0; i < r->n_bundles; i++)
+		text_bundle(&b, cat, r, &r->bundles[i]);
+	return buf_steal(&b, NULL);
+}
+
+/* ---- JSON ---- */
+
+static json_t *ids(const struct catalog *cat, const size_t *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(cat->roots[v[i]].id));
+	return a;
+}
+
+static json_t *notes(const struct rotation_notes *n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n->n; i++)
+		json_array_append_new(a, json_string(n->v[i]));
+	return a;
+}
+
+static json_t *date_json(int32_t day)
+{
+	char d[11];
+
+	if (day < 0)
+		return json_null();
+	date_format(day, d);
+	return json_string(d);
+}
+
+static json_t *json_profile(const struct catalog *cat, const struct rotation_profile *p)
+{
+	json_t *steps = json_array(), *exp = json_array();
+
+	for (size_t i = 0; i < p->profile->n_steps; i++) {
+		const struct catalog_step *s = &p->profile->steps[i];
+
+		json_array_append_new(
+		        steps, json_pack("{s:o, s:s, s:o, s:o, s:s?}", "from", date_json(s->from),
+		                         "when", rotation_when_name(p->when[i]), "required",
+		                         ids(cat, s->required, s->n_required), "optional",
+		                         ids(cat, s->optional, s->n_optional), "note", s->note));
+	}
+	for (size_t i = 0; i < p->expiring.n; i++)
+		json_array_append_new(exp, rotation_root_json(cat, p->expiring.v[i]));
+	return json_pack(
+	        "{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	        p->profile->id, "name", p->profile->name, "status", p->verdict, "status_text",
+	        rotation_verdict_name(p->verdict), "steps", steps, "current_step",
+	        date_json(p->current >= 0 ? p->profile->steps[p->current].from : -1), "next_step",
+	        date_json(p->next >= 0 ? p->profile->steps[p->next].from : -1), "days_to_next_step",
+	        p->next >= 0 ? json_integer(p->days_to_next) : json_null(), "required_now",
+	        ids(cat, p->required_now.v, p->required_now.n), "required_next",
+	        ids(cat, p->required_next.v, p->required_next.n), "expiring", exp, "reasons",
+	        notes(&p->reasons));
+}
+
+static json_t *json_bundle(const struct catalog *cat, const struct rotation_report *r,
+                           const struct rotation_bundle *rb)
+{
+	const struct rotation_target *t = rb->target;
+	json_t *profiles = json_array(), *held = json_array(), *changes = json_array();
+	char d[11];
+
+	for (size_t i = 0; i < t->n_profiles; i++)
+		json_array_append_new(profiles, json_string(t->profiles[i]));
+	for (size_t i = 0; i < rb->held.n; i++) {
+		const struct cert *c = rb->held.v[i];
+
+		date_format(date_of_time(c->not_after), d);
+		json_array_append_new(
+		        held,
+		        json_pack("{s:s, s:s, s:s, s:s?, s:b}", "name", c->label, "sha256",
+		                  c->sha256, "not_after", d, "root",
+		                  rb->held_root[i] >= 0 ? cat->roots[rb->held_root[i]].id : NULL,
+		                  "expired", cert_is_expired(c, date_start(r->day))));
+	}
+	for (size_t i = 0; i < rb->changes.n; i++) {
+		const struct rotation_change *c = &rb->changes.v[i];
+
+		json_array_append_new(changes, json_pack("{s:o, s:I, s:o, s:o, s:s}", "date",
+		                                         date_json(c->day), "days",
+		                                         (json_int_t)(c->day - r->day), "add",
+		                                         ids(cat, c->added.v, c->added.n), "remove",
+		                                         ids(cat, c->removed.v, c->removed.n),
+		                                         "cause", c->cause));
+	}
+	return json_pack("{s:s, s:s?, s:o, s:i, s:s, s:b, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
+	                 "s:o}",
+	                 "name", t->name, "path", t->path, "profiles", profiles, "status",
+	                 rb->verdict, "status_text", rotation_verdict_name(rb->verdict), "readable",
+	                 rb->readable, "error", rb->error, "holds", held, "missing_now",
+	                 ids(cat, rb->missing_now.v, rb->missing_now.n), "transition_missing",
+	                 ids(cat, rb->transition_now.v, rb->transition_now.n), "next_step",
+	                 date_json(rb->next_step_day), "missing_next",
+	                 ids(cat, rb->missing_next.v, rb->missing_next.n), "written_now",
+	                 ids(cat, rb->written_now.v, rb->written_now.n), "changes", changes,
+	                 "reasons", notes(&rb->reasons));
+}
+
+static char *render_json(const struct catalog *cat, const struct rotation_report *r)
+{
+	json_t *root, *profiles = json_array(), *bundles = json_array();
+	char *s;
+
+	for (size_t i = 0; i < r->n_profiles; i++)
+		json_array_append_new(profiles, json_profile(cat, &r->profiles[i]));
+	for (size_t i = 0; i < r->n_bundles; i++)
+		json_array_append_new(bundles, json_bundle(cat, r, &r->bundles[i]));
+	root = json_pack("{s:o, s:i, s:i, s:i, s:s, s:o, s:o}", "at", date_json(r->day),
+	                 "warn_days", r->warn_days, "grace_days", r->grace_days, "status",
+	                 r->verdict, "status_text", rotation_verdict_name(r->verdict), "profiles",
+	                 profiles, "bundles", bundles);
+	if (root == NULL)
+		return NULL;
+	s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
+	json_decref(root);
+	return s;
+}
+
+/* ---- metrics ---- */
+
+static int write_metrics(const char *path, const struct rotation_report *r, struct rw_err *e)
+{
+	struct metrics *m = metrics_new();
+	int rc = -1;
+
+	if (m == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	for (size_t i = 0; i < r->n_profiles; i++) {
+		const struct rotation_profile *p = &r->profiles[i];
+
+		if (p->next >= 0 && metrics_add(m, e, M_ROTATION_NEXT_STEP,
+		                                (double)date_start(p->profile->steps[p->next].from),
+		                                "profile", p->profile->id, NULL) < 0)
+			goto out;
+		if (metrics_add(m, e, M_ROTATION_PROFILE_STATUS, p->verdict, "profile",
+		                p->profile->id, NULL) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < r->n_bundles; i++) {
+		const struct rotation_bundle *b = &r->bundles[i];
+
+		if (metrics_add(m, e, M_ROTATION_BUNDLE_STATUS, b->verdict, "bundle",
+		                b->target->name, NULL) < 0)
+			goto out;
+		if (b->changes.n && metrics_add(m, e, M_ROTATION_BUNDLE_NEXT_CHANGE,
+		                                (double)date_start(b->changes.v[0].day), "bundle",
+		                                b->target->name, NULL) < 0)
+			goto out;
+	}
+	if (metrics_add(m, e, M_CHECK_STATUS, r->verdict, "check", "rotation", NULL) < 0 ||
+	    metrics_write(m, path, NULL, e) == SAVE_ERROR)
+		goto out;
+	rc = 0;
+out:
+	metrics_free(m);
+	return rc;
+}
+
+/* ---- main ---- */
+
+static int uses_any(const struct config_bundle *b, const struct strvec *profiles)
+{
+	if (profiles->n == 0)
+		return 1;
+	for (size_t i = 0; i < b->n_profiles; i++)
+		for (size_t k = 0; k < profiles->n; k++)
+			if (strcmp(b->profiles[i], profiles->v[k]) == 0)
+				return 1;
+	return 0;
+}
 
 int cmd_rotation(int argc, char **argv)
 {
-	fprintf(stderr, "rootwarden rotation: not implemented yet\n");
-	return RW_EXIT_FAILURE;
+	struct rot_args a;
+	struct config *cfg = NULL;
+	struct catalog *cat = NULL;
+	struct rotation_target *targets = NULL;
+	struct rotation_report rep;
+	struct rotation_opts o;
+	struct rw_err e = {{0}, 0};
+	size_t nt = 0;
+	char *text = NULL;
+	int rc = RW_CHECK_UNKNOWN;
+
+	memset(&a, 0, sizeof(a));
+	memset(&rep, 0, sizeof(rep));
+	a.warn_days = -1;
+	rotation_opts_init(&o);
+	if (parse_args(argc, argv, &a) < 0)
+		goto out;
+	if (a.config && config_load(a.config, &cfg, &e) < 0)
+		goto fail;
+	if (cli_load_catalog(a.roots_dir ? a.roots_dir : cfg ? cfg->roots_dir : NULL, &cat, &e) < 0)
+		goto fail;
+	if (cfg &&
+	    (config_check_catalog(cfg, cat, &e) < 0 || config_expand_profiles(cfg, cat, &e) < 0))
+		goto fail;
+	for (size_t i = 0; i < a.profiles.n; i++)
+		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
+			rc = cli_usage_error("rotation", RW_CHECK_UNKNOWN,
+			                     "unknown profile '%s' (see 'rootwarden roots list')",
+			                     a.profiles.v[i]);
+			goto out;
+		}
+	if (a.have_at)
+		o.day = a.day;
+	if (cfg) {
+		o.warn_days = cfg->warn_days;
+		o.grace_days = cfg->retire_grace_days;
+		o.keep_expired = cfg->keep_expired;
+		targets = calloc(cfg->n_bundles + 1, sizeof(*targets));
+		if (targets == NULL)
+			goto oom;
+		for (size_t i = 0; i < cfg->n_bundles; i++) {
+			const struct config_bundle *b = &cfg->bundles[i];
+
+			if (!uses_any(b, &a.profiles))
+				continue;
+			targets[nt].name = b->name;
+			targets[nt].path = b->path;
+			targets[nt].profiles = (const char *const *)b->profiles;
+			targets[nt].n_profiles = b->n_profiles;
+			targets[nt].excludes = (const char *const *)b->exclude;
+			targets[nt].n_excludes = b->n_exclude;
+			nt++;
+		}
+	}
+	if (a.warn_days >= 0)
+		o.warn_days = a.warn_days;
+	if (rotation_analyse(cat, a.profiles.v, a.profiles.n, targets, nt, &o, &rep, &e) < 0)
+		goto fail;
+	text = a.json ? render_json(cat, &rep) : render_text(cat, &rep);
+	if (text == NULL)
+		goto oom;
+	fputs(text, stdout);
+	if (a.json)
+		fputc('\n', stdout);
+	rc = rep.verdict;
+	if (a.metrics && write_metrics(a.metrics, &rep, &e) < 0)
+		goto fail;
+	goto out;
+oom:
+	err_set(&e, RW_EXIT_FAILURE, "out of memory");
+fail:
+	cli_fail(&e);
+	rc = RW_CHECK_UNKNOWN;
+out:
+	free(text);
+	free(targets);
+	rotation_report_free(&rep);
+	catalog_free(cat);
+	config_free(cfg);
+	strvec_free(&a.profiles);
+	return rc;
 }

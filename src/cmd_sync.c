@@ -1,12 +1,291 @@
-/* cmd_sync.c - placeholder until its issue lands; replaced wholesale by that work. */
+/* cmd_sync.c - "rootwarden sync": the scheduled agent's front end (options, report). */
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "config.h"
+#include "date.h"
+#include "sync.h"
 
-const char cmd_sync_usage[] = "rootwarden sync ... (not implemented yet)\n";
+const char cmd_sync_usage[] =
+        "rootwarden sync [--config PATH | --default-config] [options]\n"
+        "\n"
+        "Fetches the roots that have URLs, verifies them against their pins (a mismatch is\n"
+        "quarantined, never used), rebuilds every configured bundle for today, rewrites only the\n"
+        "files whose bytes changed, and runs the hooks of the bundles that changed (and hooks "
+        "that\n"
+        "failed in an earlier run). Quiet when nothing changed: one summary line.\n"
+        "\n"
+        "  --config PATH        the configuration (default: " CONFIG_DEFAULT_PATH ")\n"
+        "  --default-config     the embedded default: a bundle per catalog profile in ./out,\n"
+        "                       state in ./out/.state, hooks in ./out/hooks.d (no root needed)\n"
+        "  --roots-dir DIR      the catalog and shipped roots (default: roots_dir of the\n"
+        "                       configuration, else the installed roots)\n"
+        "  --lock-timeout SEC   wait up to SEC seconds for another sync to finish (default: 0)\n"
+        "  --dry-run            fetch and plan, but write nothing and run no hook\n"
+        "  --offline            fetch nothing: build from the shipped and stored roots\n"
+        "  --json               print one JSON report on standard output\n"
+        "  --verbose, -v        print every root and bundle line even when nothing changed\n"
+        "  --quiet, -q          print only problems (no summary line)\n"
+        "\n"
+        "Exit status: 0 nothing changed, 5 a bundle was updated, 6 degraded (a fetch failed or a\n"
+        "root was quarantined; the bundles are still correct), 1 failed (a bundle could not be\n"
+        "written or a hook failed), 2 usage, 3 bad configuration or catalog, 4 another sync holds\n"
+        "the lock. With JOURNAL_STREAM set, lines carry syslog priority prefixes (<3> <4> <6>).\n";
+
+struct sync_args {
+	const char *config, *roots_dir;
+	int use_default, json, verbose, quiet;
+	struct sync_opts o;
+};
+
+/* Report lines with syslog priorities when stderr is the journal. */
+struct out {
+	int journal;
+};
+
+static void line(const struct out *w, int prio, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void line(const struct out *w, int prio, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (w->journal)
+		fprintf(stderr, "<%d>", prio);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static int parse_args(int argc, char **argv, struct sync_args *a)
+{
+	enum { O_CONFIG = 256, O_DEFAULT, O_ROOTS, O_LOCK, O_DRY, O_OFFLINE, O_JSON };
+	static const struct option opts[] = {
+	        {"config", required_argument, NULL, O_CONFIG},
+	        {"default-config", no_argument, NULL, O_DEFAULT},
+	        {"roots-dir", required_argument, NULL, O_ROOTS},
+	        {"lock-timeout", required_argument, NULL, O_LOCK},
+	        {"dry-run", no_argument, NULL, O_DRY},
+	        {"offline", no_argument, NULL, O_OFFLINE},
+	        {"json", no_argument, NULL, O_JSON},
+	        {"verbose", no_argument, NULL, 'v'},
+	        {"quiet", no_argument, NULL, 'q'},
+	        {NULL, 0, NULL, 0},
+	};
+	char *end;
+	int c;
+
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vq", opts, NULL)) != -1) {
+		switch (c) {
+		case O_CONFIG:
+			a->config = optarg;
+			break;
+		case O_DEFAULT:
+			a->use_default = 1;
+			break;
+		case O_ROOTS:
+			a->roots_dir = optarg;
+			break;
+		case O_LOCK:
+			a->o.lock_timeout_s = strtod(optarg, &end);
+			if (*optarg == '\0' || *end != '\0' || a->o.lock_timeout_s < 0 ||
+			    a->o.lock_timeout_s > 86400)
+				return cli_usage_error(
+				               "sync", RW_EXIT_USAGE,
+				               "--lock-timeout: '%s' is not 0..86400 seconds",
+				               optarg),
+				       -1;
+			break;
+		case O_DRY:
+			a->o.dry_run = 1;
+			break;
+		case O_OFFLINE:
+			a->o.offline = 1;
+			break;
+		case O_JSON:
+			a->json = 1;
+			break;
+		case 'v':
+			a->verbose = 1;
+			break;
+		case 'q':
+			a->quiet = 1;
+			break;
+		case ':':
+			return cli_usage_error("sync", RW_EXIT_USAGE, "%s needs a value",
+			                       argv[optind - 1]),
+			       -1;
+		default:
+			return cli_usage_error("sync", RW_EXIT_USAGE, "unknown option '%s'",
+			                       argv[optind - 1]),
+			       -1;
+		}
+	}
+	if (optind < argc)
+		return cli_usage_error("sync", RW_EXIT_USAGE, "unexpected argument '%s'",
+		                       argv[optind]),
+		       -1;
+	if (a->config && a->use_default)
+		return cli_usage_error("sync", RW_EXIT_USAGE,
+		                       "--config and --default-config exclude each other"),
+		       -1;
+	return 0;
+}
+
+static void report_root(const struct out *w, const struct sync_root_result *r, int dry)
+{
+	char na[11];
+
+	switch (r->status) {
+	case SYNC_ROOT_SKIPPED:
+		break;
+	case SYNC_ROOT_UNCHANGED:
+		line(w, 6, "root %s: unchanged (%s)", r->id, r->url);
+		break;
+	case SYNC_ROOT_UPDATED:
+		line(w, 6, "root %s: updated: verified copy %s from %s", r->id,
+		     dry ? "would be stored" : "stored", r->url);
+		break;
+	case SYNC_ROOT_QUARANTINED:
+		date_format(date_of_time(r->q_not_after), na);
+		line(w, 4,
+		     "root %s: quarantined%s: %s served subject '%s', issuer '%s', SHA-256 %s, not "
+		     "after %s: %s",
+		     r->id, dry ? " (dry run: not stored)" : "", r->url,
+		     r->q_subject ? r->q_subject : "?", r->q_issuer ? r->q_issuer : "?",
+		     r->q_sha256, na, r->reason ? r->reason : "");
+		break;
+	case SYNC_ROOT_FAILED:
+		line(w, 4, "root %s: failed: %s; %s", r->id, r->reason ? r->reason : "?",
+		     r->have_copy ? (r->from_config ? "keeping the last verified copy"
+		                                    : "keeping the shipped copy")
+		                  : "no verified copy yet");
+		break;
+	}
+}
+
+static void report_bundle(const struct out *w, const struct sync_bundle_result *b, int dry)
+{
+	for (size_t k = 0; k < b->n_notes; k++)
+		line(w, strstr(b->notes[k], "no verified copy") ? 4 : 6, "bundle %s: note: %s",
+		     b->name, b->notes[k]);
+	switch (b->status) {
+	case SYNC_BUNDLE_UNCHANGED:
+		line(w, 6, "bundle %s: %s unchanged (%zu roots)", b->name, b->path, b->n_roots);
+		break;
+	case SYNC_BUNDLE_UPDATED:
+		line(w, 6, "bundle %s: %s %s +%zu -%zu (%zu roots)", b->name, b->path,
+		     dry ? "would be updated" : "updated", b->n_added, b->n_removed, b->n_roots);
+		break;
+	case SYNC_BUNDLE_FAILED:
+		line(w, 3, "bundle %s: %s failed: %s; the old file is intact", b->name, b->path,
+		     b->reason ? b->reason : "?");
+		break;
+	}
+	for (size_t k = 0; k < b->n_hooks; k++) {
+		const struct sync_hook_result *h = &b->hooks[k];
+
+		line(w, h->ok ? 6 : 3, "hook %s (bundle %s%s): %s%s", h->id, b->name,
+		     h->retry ? ", retry" : "",
+		     h->ok ? "ok" : "failed: ", h->ok ? "" : (h->reason ? h->reason : "?"));
+		if (h->output) {
+			char *copy = strdup(h->output), *save = NULL;
+
+			for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l;
+			     l = strtok_r(NULL, "\n", &save))
+				line(w, h->ok ? 6 : 4, "hook %s: | %s", h->id, l);
+			free(copy);
+		}
+	}
+}
 
 int cmd_sync(int argc, char **argv)
 {
-	fprintf(stderr, "rootwarden sync: not implemented yet\n");
-	return RW_EXIT_FAILURE;
+	struct sync_args a;
+	struct config *cfg = NULL;
+	struct sync_result res;
+	struct rw_err e = {{0}, 0};
+	struct out w = {getenv("JOURNAL_STREAM") != NULL};
+	const char *path;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	memset(&res, 0, sizeof(res));
+	if (parse_args(argc, argv, &a) < 0)
+		return RW_EXIT_USAGE;
+	path = a.config ? a.config : CONFIG_DEFAULT_PATH;
+	if (a.use_default)
+		rc = config_load_default(&cfg, &e);
+	else if (!a.config && access(path, F_OK) != 0)
+		rc = err_set(&e, RW_EXIT_INPUT,
+		             "%s: no configuration (give --config PATH, or --default-config to "
+		             "write every profile's bundle into ./out)",
+		             path);
+	else
+		rc = config_load(path, &cfg, &e);
+	if (rc < 0) {
+		line(&w, 3, "rootwarden: %s", e.msg);
+		return e.status ? e.status : RW_EXIT_INPUT;
+	}
+	a.o.roots_dir = cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir);
+	rc = sync_run(cfg, &a.o, &res, &e);
+	if (rc < 0) {
+		line(&w, 3, "rootwarden: %s", e.msg);
+		rc = e.status ? e.status : RW_EXIT_FAILURE;
+		goto out;
+	}
+	if (rc != RW_EXIT_OK || a.verbose || res.hooks_run > 0) {
+		for (size_t i = 0; i < res.n_roots; i++)
+			if (a.verbose || res.roots[i].status != SYNC_ROOT_SKIPPED)
+				report_root(&w, &res.roots[i], a.o.dry_run);
+		for (size_t i = 0; i < res.n_bundles; i++)
+			report_bundle(&w, &res.bundles[i], a.o.dry_run);
+	}
+	if (!a.quiet || rc == RW_EXIT_FAILURE || rc == RW_EXIT_DEGRADED) {
+		size_t upd = 0, bad = 0, fetched = 0, fail = 0;
+
+		for (size_t i = 0; i < res.n_bundles; i++) {
+			upd += res.bundles[i].status == SYNC_BUNDLE_UPDATED;
+			bad += res.bundles[i].status == SYNC_BUNDLE_FAILED;
+		}
+		for (size_t i = 0; i < res.n_roots; i++) {
+			fetched += res.roots[i].status != SYNC_ROOT_SKIPPED;
+			fail += res.roots[i].status == SYNC_ROOT_FAILED ||
+			        res.roots[i].status == SYNC_ROOT_QUARANTINED;
+		}
+		line(&w,
+		     rc == RW_EXIT_FAILURE    ? 3
+		     : rc == RW_EXIT_DEGRADED ? 4
+		                              : 6,
+		     "rootwarden sync%s: %s: %zu root%s fetched (%zu failed or quarantined), "
+		     "%zu bundle%s, %zu updated, %zu failed; %u hook%s run",
+		     a.o.dry_run   ? " (dry run)"
+		     : a.o.offline ? " (offline)"
+		                   : "",
+		     rc == RW_EXIT_OK         ? "nothing changed"
+		     : rc == RW_EXIT_CHANGED  ? "changed"
+		     : rc == RW_EXIT_DEGRADED ? "degraded"
+		                              : "failed",
+		     fetched, fetched == 1 ? "" : "s", fail, res.n_bundles,
+		     res.n_bundles == 1 ? "" : "s", upd, bad, res.hooks_run,
+		     res.hooks_run == 1 ? "" : "s");
+	}
+	if (a.json) {
+		json_t *j = sync_result_json(&res);
+
+		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+		fputc('\n', stdout);
+		json_decref(j);
+	}
+out:
+	sync_result_free(&res);
+	config_free(cfg);
+	return rc;
 }

@@ -1,0 +1,407 @@
+/* hooks.c - hooks without a shell: clean environment, own process group, timeout, bounded output.
+ */
+#include "hooks.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+char *hook_refusal(const char *path, int dir)
+{
+	struct stat st;
+	char *why = NULL;
+	int r = 0;
+
+	if (stat(path, &st) < 0)
+		r = asprintf(&why, "%s: %s", path, strerror(errno));
+	else if (dir && !S_ISDIR(st.st_mode))
+		r = asprintf(&why, "%s: not a directory", path);
+	else if (!dir && !S_ISREG(st.st_mode))
+		r = asprintf(&why, "%s: not a regular file", path);
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		r = asprintf(&why,
+		             "%s: owned by uid %ld, not by root or the running user (uid %ld)",
+		             path, (long)st.st_uid, (long)geteuid());
+	else if (st.st_mode & S_IWOTH)
+		r = asprintf(&why, "%s: world-writable (mode %04o)", path,
+		             (unsigned)(st.st_mode & 07777));
+	else if (st.st_mode & S_IWGRP)
+		r = asprintf(&why, "%s: group-writable (mode %04o)", path,
+		             (unsigned)(st.st_mode & 07777));
+	else if (!dir && access(path, X_OK) != 0)
+		r = asprintf(&why, "%s: not executable", path);
+	if (r < 0)
+		return strdup("out of memory");
+	return why;
+}
+
+/* argv[0] as given if it holds a '/', else the first executable of that name in HOOK_PATH. */
+static char *resolve(const char *cmd)
+{
+	char *path = strdup(HOOK_PATH), *save = NULL, *found = NULL;
+
+	if (strchr(cmd, '/') != NULL) {
+		free(path);
+		return strdup(cmd);
+	}
+	for (char *d = path ? strtok_r(path, ":", &save) : NULL; d;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = NULL;
+
+		if (asprintf(&p, "%s/%s", d, cmd) < 0)
+			break;
+		if (access(p, X_OK) == 0) {
+			found = p;
+			break;
+		}
+		free(p);
+	}
+	free(path);
+	return found;
+}
+
+static char *join_argv(char *const *argv)
+{
+	struct buf b;
+	char *s;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; argv[i]; i++)
+		if ((i && buf_puts(&b, " ") < 0) || buf_puts(&b, argv[i]) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+	s = buf_steal(&b, NULL);
+	buf_free(&b);
+	return s;
+}
+
+static int push(struct hooklist *l, char **argv, const char *path, char *refused)
+{
+	struct hook *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));
+	struct hook *h;
+
+	if (nv == NULL)
+		return -1;
+	l->v = nv;
+	h = &l->v[l->n++];
+	memset(h, 0, sizeof(*h));
+	h->argv = argv;
+	h->refused = refused;
+	h->path = path ? strdup(path) : NULL;
+	h->id = join_argv(argv);
+	return (path && !h->path) || !h->id ? -1 : 0;
+}
+
+static char **argv_dup(char *const *argv, size_t argc)
+{
+	char **v = calloc(argc + 1, sizeof(char *));
+
+	for (size_t i = 0; v && i < argc; i++)
+		if ((v[i] = strdup(argv[i])) == NULL) {
+			for (size_t k = 0; k < i; k++)
+				free(v[k]);
+			free(v);
+			return NULL;
+		}
+	return v;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks_dir,
+                  struct hooklist *out, struct rw_err *e)
+{
+	DIR *d = NULL;
+	struct dirent *de;
+	char **names = NULL, *why = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n_own; i++) {
+		char **argv = argv_dup(own[i].argv, own[i].argc);
+		char *path = argv ? resolve(argv[0]) : NULL;
+
+		why = NULL;
+		if (argv && path == NULL &&
+		    asprintf(&why, "%s: not found in %s", argv[0], HOOK_PATH) < 0)
+			why = NULL;
+		else if (path)
+			why = hook_refusal(path, 0);
+		if (argv == NULL || push(out, argv, path, why) < 0) {
+			free(path);
+			goto oom;
+		}
+		free(path);
+	}
+	if (hooks_dir == NULL || access(hooks_dir, F_OK) != 0)
+		return 0;
+	if ((why = hook_refusal(hooks_dir, 1)) != NULL) {
+		char **argv = calloc(2, sizeof(char *));
+
+		if (argv == NULL || (argv[0] = strdup(hooks_dir)) == NULL ||
+		    push(out, argv, NULL, why) < 0) {
+			free(argv);
+			goto oom;
+		}
+		return 0;
+	}
+	if ((d = opendir(hooks_dir)) == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "%s: cannot read the directory: %s", hooks_dir,
+		               strerror(errno));
+	while ((de = readdir(d)) != NULL) {
+		char **nv, *p = NULL;
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (asprintf(&p, "%s/%s", hooks_dir, de->d_name) < 0)
+			goto oom;
+		if (stat(p, &st) < 0 || !S_ISREG(st.st_mode) || !(st.st_mode & 0111)) {
+			free(p);
+			continue;
+		}
+		nv = realloc(names, (n + 1) * sizeof(*nv));
+		if (nv == NULL) {
+			free(p);
+			goto oom;
+		}
+		names = nv;
+		names[n++] = p;
+	}
+	qsort(names, n, sizeof(*names), by_name);
+	for (size_t i = 0; i < n; i++) {
+		char **argv = calloc(2, sizeof(char *));
+
+		if (argv == NULL)
+			goto oom;
+		argv[0] = names[i];
+		names[i] = NULL;
+		if (push(out, argv, argv[0], hook_refusal(argv[0], 0)) < 0)
+			goto oom;
+	}
+	rc = 0;
+	goto out;
+oom:
+	rc = err_set(e, RW_EXIT_FAILURE, "%s: out of memory", hooks_dir ? hooks_dir : "hooks");
+out:
+	for (size_t i = 0; i < n; i++)
+		free(names ? names[i] : NULL);
+	free(names);
+	if (d)
+		closedir(d);
+	if (rc < 0)
+		hooklist_free(out);
+	return rc;
+}
+
+void hooklist_free(struct hooklist *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		for (size_t k = 0; l->v[i].argv && l->v[i].argv[k]; k++)
+			free(l->v[i].argv[k]);
+		free(l->v[i].argv);
+		free(l->v[i].path);
+		free(l->v[i].id);
+		free(l->v[i].refused);
+	}
+	free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+void hook_result_free(struct hook_result *r)
+{
+	free(r->reason);
+	r->reason = NULL;
+	buf_free(&r->output);
+}
+
+static void child(const struct hook *h, const struct hook_event *ev, int in, int out)
+{
+	sigset_t none;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(127);
+	if (chdir("/") < 0)
+		_exit(127);
+	clearenv();
+	setenv("PATH", HOOK_PATH, 1);
+	setenv("ROOTWARDEN_EVENT", ev->event, 1);
+	for (size_t i = 0; i < ev->n_env; i++)
+		setenv(ev->env[i].name, ev->env[i].value ? ev->env[i].value : "", 1);
+	execv(h->path, h->argv);
+	dprintf(2, "%s: cannot execute: %s\n", h->path, strerror(errno));
+	_exit(127);
+}
+
+static ssize_t capture(struct hook_result *r, int fd, int *open_fd, int *truncated)
+{
+	char b[4096];
+	ssize_t n = read(fd, b, sizeof(b));
+
+	if (n > 0) {
+		size_t room = HOOK_OUTPUT_MAX - r->output.len;
+
+		if ((size_t)n > room) {
+			*truncated = 1;
+			n = (ssize_t)room;
+		}
+		if (n > 0)
+			buf_append(&r->output, b, (size_t)n);
+	} else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
+		*open_fd = 0;
+	}
+	return n;
+}
+
+int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
+             struct hook_result *r)
+{
+	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, st = 0, out_open = 1, truncated = 0;
+	const char *input = ev->input ? ev->input : "";
+	size_t in_len = strlen(input), in_off = 0;
+	double start = now_s(), deadline = start + timeout_s, exited_at = 0;
+	void (*old_pipe)(int);
+	pid_t pid, done = 0;
+
+	memset(r, 0, sizeof(*r));
+	r->status = -1;
+	buf_init(&r->output, HOOK_OUTPUT_MAX + 64);
+	if (h->refused || h->path == NULL) {
+		if (asprintf(&r->reason, "refused: %s", h->refused ? h->refused : "not found") < 0)
+			r->reason = NULL;
+		return -1;
+	}
+	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
+		if (asprintf(&r->reason, "cannot start: %s", strerror(errno)) < 0)
+			r->reason = NULL;
+		goto close_fds;
+	}
+	old_pipe = signal(SIGPIPE, SIG_IGN);
+	pid = fork();
+	if (pid < 0) {
+		signal(SIGPIPE, old_pipe);
+		if (asprintf(&r->reason, "cannot start: %s", strerror(errno)) < 0)
+			r->reason = NULL;
+		goto close_fds;
+	}
+	if (pid == 0)
+		child(h, ev, inp[0], outp[1]);
+	setpgid(pid, pid);
+	r->ran = 1;
+	close(inp[0]);
+	close(outp[1]);
+	inp[0] = outp[1] = -1;
+	fcntl(inp[1], F_SETFL, O_NONBLOCK);
+	fcntl(outp[0], F_SETFL, O_NONBLOCK);
+	if (in_len == 0) {
+		close(inp[1]);
+		inp[1] = -1;
+	}
+	for (;;) {
+		struct pollfd pf[2];
+		nfds_t np = 0;
+		double now = now_s();
+
+		if (!done) {
+			done = waitpid(pid, &st, WNOHANG);
+			if (done > 0)
+				exited_at = now;
+			else
+				done = 0;
+		}
+		if (done && !out_open)
+			break;
+		/* The leader is gone but something it started keeps the output open: give it a
+		 * second, then end the group. */
+		if ((done && now - exited_at > 1.0) || now >= deadline) {
+			kill(-pid, SIGKILL);
+			if (!done) {
+				r->timed_out = 1;
+				waitpid(pid, &st, 0);
+				done = pid;
+			}
+			break;
+		}
+		if (out_open) {
+			pf[np].fd = outp[0];
+			pf[np].events = POLLIN;
+			np++;
+		}
+		if (inp[1] >= 0) {
+			pf[np].fd = inp[1];
+			pf[np].events = POLLOUT;
+			np++;
+		}
+		if (poll(pf, np, 50) < 0 && errno != EINTR)
+			break;
+		for (nfds_t i = 0; i < np; i++) {
+			if (pf[i].fd == outp[0] && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
+				capture(r, outp[0], &out_open, &truncated);
+			if (pf[i].fd == inp[1] && (pf[i].revents & (POLLOUT | POLLERR | POLLHUP))) {
+				ssize_t w = write(inp[1], input + in_off, in_len - in_off);
+
+				if (w > 0)
+					in_off += (size_t)w;
+				if ((w < 0 && errno != EAGAIN) || in_off == in_len) {
+					close(inp[1]);
+					inp[1] = -1;
+				}
+			}
+		}
+	}
+	/* Whatever is still buffered. */
+	while (out_open && capture(r, outp[0], &out_open, &truncated) > 0)
+		;
+	signal(SIGPIPE, old_pipe);
+	r->seconds = now_s() - start;
+	if (truncated)
+		buf_puts(&r->output, "\n[output truncated]\n");
+	if (r->timed_out) {
+		if (asprintf(&r->reason, "timed out after %ds; process group killed", timeout_s) <
+		    0)
+			r->reason = NULL;
+	} else if (WIFEXITED(st)) {
+		r->status = WEXITSTATUS(st);
+		if (asprintf(&r->reason, "exit %d", r->status) < 0)
+			r->reason = NULL;
+	} else if (WIFSIGNALED(st)) {
+		r->signal = WTERMSIG(st);
+		if (asprintf(&r->reason, "killed by signal %d", r->signal) < 0)
+			r->reason = NULL;
+	}
+close_fds:
+	for (int i = 0; i < 2; i++) {
+		if (inp[i] >= 0)
+			close(inp[i]);
+		if (outp[i] >= 0)
+			close(outp[i]);
+	}
+	return r->status == 0 ? 0 : -1;
+}

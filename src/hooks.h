@@ -1,0 +1,82 @@
+/*
+ * hooks.h - running post-update hooks safely.
+ *
+ * Contract:
+ * - hooks_collect() lists the hooks for one event: first the configured argv hooks (in order),
+ *   then every executable in hooks_dir in byte order of name (hidden files and files without an
+ *   execute bit are skipped; a missing hooks_dir means no directory hooks). A hook (or hooks_dir)
+ *   that is group- or world-writable, or owned by someone other than root or the running user, is
+ *   listed with 'refused' set to the reason and is never run. argv[0] of a configured hook is an
+ *   absolute path or is looked up in HOOK_PATH. The list owns everything in it (hooklist_free).
+ * - hook_run() runs one hook without a shell: in its own process group, cwd "/", with a clean
+ *   environment (PATH=HOOK_PATH, ROOTWARDEN_EVENT and the event's variables, nothing else
+ *   inherited), the event's JSON document on stdin, stdout and stderr captured together (at most
+ *   HOOK_OUTPUT_MAX bytes kept). After timeout_s seconds the whole process group is killed
+ *   (SIGKILL). It returns 0 when the hook exited with status 0, else -1; either way r describes
+ *   what happened (hook_result_free releases it). It never prints.
+ * - Events: one runner for every event type. "bundle-updated" (sync) sets ROOTWARDEN_BUNDLE,
+ *   ROOTWARDEN_BUNDLE_PATH, ROOTWARDEN_FORMAT, ROOTWARDEN_ADDED, ROOTWARDEN_REMOVED; another event
+ *   (e.g. "rotation-upcoming") passes its own name and variables through the same struct.
+ */
+#ifndef RW_HOOKS_H
+#define RW_HOOKS_H
+
+#include <stddef.h>
+
+#include "buf.h"
+#include "config.h"
+#include "err.h"
+
+#define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define HOOK_OUTPUT_MAX ((size_t)64 << 10)
+
+#define HOOK_EVENT_BUNDLE_UPDATED "bundle-updated"
+#define HOOK_EVENT_ROTATION_UPCOMING "rotation-upcoming"
+
+struct hook_env {
+	const char *name; /* e.g. "ROOTWARDEN_BUNDLE" */
+	const char *value;
+};
+
+struct hook_event {
+	const char *event;          /* ROOTWARDEN_EVENT */
+	const struct hook_env *env; /* further variables */
+	size_t n_env;
+	const char *input; /* one JSON document for stdin ("" for none) */
+};
+
+struct hook {
+	char **argv;   /* NULL-terminated */
+	char *path;    /* the executable that runs (resolved), or NULL when not found */
+	char *id;      /* stable identity for retries: the argv joined by spaces */
+	char *refused; /* why it is not run, or NULL */
+};
+
+struct hooklist {
+	struct hook *v;
+	size_t n;
+};
+
+struct hook_result {
+	int ran;       /* the process was started */
+	int status;    /* exit status when it exited, else -1 */
+	int signal;    /* the signal that ended it, or 0 */
+	int timed_out; /* killed at the timeout */
+	char *reason;  /* "exit 0", "exit 3", "timed out after 60s; process group killed",
+	                  "refused: ...", ... (malloc'd) */
+	struct buf output;
+	double seconds;
+};
+
+int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks_dir,
+                  struct hooklist *out, struct rw_err *e);
+void hooklist_free(struct hooklist *l);
+
+/* Why path may not be run as a hook (malloc'd), or NULL when it may. dir: it is hooks_dir. */
+char *hook_refusal(const char *path, int dir);
+
+int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
+             struct hook_result *r);
+void hook_result_free(struct hook_result *r);
+
+#endif

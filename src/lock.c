@@ -1,0 +1,102 @@
+/* lock.c - flock on STATE/lock with a bounded wait. */
+#include "lock.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+struct lock {
+	int fd;
+	char *path;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static long holder_pid(int fd)
+{
+	char b[32] = "";
+	ssize_t n = pread(fd, b, sizeof(b) - 1, 0);
+
+	if (n <= 0)
+		return 0;
+	b[n] = '\0';
+	return strtol(b, NULL, 10);
+}
+
+int lock_take(const char *state_dir, double timeout_s, struct lock **out, struct rw_err *e)
+{
+	struct lock *l = calloc(1, sizeof(*l));
+	double deadline = now_s() + timeout_s;
+	char pid[32];
+	int n;
+
+	*out = NULL;
+	if (l == NULL || asprintf(&l->path, "%s/lock", state_dir) < 0) {
+		free(l);
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", state_dir);
+	}
+	l->fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (l->fd < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot open the lock file: %s", l->path,
+		        strerror(errno));
+		goto fail;
+	}
+	while (flock(l->fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = {0, 100 * 1000000L};
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			err_set(e, RW_EXIT_FAILURE, "%s: cannot lock: %s", l->path,
+			        strerror(errno));
+			goto fail;
+		}
+		if (now_s() >= deadline) {
+			long holder = holder_pid(l->fd);
+
+			if (holder > 0)
+				err_set(e, RW_EXIT_LOCKED,
+				        "%s: another sync (pid %ld) holds the lock; waited %gs "
+				        "(see "
+				        "--lock-timeout)",
+				        l->path, holder, timeout_s);
+			else
+				err_set(e, RW_EXIT_LOCKED,
+				        "%s: another sync holds the lock; waited %gs (see "
+				        "--lock-timeout)",
+				        l->path, timeout_s);
+			goto fail;
+		}
+		nanosleep(&ts, NULL);
+	}
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, pid, (size_t)n, 0) != n) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot write the pid: %s", l->path,
+		        strerror(errno));
+		goto fail;
+	}
+	*out = l;
+	return 0;
+fail:
+	lock_release(l);
+	return -1;
+}
+
+void lock_release(struct lock *l)
+{
+	if (l == NULL)
+		return;
+	if (l->fd >= 0)
+		close(l->fd);
+	free(l->path);
+	free(l);
+}

@@ -1,0 +1,52 @@
+/*
+ * store.h - the agent's state directory.
+ *
+ * Layout (every file written through save.h, so each is complete or untouched):
+ *   STATE/lock                    the sync lock (lock.h)
+ *   STATE/roots/SHA256.der        verified roots, content-addressed by the SHA-256 of the DER
+ *   STATE/fetch/ROOT-ID.json      fetch metadata of a root: url, etag, last_modified, sha256, time
+ *   STATE/quarantine/SHA256.der   downloaded content that failed its pin (never used)
+ *   STATE/quarantine/SHA256.json  its report: root, url, reason, subject, issuer, sha256, not_after
+ *   STATE/bundles/NAME.json       what each bundle last held (sha256 list) and when it changed
+ *   STATE/hooks/NAME.json         hooks of a bundle change that failed and are to be retried
+ *
+ * Contract: store_open() returns a handle the caller frees with store_free() (safe with NULL);
+ * with create, missing directories are made (0755; the state dir itself 0750). JSON documents
+ * returned are owned by the caller (json_decref). A document that is absent is not an error
+ * (*out = NULL); one that is unreadable or not JSON is an error naming its path. Names (root ids,
+ * bundle names) are restricted by config.c to [A-Za-z0-9._-], so they are safe as file names.
+ */
+#ifndef RW_STORE_H
+#define RW_STORE_H
+
+#include <jansson.h>
+
+#include "cert.h"
+#include "err.h"
+
+struct store;
+
+int store_open(const char *state_dir, int create, struct store **out, struct rw_err *e);
+void store_free(struct store *st);
+const char *store_dir(const struct store *st);
+
+/* malloc'd path STATE/roots/SHA256.der (whether or not it exists). */
+char *store_root_path(const struct store *st, const char *sha256);
+/* Stores c's DER under its SHA-256; 1 when newly written, 0 when already there, -1 on error. */
+int store_put_root(struct store *st, const struct cert *c, struct rw_err *e);
+/* Reads a stored root; *out = NULL when absent. The file's SHA-256 is checked again. */
+int store_get_root(const struct store *st, const char *sha256, struct cert **out, struct rw_err *e);
+
+/* Quarantines content that failed a pin: the bytes and a JSON report (doc is borrowed). */
+int store_quarantine(struct store *st, const char *sha256, const void *data, size_t len,
+                     json_t *report, struct rw_err *e);
+
+/* JSON documents by kind ("fetch", "bundles", "hooks") and name. */
+int store_json_get(const struct store *st, const char *kind, const char *name, json_t **out,
+                   struct rw_err *e);
+int store_json_put(struct store *st, const char *kind, const char *name, json_t *doc,
+                   struct rw_err *e);
+/* Removes a document; absent is fine. */
+int store_json_remove(struct store *st, const char *kind, const char *name, struct rw_err *e);
+
+#endif

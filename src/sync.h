@@ -1,0 +1,128 @@
+/*
+ * sync.h - the scheduled job: lock, fetch and verify roots, rebuild bundles, run hooks.
+ *
+ * Steps (each documented in docs/README-sync.md):
+ *   1. take the lock in the state dir (lock.h) - not in a dry run, which writes nothing;
+ *   2. load the catalog (opts->roots_dir) and add the configuration's own roots to it;
+ *   3. fetch every root that has URLs (unless offline; catalog roots only when
+ *      cfg->fetch.catalog_roots): a match with the pins is stored (store.h), a mismatch is
+ *      quarantined and never used, a failed fetch keeps the last good or shipped copy;
+ *   4. build each configured bundle for today (bundle_build) and write it through its emit format
+ *      and save.h (an unchanged file is not touched);
+ *   5. run the hooks of each bundle that changed, and retry hooks that failed in earlier runs.
+ *
+ * Contract: sync_run() fills *res (the caller frees it with sync_result_free, also on failure)
+ * and returns the exit status of the run (RW_EXIT_OK, _CHANGED, _DEGRADED, _FAILURE). It returns
+ * -1 with e set when the run could not start (bad catalog or configuration: RW_EXIT_INPUT; lock
+ * held: RW_EXIT_LOCKED; state dir unusable: RW_EXIT_FAILURE); no output is changed then.
+ * Nothing is printed: the results say everything (one entry per root and per bundle) so that a
+ * front end can report them as text or JSON and a metrics writer can export them.
+ */
+#ifndef RW_SYNC_H
+#define RW_SYNC_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "cert.h"
+#include "config.h"
+#include "err.h"
+
+struct sync_opts {
+	const char *roots_dir; /* the catalog directory (resolved by the caller) */
+	int dry_run;           /* fetch and plan; write nothing, run no hook */
+	int offline;           /* fetch nothing */
+	double lock_timeout_s; /* 0: do not wait */
+};
+
+enum sync_root_status {
+	SYNC_ROOT_SKIPPED = 0, /* no URL, offline, or catalog fetching disabled */
+	SYNC_ROOT_UNCHANGED,   /* fetched (or 304): the same verified content */
+	SYNC_ROOT_UPDATED,     /* a verified copy stored for the first time */
+	SYNC_ROOT_QUARANTINED, /* content failed its pin: quarantined, not used */
+	SYNC_ROOT_FAILED,      /* every URL failed; the last good or shipped copy stays */
+};
+
+enum sync_bundle_status {
+	SYNC_BUNDLE_UNCHANGED = 0,
+	SYNC_BUNDLE_UPDATED, /* written (dry run: would be written) */
+	SYNC_BUNDLE_FAILED,  /* could not be built or written; the old file is intact */
+};
+
+struct sync_cert {
+	char sha256[CERT_HEX_LEN + 1];
+	char *label;
+	char *subject;
+	time_t not_after; /* 0 when unknown */
+};
+
+struct sync_root_result {
+	char *id;
+	int from_config; /* a root of the configuration, not of the catalog */
+	enum sync_root_status status;
+	char *url;       /* the URL that answered last (or failed last) */
+	char *reason;    /* why it failed / was quarantined, or NULL */
+	int failures;    /* URLs that failed in this run */
+	long long bytes; /* body bytes received */
+	int have_copy;   /* a verified or shipped copy is available */
+	/* When quarantined: what was served instead. */
+	char q_sha256[CERT_HEX_LEN + 1];
+	char *q_subject;
+	char *q_issuer;
+	time_t q_not_after;
+};
+
+struct sync_hook_result {
+	char *id;
+	int ok;
+	int retry; /* a retry of a hook that failed in an earlier run */
+	int timed_out;
+	int refused;
+	int status; /* exit status, -1 if it did not exit */
+	char *reason;
+	char *output;
+};
+
+struct sync_bundle_result {
+	char *name;
+	char *path;
+	char *format;
+	enum sync_bundle_status status;
+	char *reason;
+	struct sync_cert *roots; /* what the bundle holds now (or would hold) */
+	size_t n_roots;
+	struct sync_cert *added;
+	size_t n_added;
+	struct sync_cert *removed;
+	size_t n_removed;
+	time_t last_change; /* when its contents last changed (0: unknown) */
+	struct sync_hook_result *hooks;
+	size_t n_hooks;
+	char **notes;
+	size_t n_notes;
+};
+
+struct sync_result {
+	struct sync_root_result *roots;
+	size_t n_roots;
+	struct sync_bundle_result *bundles;
+	size_t n_bundles;
+	int status; /* the exit status */
+	int dry_run, offline;
+	long long bytes;        /* body bytes fetched in total */
+	unsigned files_written; /* bundles and state files */
+	unsigned hooks_run;
+	double seconds;
+	time_t started;
+};
+
+int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *res,
+             struct rw_err *e);
+void sync_result_free(struct sync_result *res);
+/* The machine-readable report (caller json_decref's). */
+json_t *sync_result_json(const struct sync_result *res);
+const char *sync_root_status_name(enum sync_root_status s);
+const char *sync_bundle_status_name(enum sync_bundle_status s);
+
+#endif

@@ -1,0 +1,111 @@
+/* test_store.c - the state directory: content-addressed verified roots, JSON metadata,
+ * quarantine; a tampered stored root is not trusted. */
+#include "testutil.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store.h"
+
+static struct cert *make_root(const char *cn)
+{
+	struct tu_cert *t = tu_root(cn, TU_EC_P256);
+	struct rw_err e = {{0}, 0};
+	struct cert *c = cert_from_der(t->der.data, t->der.size, cn, &e);
+
+	assert_non_null(c);
+	tu_cert_free(t);
+	return c;
+}
+
+static void test_roots_are_content_addressed(void **state)
+{
+	char *dir = tu_tmpdir(), *sd = tu_path(dir, "state/sub"), *p;
+	struct store *st = NULL;
+	struct rw_err e = {{0}, 0};
+	struct cert *c = make_root("store test root"), *back = NULL;
+	struct stat sb;
+
+	(void)state;
+	assert_int_equal(store_open(sd, 1, &st, &e), 0);
+	assert_int_equal(stat(sd, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0750);
+	assert_int_equal(store_get_root(st, c->sha256, &back, &e), 0);
+	assert_null(back);
+	assert_int_equal(store_put_root(st, c, &e), 1);
+	assert_int_equal(store_put_root(st, c, &e), 0); /* already there: not rewritten */
+	assert_int_equal(store_get_root(st, c->sha256, &back, &e), 0);
+	assert_non_null(back);
+	assert_int_equal(back->der_len, c->der_len);
+	assert_memory_equal(back->der, c->der, c->der_len);
+	cert_free(back);
+	back = NULL;
+
+	/* A file whose bytes no longer hash to its name is refused. */
+	p = store_root_path(st, c->sha256);
+	{
+		struct cert *other = make_root("another root");
+
+		tu_write(p, other->der, other->der_len);
+		cert_free(other);
+	}
+	assert_int_equal(store_get_root(st, c->sha256, &back, &e), -1);
+	assert_null(back);
+	assert_non_null(strstr(e.msg, p));
+	free(p);
+	cert_free(c);
+	store_free(st);
+	free(sd);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_json_documents_and_quarantine(void **state)
+{
+	char *dir = tu_tmpdir(), *q;
+	struct store *st = NULL;
+	struct rw_err e = {{0}, 0};
+	json_t *doc = json_pack("{s:s, s:s}", "url", "https://x/r.crt", "etag", "\"abc\""), *back;
+	struct cert *c = make_root("quarantined root");
+
+	(void)state;
+	assert_int_equal(store_open(dir, 1, &st, &e), 0);
+	assert_int_equal(store_json_get(st, "fetch", "r1", &back, &e), 0);
+	assert_null(back);
+	assert_int_equal(store_json_put(st, "fetch", "r1", doc, &e), 0);
+	assert_int_equal(store_json_get(st, "fetch", "r1", &back, &e), 0);
+	assert_true(json_equal(doc, back));
+	json_decref(back);
+	assert_int_equal(store_json_remove(st, "fetch", "r1", &e), 0);
+	assert_int_equal(store_json_remove(st, "fetch", "r1", &e), 0);
+
+	assert_int_equal(store_quarantine(st, c->sha256, c->der, c->der_len, doc, &e), 0);
+	q = malloc(strlen(dir) + 100);
+	sprintf(q, "%s/quarantine/%s.json", dir, c->sha256);
+	assert_int_equal(access(q, R_OK), 0);
+	sprintf(q, "%s/roots/%s.der", dir, c->sha256);
+	assert_int_equal(access(q, F_OK), -1);
+
+	/* A broken document is an error naming its path. */
+	sprintf(q, "%s/hooks/app.json", dir);
+	tu_writef(q, "{ not json");
+	assert_int_equal(store_json_get(st, "hooks", "app", &back, &e), -1);
+	assert_non_null(strstr(e.msg, "hooks/app.json:1:"));
+	free(q);
+	json_decref(doc);
+	cert_free(c);
+	store_free(st);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_roots_are_content_addressed),
+	        cmocka_unit_test(test_json_documents_and_quarantine),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
