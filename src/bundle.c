@@ -184,7 +184,7 @@ static int check_required(const struct catalog *cat, const struct bundle_spec *s
 int bundle_build(const struct catalog *cat, const struct bundle_spec *spec, struct bundle *out,
                  struct rw_err *e)
 {
-	struct plan_opts po = {spec->day, spec->grace_days, spec->keep_expired};
+	struct plan_opts po = {spec->day, spec->grace_days, spec->keep_expired, spec->ahead_days};
 	size_t dups;
 
 	memset(out, 0, sizeof(*out));

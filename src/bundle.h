@@ -30,6 +30,7 @@ struct bundle_spec {
 	int32_t day;
 	int grace_days;
 	int keep_expired;
+	int ahead_days; /* see plan.h; 0 for one-shot bundles unless asked */
 	const char *const *includes;
 	size_t n_includes;
 	const char *const *excludes;

@@ -16,6 +16,10 @@ int check_bundle_main(int argc, char **argv);
 int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
 
+/* Each check's full synopsis and options (for 'rootwarden help check'). */
+extern const char check_sqlserver_usage[];
+extern const char check_key_usage[];
+
 /*
  * A check from the agent configuration (config.h, kind "sqlserver" or "key"), run by sync
  * (check_agent.c). On return 0, *status is the monitoring-plugin status (3 when the check could

@@ -9,7 +9,7 @@
 #include "cli.h"
 #include "keyperm.h"
 
-static const char usage[] =
+const char check_key_usage[] =
         "rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [options]\n"
         "\n"
         "Checks that each private key file is a regular file, owned and protected as its server\n"
@@ -60,7 +60,7 @@ int check_key_main(int argc, char **argv)
 			json = 1;
 			break;
 		case 'h':
-			fputs(usage, stdout);
+			fputs(check_key_usage, stdout);
 			return RW_CHECK_OK;
 		case ':':
 			return cli_usage_error("check", RW_CHECK_UNKNOWN, "key: %s needs a value",

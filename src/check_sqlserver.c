@@ -12,7 +12,7 @@
 #include "mssql_conf.h"
 #include "sqlcert.h"
 
-static const char usage[] =
+const char check_sqlserver_usage[] =
         "rootwarden check sqlserver --cert FILE [--key FILE] --host FQDN [--host NAME]... "
         "[options]\n"
         "rootwarden check sqlserver [--mssql-conf PATH] [--host FQDN]... [options]\n"
@@ -135,7 +135,7 @@ int check_sqlserver_main(int argc, char **argv)
 			json = 1;
 			break;
 		case O_HELP:
-			fputs(usage, stdout);
+			fputs(check_sqlserver_usage, stdout);
 			rc = RW_CHECK_OK;
 			goto out;
 		case ':':

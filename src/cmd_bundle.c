@@ -35,6 +35,7 @@ const char cmd_bundle_usage[] =
         "  --format NAME      output format (default: pem)\n"
         "  --mode OCTAL       file mode of the written bundle (default: 0644)\n"
         "  --grace-days N     keep a retired root N days after its step (default: 30)\n"
+        "  --ahead-days N     add the roots of a coming step N days before it (default: 0)\n"
         "  --keep-expired     keep expired roots (default: drop them)\n"
         "  --quiet            print nothing but errors\n";
 
@@ -110,6 +111,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 		O_FORMAT,
 		O_MODE,
 		O_GRACE,
+		O_AHEAD,
 		O_KEEP
 	};
 	static const struct option opts[] = {
@@ -125,6 +127,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 	        {"mode", required_argument, NULL, O_MODE},
 	        {"grace-days", required_argument, NULL, O_GRACE},
 	        {"keep-expired", no_argument, NULL, O_KEEP},
+	        {"ahead-days", required_argument, NULL, O_AHEAD},
 	        {"quiet", no_argument, NULL, 'q'},
 	        {NULL, 0, NULL, 0},
 	};
@@ -182,6 +185,14 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			    a->spec.grace_days > 3650)
 				return cli_usage_error("bundle", RW_EXIT_USAGE,
 				                       "--grace-days: '%s' is not 0..3650", optarg),
+				       -1;
+			break;
+		case O_AHEAD:
+			a->spec.ahead_days = (int)strtol(optarg, &end, 10);
+			if (*optarg == '\0' || *end != '\0' || a->spec.ahead_days < 0 ||
+			    a->spec.ahead_days > 3650)
+				return cli_usage_error("bundle", RW_EXIT_USAGE,
+				                       "--ahead-days: '%s' is not 0..3650", optarg),
 				       -1;
 			break;
 		case O_KEEP:

@@ -227,7 +227,9 @@ static void text_bundle(struct buf *b, const struct catalog *cat, const struct r
 			buf_puts(b, c->added.n ? "; remove " : " remove ");
 			root_names(b, cat, c->removed.v, c->removed.n);
 		}
-		buf_printf(b, " [%s]\n", c->cause);
+		buf_printf(b, " [%s]%s\n", c->cause,
+		           c->empty ? " - nothing would be left: sync refuses an empty bundle"
+		                    : "");
 	}
 	for (size_t i = 0; i < rb->reasons.n; i++)
 		buf_printf(b, "  - %s\n", rb->reasons.v[i]);

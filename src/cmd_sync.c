@@ -239,6 +239,17 @@ int cmd_sync(int argc, char **argv)
 	if (rc < 0) {
 		line(&w, 3, "rootwarden: %s", e.msg);
 		rc = e.status ? e.status : RW_EXIT_FAILURE;
+		if (a.json) {
+			json_t *j = json_pack("{s:s, s:i, s:s}", "status",
+			                      rc == RW_EXIT_LOCKED  ? "locked"
+			                      : rc == RW_EXIT_INPUT ? "input"
+			                                            : "failed",
+			                      "exit", rc, "error", e.msg);
+
+			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+			fputc('\n', stdout);
+			json_decref(j);
+		}
 		goto out;
 	}
 	if (rc != RW_EXIT_OK || a.verbose || res.hooks_run > 0) {

@@ -8,9 +8,9 @@
 #include "confutil.h"
 #include "emit.h"
 
-#ifndef RW_LOCALSTATEDIR
-#define RW_LOCALSTATEDIR "/var"
-#endif
+/* The state dir is where systemd's StateDirectory=rootwarden puts it, whatever the prefix; the
+ * hooks live beside the configuration file (sysconfdir). */
+#define CONFIG_DEFAULT_STATE_DIR "/var/lib/rootwarden"
 
 static void free_strv(char **v, size_t n)
 {
@@ -81,7 +81,7 @@ static struct config *config_new(const char *path)
 	if (cfg == NULL)
 		return NULL;
 	cfg->path = strdup(path);
-	cfg->state_dir = strdup(RW_LOCALSTATEDIR "/lib/rootwarden");
+	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
 	cfg->hooks_dir = strdup(RW_SYSCONFDIR_STR "/rootwarden/hooks.d");
 	cfg->hook_timeout_s = 60;
 	cfg->warn_days = 90;

@@ -190,7 +190,8 @@ int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks
 		names = nv;
 		names[n++] = p;
 	}
-	qsort(names, n, sizeof(*names), by_name);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
 		char **argv = calloc(2, sizeof(char *));
 

@@ -51,6 +51,8 @@ struct kp {
 	int have_user;    /* user exists on this host */
 	uid_t uid;
 	gid_t gid;
+	int owner_ok; /* the owner rule passed */
+	int ext_acl;  /* the file has an extended ACL (so chmod changes the mask, not the group) */
 	int oom;
 };
 
@@ -73,15 +75,23 @@ static char *cmd(const char *verb, const char *path)
 	return buf_steal(&b, NULL);
 }
 
+static int in_groups(const gid_t *groups, int n, gid_t g)
+{
+	for (int i = 0; i < n; i++)
+		if (groups[i] == g)
+			return 1;
+	return 0;
+}
+
 /* The action for a key in a sticky world-writable directory. */
 static char *move_cmd(const char *path)
 {
 	struct buf b;
 
 	buf_init(&b, 0);
-	if (buf_puts(&b, "install -d -m 0755 /etc/ssl/private && mv ") < 0 ||
-	    shell_quote(&b, path) < 0 ||
-	    buf_puts(&b, " /etc/ssl/private/ (then point the server at the new path)") < 0) {
+	if (buf_puts(&b, "mv ") < 0 || shell_quote(&b, path) < 0 ||
+	    buf_puts(&b, " /etc/ssl/private/ (or another directory only root can write; then "
+	                 "point the server at the new path)") < 0) {
 		buf_free(&b);
 		return NULL;
 	}
@@ -144,8 +154,10 @@ static void check_owner_mode(struct kp *k)
 		    "(install the service or give --service-user)",
 		    owner, keyperm_policy_name(k->o->policy), k->user);
 	} else if (by_user) {
+		k->owner_ok = 1;
 		ADD(k, "owner", V_PASS, NULL, "owned by %s", owner);
 	} else if (k->o->policy == KP_POSTGRESQL && by_root) {
+		k->owner_ok = 1;
 		ADD(k, "owner", V_PASS, NULL, "owned by root (allowed with at most group read)");
 	} else {
 		fix = cmd(want_fix, k->target);
@@ -217,7 +229,7 @@ static void check_acl(struct kp *k)
 {
 	acl_t acl = acl_get_file(k->target, ACL_TYPE_ACCESS);
 	acl_entry_t ent;
-	int r, mask_read = 1, bad = 0, named = 0;
+	int r, mask_read = 1, mask_seen = 0, bad = 0, named = 0;
 	unsigned m = (unsigned)(k->st.st_mode & 0777);
 
 	if (acl == NULL) {
@@ -235,8 +247,10 @@ static void check_acl(struct kp *k)
 		acl_permset_t ps;
 
 		if (acl_get_tag_type(ent, &tag) == 0 && tag == ACL_MASK &&
-		    acl_get_permset(ent, &ps) == 0)
+		    acl_get_permset(ent, &ps) == 0) {
 			mask_read = acl_get_perm(ps, ACL_READ) == 1;
+			mask_seen = 1;
+		}
 	}
 	for (r = acl_get_entry(acl, ACL_FIRST_ENTRY, &ent); r == 1;
 	     r = acl_get_entry(acl, ACL_NEXT_ENTRY, &ent)) {
@@ -274,8 +288,11 @@ static void check_acl(struct kp *k)
 		bad++;
 	}
 	acl_free(acl);
+	k->ext_acl = named > 0 || mask_seen;
 	if (bad == 0 && named == 0)
-		ADD(k, "acl", V_PASS, NULL, "no extended ACL entries");
+		ADD(k, "acl", V_PASS, NULL,
+		    mask_seen ? "no named ACL entries (an ACL mask only)"
+		              : "no extended ACL entries");
 	else if (bad == 0)
 		ADD(k, "acl", V_PASS, NULL,
 		    "%d named ACL entr%s, none grants read beyond the policy", named,
@@ -364,6 +381,146 @@ static char *dir_of(const char *path)
 	if (slash == path)
 		return strdup("/");
 	return strndup(path, (size_t)(slash - path));
+}
+
+/* Does the user (uid, groups) get all of 'want' (ACL_READ, ACL_EXECUTE) on path, by the POSIX
+ * access check algorithm (owner, named user, owning and named groups, other; the mask limiting
+ * all but owner and other)? Root is always let in. */
+static int user_may(const char *path, const struct stat *st, uid_t uid, const gid_t *groups,
+                    int n_groups, const acl_perm_t *want, int n_want)
+{
+	acl_t acl = NULL;
+	acl_entry_t ent;
+	int r, res = -1, group_matched = 0, group_ok = 0, have_mask = 0, mask_ok = 1;
+	int other_ok = 1, named_user = -1;
+	unsigned m = (unsigned)st->st_mode;
+
+	if (uid == 0)
+		return 1;
+		/* perms of an entry as "has every wanted bit" */
+#define IN_GROUPS(g) in_groups(groups, n_groups, (g))
+	acl = acl_get_file(path, ACL_TYPE_ACCESS);
+	if (acl == NULL) {
+		unsigned shift = st->st_uid == uid ? 6 : IN_GROUPS(st->st_gid) ? 3 : 0;
+
+		for (int i = 0; i < n_want; i++)
+			if (!(m >> shift & (want[i] == ACL_READ ? 4u : 1u)))
+				return 0;
+		return 1;
+	}
+	for (r = acl_get_entry(acl, ACL_FIRST_ENTRY, &ent); r == 1;
+	     r = acl_get_entry(acl, ACL_NEXT_ENTRY, &ent)) {
+		acl_tag_t tag;
+		acl_permset_t ps;
+		int ok = 1;
+		void *q;
+
+		if (acl_get_tag_type(ent, &tag) < 0 || acl_get_permset(ent, &ps) < 0)
+			continue;
+		for (int i = 0; i < n_want; i++)
+			ok &= acl_get_perm(ps, want[i]) == 1;
+		switch (tag) {
+		case ACL_USER_OBJ:
+			if (st->st_uid == uid)
+				res = ok;
+			break;
+		case ACL_USER:
+			q = acl_get_qualifier(ent);
+			if (q && *(uid_t *)q == uid)
+				named_user = ok;
+			acl_free(q);
+			break;
+		case ACL_GROUP_OBJ:
+			if (IN_GROUPS(st->st_gid)) {
+				group_matched = 1;
+				group_ok |= ok;
+			}
+			break;
+		case ACL_GROUP:
+			q = acl_get_qualifier(ent);
+			if (q && IN_GROUPS(*(gid_t *)q)) {
+				group_matched = 1;
+				group_ok |= ok;
+			}
+			acl_free(q);
+			break;
+		case ACL_MASK:
+			have_mask = 1;
+			mask_ok = ok;
+			break;
+		case ACL_OTHER:
+			other_ok = ok;
+			break;
+		default:
+			break;
+		}
+	}
+	acl_free(acl);
+#undef IN_GROUPS
+	if (res >= 0)
+		return res;
+	if (named_user >= 0)
+		return named_user && (!have_mask || mask_ok);
+	if (group_matched)
+		return group_ok && (!have_mask || mask_ok);
+	return other_ok;
+}
+
+/* Can the service user reach the key (search every directory above it) and read it? */
+static void check_access(struct kp *k, int owner_ok)
+{
+	static const acl_perm_t rd[] = {ACL_READ}, ex[] = {ACL_EXECUTE};
+	gid_t groups[256];
+	int n = (int)(sizeof(groups) / sizeof(groups[0]));
+	char *d = NULL, *p;
+	struct buf fix;
+
+	if (!k->user || !k->have_user)
+		return;
+	buf_init(&fix, 0);
+	if (getgrouplist(k->user, k->gid, groups, &n) < 0)
+		n = (int)(sizeof(groups) / sizeof(groups[0]));
+	/* directories from the top down */
+	d = strdup(k->target);
+	if (d == NULL) {
+		k->oom = 1;
+		goto out;
+	}
+	for (p = strchr(d + 1, '/'); p; p = strchr(p + 1, '/')) {
+		struct stat st;
+		char *dir;
+
+		*p = '\0';
+		dir = *d ? d : "/";
+		if (stat(dir, &st) == 0 && !user_may(dir, &st, k->uid, groups, n, ex, 1)) {
+			if (buf_printf(&fix, "setfacl -m u:%s:x ", k->user) < 0 ||
+			    shell_quote(&fix, dir) < 0)
+				k->oom = 1;
+			ADD(k, "service-access", V_FAIL, fix.data,
+			    "%s cannot search %s (mode %04o): the server cannot open the key",
+			    k->user, dir, (unsigned)(st.st_mode & 07777));
+			goto out;
+		}
+		*p = '/';
+	}
+	if (owner_ok && !user_may(k->target, &k->st, k->uid, groups, n, rd, 1)) {
+		struct group *gr = getgrgid(k->gid);
+
+		if (buf_puts(&fix, "chgrp ") < 0 ||
+		    buf_puts(&fix, gr ? gr->gr_name : k->user) < 0 || buf_puts(&fix, " ") < 0 ||
+		    shell_quote(&fix, k->target) < 0 ||
+		    buf_puts(&fix, k->ext_acl ? " && setfacl -m g::r " : " && chmod g+r ") < 0 ||
+		    shell_quote(&fix, k->target) < 0)
+			k->oom = 1;
+		ADD(k, "service-access", V_FAIL, fix.data,
+		    "%s cannot read the key: the server will not start", k->user);
+		goto out;
+	}
+	ADD(k, "service-access", V_PASS, NULL, "%s can reach%s the key", k->user,
+	    owner_ok ? " and read" : "");
+out:
+	free(d);
+	buf_free(&fix);
 }
 
 static void check_parents(struct kp *k, const char *link)
@@ -523,6 +680,8 @@ int keyperm_check(const char *path, const struct keyperm_opts *o, struct finding
 	check_owner_mode(&k);
 	check_acl(&k);
 	check_parents(&k, link);
+	check_access(&k, findings_find(out, path, "owner") &&
+	                         findings_find(out, path, "owner")->verdict == V_PASS);
 	check_contents(&k);
 out:
 	free(real);

@@ -18,6 +18,11 @@
  *                root-owned key.
  *   parent-dirs  no directory above the key (and above the link, when followed) is writable by
  *                group or other: FAIL, or WARN when the directory is sticky (like /tmp)
+ *   service-access  the service user (not under strict) can search every directory above the
+ *                key and, when the owner rule passed, read it (POSIX access check with ACLs: the
+ *                owner, a named user entry, the owning or a named group, other; the mask
+ *                limiting the named entries and groups). "Unable to open certificate file"
+ *                at start is most often this.
  *   key-parse    the file is a private key GnuTLS reads (PEM or DER; PKCS#1, PKCS#8, SEC1); an
  *                encrypted key is reported as such (FAIL under mssql, WARN otherwise)
  *

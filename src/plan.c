@@ -22,6 +22,8 @@ const char *plan_role_name(enum plan_role r)
 		return "required";
 	case PLAN_RETIRING:
 		return "retiring";
+	case PLAN_UPCOMING:
+		return "upcoming";
 	case PLAN_OPTIONAL:
 		return "optional";
 	default:
@@ -33,6 +35,15 @@ static void raise_role(struct plan *p, size_t ri, enum plan_role r)
 {
 	if (p->role[ri] < (unsigned char)r)
 		p->role[ri] = (unsigned char)r;
+}
+
+/* Every root of step s, required or optional, at least as role r. */
+static void raise_step_roots(struct plan *p, const struct catalog_step *s, enum plan_role r)
+{
+	for (size_t j = 0; j < s->n_required; j++)
+		raise_role(p, s->required[j], r);
+	for (size_t j = 0; j < s->n_optional; j++)
+		raise_role(p, s->optional[j], r);
 }
 
 int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_profiles,
@@ -71,6 +82,8 @@ int plan_build(const struct catalog *cat, const char *const *profiles, size_t n_
 			raise_role(out, s->required[j], PLAN_REQUIRED);
 		for (size_t j = 0; j < s->n_optional; j++)
 			raise_role(out, s->optional[j], PLAN_OPTIONAL);
+		if ((size_t)k + 1 < p->n_steps && p->steps[k + 1].from - o->day <= o->ahead_days)
+			raise_step_roots(out, &p->steps[k + 1], PLAN_UPCOMING);
 		if (k == 0 || o->day >= s->from + o->grace_days)
 			continue;
 		prev = &p->steps[k - 1];

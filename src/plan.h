@@ -8,7 +8,11 @@
  * - A root of the previous step that the current step drops is RETIRING (still wanted) until
  *   the step's date plus grace_days. (The successor rule - never drop it before the new roots are
  *   in - is enforced by bundle_build, which refuses a bundle that lacks a required root.)
- * - Over several profiles a root takes its strongest role: REQUIRED > RETIRING > OPTIONAL.
+ * - A root that the next step brings (required or optional there, not wanted now) is UPCOMING -
+ *   wanted ahead of time - once the next step is at most ahead_days away (0: only from the step's
+ *   date). Adding a root early is harmless; missing it when a server switches early is not.
+ * - Over several profiles a root takes its strongest role:
+ *   REQUIRED > RETIRING > UPCOMING > OPTIONAL.
  * - A wanted root whose certificate has expired at 00:00 UTC of D is marked expired; bundles drop
  *   it unless keep_expired is set.
  *
@@ -29,14 +33,16 @@
 enum plan_role {
 	PLAN_NONE = 0,
 	PLAN_OPTIONAL = 1,
-	PLAN_RETIRING = 2,
-	PLAN_REQUIRED = 3,
+	PLAN_UPCOMING = 2,
+	PLAN_RETIRING = 3,
+	PLAN_REQUIRED = 4,
 };
 
 struct plan_opts {
 	int32_t day;
 	int grace_days;
 	int keep_expired;
+	int ahead_days; /* 0: add the next step's roots on its date */
 };
 
 struct plan {

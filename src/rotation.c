@@ -143,7 +143,7 @@ static int plan_one(const struct catalog *cat, const char *profile, int32_t day,
                     struct plan *pl, struct rw_err *e)
 {
 	const char *p[] = {profile};
-	struct plan_opts po = {day, grace, 0};
+	struct plan_opts po = {day, grace, 0, 0};
 
 	return plan_build(cat, p, 1, &po, pl, e);
 }
@@ -204,7 +204,10 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 				goto oom;
 	}
 	if (out->current < 0) {
-		date_format(p->steps[0].from, d);
+		if (p->n_steps)
+			date_format(p->steps[0].from, d);
+		else
+			strcpy(d, "any day");
 		out->verdict = RW_CHECK_UNKNOWN;
 		if (notes_add(&out->reasons, "the catalog has no timeline for %s before %s", p->id,
 		              d) < 0)
@@ -297,7 +300,7 @@ static int excluded(const struct rotation_target *t, const char *sha256, struct 
 int rotation_written(const struct catalog *cat, const struct rotation_target *t, int32_t day,
                      const struct rotation_opts *o, struct rotation_roots *out, struct rw_err *e)
 {
-	struct plan_opts po = {day, o->grace_days, o->keep_expired};
+	struct plan_opts po = {day, o->grace_days, o->keep_expired, o->ahead_days};
 	struct plan pl;
 	int rc = -1;
 
@@ -353,7 +356,7 @@ static int candidate_days(const struct catalog *cat, const struct rotation_targe
 		if (p == NULL)
 			return err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", cat->path,
 			               t->profiles[i]);
-		cap += 2 * p->n_steps;
+		cap += 3 * p->n_steps;
 	}
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
@@ -363,8 +366,10 @@ static int candidate_days(const struct catalog *cat, const struct rotation_targe
 
 		for (size_t s = 0; s < p->n_steps; s++) {
 			v[k++] = p->steps[s].from;
-			if (s > 0)
+			if (s > 0) {
 				v[k++] = p->steps[s].from + o->grace_days;
+				v[k++] = p->steps[s].from - o->ahead_days;
+			}
 		}
 	}
 	for (size_t ri = 0; ri < cat->n_roots; ri++)
@@ -393,6 +398,9 @@ static char *change_cause(const struct catalog *cat, const struct rotation_targe
 			date_format(p->steps[s].from, d);
 			if (p->steps[s].from == c->day)
 				buf_printf(&b, "%s%s step %s", b.len ? "; " : "", p->id, d);
+			if (s > 0 && o->ahead_days > 0 && p->steps[s].from - o->ahead_days == c->day)
+				buf_printf(&b, "%s%s step %s, its roots added %d days ahead",
+				           b.len ? "; " : "", p->id, d, o->ahead_days);
 			if (s > 0 && p->steps[s].from + o->grace_days == c->day)
 				buf_printf(&b, "%s%s step %s + %d days of grace", b.len ? "; " : "",
 				           p->id, d, o->grace_days);
@@ -403,7 +411,8 @@ static char *change_cause(const struct catalog *cat, const struct rotation_targe
 
 		if (r->cert != NULL && expiry_day(r->cert) == c->day) {
 			date_format(c->day - 1, d);
-			buf_printf(&b, "%s%s expired after %s", b.len ? "; " : "", r->name, d);
+			buf_printf(&b, "%s%s expired (not after %s)", b.len ? "; " : "", r->name,
+			           d);
 		}
 	}
 	if (b.data == NULL)
@@ -440,6 +449,7 @@ int rotation_changes(const struct catalog *cat, const struct rotation_target *t,
 		c = &out->v[out->n++];
 		memset(c, 0, sizeof(*c));
 		c->day = days[i];
+		c->empty = cur.n == 0;
 		for (size_t k = 0; k < cur.n; k++)
 			if (!rotation_roots_has(&prev, cur.v[k]) &&
 			    roots_add(&c->added, cur.v[k]) < 0)
@@ -490,6 +500,8 @@ static long held_root_index(const struct catalog *cat, const struct cert *c)
 
 	if (ri >= 0)
 		return ri;
+	if (!c->self_sig_ok)
+		return -1; /* a cross-certificate with a root's key does not anchor a chain */
 	for (size_t i = 0; i < cat->n_roots; i++)
 		if (cat->roots[i].spki_sha256[0] &&
 		    strcmp(cat->roots[i].spki_sha256, c->spki_sha256) == 0)
@@ -720,7 +732,9 @@ int rotation_bundle_assess(const struct catalog *cat, const struct rotation_targ
 			goto oom;
 	}
 	if (unusable.len &&
-	    notes_add(&out->reasons, "holds no unexpired root that %s uses", unusable.data) < 0)
+	    notes_add(&out->reasons,
+	              "no usable root for %s: it holds none that is unexpired and wanted",
+	              unusable.data) < 0)
 		goto oom;
 	if (out->next_step_day >= 0) {
 		struct buf dummy;
@@ -732,7 +746,8 @@ int rotation_bundle_assess(const struct catalog *cat, const struct rotation_targ
 		if (r < 0)
 			goto fail;
 	}
-	if (look_ahead(cat, out, o, e) < 0)
+	/* Already CRITICAL: what comes later adds nothing an operator can act on first. */
+	if (out->verdict < RW_CHECK_CRITICAL && look_ahead(cat, out, o, e) < 0)
 		goto fail;
 done:
 	rotation_roots_free(&crit);

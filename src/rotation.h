@@ -21,9 +21,10 @@
  * - Profile alone (no bundle): UNKNOWN before its first step; CRITICAL if every root its step
  *   requires has expired; WARNING if its next step, or the expiry of a root it uses now or at the
  *   next step, falls in (D, D + warn_days]; otherwise OK.
- * - A certificate in a bundle file stands for a catalog root when its SHA-256 or its
- *   SubjectPublicKeyInfo SHA-256 matches the root's pin (a re-issued root with the same key
- *   anchors the same chains).
+ * - A certificate in a bundle file stands for a catalog root when its SHA-256 matches the root's
+ *   pin, or when it is self-signed and its SubjectPublicKeyInfo SHA-256 matches the root's SPKI
+ *   pin (a re-issued root with the same key anchors the same chains; a cross-certificate does
+ *   not).
  * - The written set of a target on day D is what sync writes from the catalog: every root the
  *   plan wants (any role) that has a certificate, is not excluded, and is not expired (unless
  *   keep_expired). A *change* is a day after D on which the written set differs from the day
@@ -60,6 +61,7 @@ struct rotation_opts {
 	int warn_days;    /* default 90 */
 	int grace_days;   /* default PLAN_DEFAULT_GRACE_DAYS */
 	int keep_expired; /* default 0 */
+	int ahead_days;   /* as sync: next step's roots written this many days early (plan.h) */
 };
 
 void rotation_opts_init(struct rotation_opts *o);
@@ -109,6 +111,8 @@ struct rotation_change {
 	struct rotation_roots added;
 	struct rotation_roots removed;
 	char *cause; /* "azure-mysql-single step 2022-10-01; ..." */
+	int empty;   /* nothing left to write: sync refuses the empty bundle and keeps the old
+	                file (bundle.h), so this is a day the bundle needs a catalog update */
 };
 
 struct rotation_changes {

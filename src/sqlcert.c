@@ -1,4 +1,5 @@
 /* sqlcert.c - SQL Server's certificate requirements, checked with GnuTLS. */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,7 @@ struct sc {
 	unsigned n_chain;
 	gnutls_x509_privkey_t key; /* from the PKCS#12 or the key file */
 	int key_from_p12;
+	int pem_has_key; /* the certificate file also holds a PEM private key */
 	int oom;
 };
 
@@ -160,8 +162,14 @@ static void crt_names(gnutls_x509_crt_t crt, struct buf *b)
 		t = gnutls_x509_crt_get_subject_alt_name(crt, i, s, &size, NULL);
 		if (t < 0 && t != GNUTLS_E_SHORT_MEMORY_BUFFER)
 			break;
-		if (t == GNUTLS_SAN_DNSNAME)
+		if (t == GNUTLS_SAN_DNSNAME) {
 			buf_printf(b, "%sDNS:%s", b->len ? ", " : "", s);
+		} else if (t == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16)) {
+			char ip[INET6_ADDRSTRLEN];
+
+			if (inet_ntop(size == 4 ? AF_INET : AF_INET6, s, ip, sizeof(ip)))
+				buf_printf(b, "%sIP:%s", b->len ? ", " : "", ip);
+		}
 	}
 	if (b->len == 0)
 		buf_puts(b, "no names");
@@ -402,7 +410,8 @@ static int load_cert(struct sc *s, struct rw_err *e)
 	}
 	d.data = (unsigned char *)b.data;
 	d.size = (unsigned)b.len;
-	if (s->o->password_file == NULL && strstr(b.data, "-----BEGIN CERTIFICATE-----")) {
+	s->pem_has_key = strstr(b.data, "PRIVATE KEY-----") != NULL;
+	if (strstr(b.data, "-----BEGIN CERTIFICATE-----")) {
 		r = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM,
 		                                 GNUTLS_X509_CRT_LIST_SORT);
 		if (r < 0) {
@@ -416,7 +425,7 @@ static int load_cert(struct sc *s, struct rw_err *e)
 		rc = 0;
 		goto out;
 	}
-	if (s->o->password_file == NULL) {
+	{
 		gnutls_x509_crt_t one = NULL;
 
 		if (gnutls_x509_crt_init(&one) < 0) {
@@ -647,6 +656,8 @@ int sqlcert_check(const struct sqlcert_opts *o, struct findings *out, struct rw_
 		               o->conf ? o->conf->path : "(no mssql.conf)");
 	if (load_cert(&s, e) < 0)
 		goto out;
+	if (s.key == NULL && s.key_path == NULL && s.pem_has_key)
+		s.key_path = s.cert_path; /* one PEM file with the certificate and its key */
 	if (s.key && s.key_path) {
 		/* a key file given beside a PKCS#12 wins */
 		gnutls_x509_privkey_deinit(s.key);

@@ -14,7 +14,7 @@
  *   chain           the chain (intermediates from the certificate file) verifies to a trust anchor
  *                   of the bundle, or of the system store; every certificate of the chain and the
  *                   anchor are valid at the time checked
- *   key-owner, key-mode, key-acl, key-file-type, key-parent-dirs
+ *   key-file-type, key-owner, key-mode, key-acl, key-parent-dirs, key-service-access
  *                   keyperm.h's mssql policy on the key file (when check_key_perms is set)
  *   forceencryption, tlsprotocols
  *                   from mssql.conf (when conf is given): forceencryption off or not set and

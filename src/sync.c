@@ -359,8 +359,17 @@ static void fetch_root(struct job *j, size_t ri, struct sync_root_result *rr)
 		}
 		if (!done && e.msg[0]) {
 			rr->failures++;
-			if (rr->status != SYNC_ROOT_QUARANTINED)
-				set_str(&rr->reason, e.msg);
+			/* Every URL's failure, in order; each message starts with its URL. */
+			if (rr->status != SYNC_ROOT_QUARANTINED) {
+				char *joined = NULL;
+
+				if (rr->reason == NULL)
+					set_str(&rr->reason, e.msg);
+				else if (asprintf(&joined, "%s; %s", rr->reason, e.msg) >= 0) {
+					free(rr->reason);
+					rr->reason = joined;
+				}
+			}
 		}
 		fetch_result_free(&fr);
 	}

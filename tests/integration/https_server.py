@@ -23,6 +23,7 @@ DIR, CERT, KEY, PORTFILE, LOGFILE = sys.argv[1:6]
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # TCP_NODELAY: no 40 ms delayed-ACK stalls on loopback
 
     def log_message(self, fmt, *args):
         pass

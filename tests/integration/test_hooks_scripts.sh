@@ -27,7 +27,7 @@ fail() {
 check() { # check DESCRIPTION COMMAND...
 	local what=$1
 	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
+	if "$@"; then pass "$what"; else fail "$what"; [ -z "${RW_DEBUG:-}" ] || { echo "  got: $*"; cat "$tmp/out"; }; fi
 }
 
 # run_hook HOOK BUNDLE PATH [VAR=VALUE...] [-- ARGS...]: as rootwarden runs it: a clean
@@ -149,11 +149,12 @@ printf '#!/bin/sh\necho "$*" >>%s/update.log\n' "$tmp" >fake-update
 chmod 755 fake-update
 td="ROOTWARDEN_TRUST_DIR=$trust"
 files() { (cd "$trust" && ls -A | sort | tr '\n' ' '); }
+sorted() { printf '%s\n' "$@" | sort | tr '\n' ' '; }
 mtime() { stat -c %Y.%y "$1"; }
 
 run_hook system-trust-store app "$tmp/ab.pem" "$td" "$upd"
 check "system-trust-store: one file per certificate, named by SHA-256" \
-	test "$rc:$(files)" = "0:local-ca.crt rootwarden-app-$SHA_A.crt rootwarden-app-$SHA_B.crt "
+	test "$rc:$(files)" = "0:$(sorted local-ca.crt "rootwarden-app-$SHA_A.crt" "rootwarden-app-$SHA_B.crt")"
 check "system-trust-store: each file holds exactly its certificate" \
 	cmp -s "$trust/rootwarden-app-$SHA_A.crt" A.pem
 check "system-trust-store: files are mode 0644" \
@@ -166,7 +167,7 @@ sleep 1.1
 run_hook system-trust-store app "$tmp/aab.pem" "$td" "$upd"
 check "system-trust-store: rerun (with a duplicate) changes nothing, mtimes kept" \
 	test "$rc:$(files):$(mtime "$trust/rootwarden-app-$SHA_A.crt"):$(mtime "$trust/rootwarden-app-$SHA_B.crt")" = \
-	"0:local-ca.crt rootwarden-app-$SHA_A.crt rootwarden-app-$SHA_B.crt :$m_a:$m_b"
+	"0:$(sorted local-ca.crt "rootwarden-app-$SHA_A.crt" "rootwarden-app-$SHA_B.crt"):$m_a:$m_b"
 
 run_hook system-trust-store other "$tmp/ab.pem" "$td" "$upd"
 rm -f update.log
@@ -178,7 +179,8 @@ check "system-trust-store: a removal runs update-ca-certificates --fresh" \
 	test "$(cat update.log)" = "--fresh"
 check "system-trust-store: changed bundle: B removed, C added, A untouched, other bundle kept" \
 	test "$rc:$(files):$(mtime "$trust/rootwarden-app-$SHA_A.crt")" = \
-	"0:local-ca.crt rootwarden-app-$SHA_A.crt rootwarden-app-$SHA_C.crt rootwarden-other-$SHA_A.crt rootwarden-other-$SHA_B.crt :$m_a"
+	"0:$(sorted local-ca.crt "rootwarden-app-$SHA_A.crt" "rootwarden-app-$SHA_C.crt" \
+		"rootwarden-other-$SHA_A.crt" "rootwarden-other-$SHA_B.crt"):$m_a"
 check "system-trust-store: no temporary file left" test -z "$(find "$trust" -name '.rootwarden-tmp*')"
 
 before=$(files)
@@ -241,14 +243,14 @@ else
 		-storepass:file "$tmp/pass" >/dev/null 2>&1
 	run_hook java-truststore App "$tmp/ab.pem" "$java" "$pw"
 	check "java-truststore: bundle imported, foreign entry kept" \
-		test "$rc:$(aliases)" = "0:mine rootwarden-app-$(lc "$SHA_A") rootwarden-app-$(lc "$SHA_B") "
+		test "$rc:$(aliases)" = "0:$(sorted mine "rootwarden-app-$(lc "$SHA_A")" "rootwarden-app-$(lc "$SHA_B")")"
 	m=$(mtime "$ks")
 	sleep 1.1
 	run_hook java-truststore App "$tmp/ab.pem" "$java" "$pw"
 	check "java-truststore: rerun leaves the file untouched" test "$rc:$(mtime "$ks")" = "0:$m"
 	run_hook java-truststore App "$tmp/ac.pem" "$java" "$pw"
 	check "java-truststore: changed bundle replaces the managed entries only" \
-		test "$rc:$(aliases)" = "0:mine rootwarden-app-$(lc "$SHA_A") rootwarden-app-$(lc "$SHA_C") "
+		test "$rc:$(aliases)" = "0:$(sorted mine "rootwarden-app-$(lc "$SHA_A")" "rootwarden-app-$(lc "$SHA_C")")"
 	m=$(mtime "$ks")
 	run_hook java-truststore App "$tmp/ab.pem" "$java" "ROOTWARDEN_STOREPASS_FILE=$tmp/wrongpass"
 	check "java-truststore: wrong password -> status 1, truststore untouched" \
@@ -266,6 +268,42 @@ else
 	check "java-truststore: a new JKS truststore is created, mode 0644" \
 		test "$rc:$(stat -c %a "$new")" = "0:644" -a \
 		-n "$(keytool -list -keystore "$new" -storepass:file "$tmp/pass" 2>/dev/null | grep -i 'type: JKS')"
+fi
+
+# --- run by rootwarden sync itself ------------------------------------------------------------
+# A bundle hook given its settings through /usr/bin/env (argv, no shell), and a hook symlinked
+# into hooks_dir, as the README suggests.
+if [ -n "${RW_BINARY:-}" ] && [ -x "${RW_BINARY}" ] &&
+	! "$RW_BINARY" help sync 2>&1 | grep -q 'not implemented'; then
+	e2e=$tmp/e2e
+	mkdir -p "$e2e/state" "$e2e/hooks.d" "$e2e/out" "$e2e/trust"
+	chmod 755 "$e2e/hooks.d"
+	ln -s "$hooks/reload-units" "$e2e/hooks.d/50-reload-units"
+	cat >"$e2e/rootwarden.conf" <<EOF
+state_dir = "$e2e/state";
+hooks_dir = "$e2e/hooks.d";
+bundles = (
+  {
+    name = "pg";
+    path = "$e2e/out/pg.pem";
+    profiles = [ "azure-postgres-flexible" ];
+    hooks = ( [ "/usr/bin/env", "ROOTWARDEN_TRUST_DIR=$e2e/trust", "ROOTWARDEN_TRUST_UPDATE=/bin/true",
+                "$hooks/system-trust-store" ] );
+  }
+);
+EOF
+	ROOTWARDEN_NOW=2026-01-15 "$RW_BINARY" sync --config "$e2e/rootwarden.conf" --offline -v \
+		>"$e2e/sync.log" 2>&1
+	rc=$?
+	certs=$(grep -c 'BEGIN CERTIFICATE' "$e2e/out/pg.pem" 2>/dev/null)
+	check "sync: bundle written (status 5)" test "$rc" = 5
+	check "sync: system-trust-store installed the bundle's $certs roots" \
+		test "${certs:-0}" -gt 0 -a "$(ls "$e2e/trust" | grep -c '^rootwarden-pg-[0-9A-F]\{64\}\.crt$')" = "$certs"
+	check "sync: symlinked reload-units in hooks_dir ran (nothing configured)" \
+		grep -q 'no units configured for bundle' "$e2e/sync.log"
+	[ "$fails" = 0 ] || cat "$e2e/sync.log"
+else
+	echo "skip the sync part: RW_BINARY not set or sync not built"
 fi
 
 # --- every hook: POSIX sh, documented at its top ------------------------------------------------

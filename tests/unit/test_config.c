@@ -55,7 +55,7 @@ static void test_empty_file_gets_every_default(void **state)
 
 	(void)state;
 	assert_int_equal(load("# nothing\n", &cfg, &e, NULL), 0);
-	assert_true(ends_with(cfg->state_dir, "/lib/rootwarden")); /* /var/lib/rootwarden */
+	assert_string_equal(cfg->state_dir, "/var/lib/rootwarden");
 	assert_true(ends_with(cfg->hooks_dir, "/rootwarden/hooks.d"));
 	assert_null(cfg->roots_dir);
 	assert_int_equal(cfg->hook_timeout_s, 60);

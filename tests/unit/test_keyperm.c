@@ -20,6 +20,7 @@
 struct env {
 	char *dir;        /* a fresh directory under the current (build) directory */
 	int base_verdict; /* the parent-dirs verdict of dir itself (the build tree's ancestors) */
+	int base_access;  /* service-access of a test user to dir (as root; else V_PASS) */
 	struct findings f;
 };
 
@@ -111,6 +112,19 @@ static int want(struct env *env, int rules)
 	return rules > env->base_verdict ? rules : env->base_verdict;
 }
 
+/* The same for checks with a service user, whose access to the directory counts too. */
+static int want_svc(struct env *env, int rules)
+{
+	int w = want(env, rules);
+
+	return w > env->base_access ? w : env->base_access;
+}
+
+static gid_t gid_of(const char *name)
+{
+	return getpwnam(name)->pw_gid;
+}
+
 static int setup(void **state)
 {
 	struct env *env = calloc(1, sizeof(*env));
@@ -124,6 +138,16 @@ static int setup(void **state)
 	k = write_key(env->dir, "probe.key", 0600);
 	run(env, k, KP_STRICT, NULL, 0);
 	env->base_verdict = (int)rule(env, "parent-dirs")->verdict;
+	env->base_access = V_PASS;
+	if (geteuid() == 0 && have_user(U_MSSQL) && have_user(U_PG)) {
+		/* a checkout under a directory other users cannot search (like /root) */
+		assert_int_equal(chown(k, uid_of(U_MSSQL), (gid_t)-1), 0);
+		run(env, k, KP_MSSQL, U_MSSQL, 0);
+		env->base_access = (int)rule(env, "service-access")->verdict;
+		if (env->base_access != V_PASS)
+			print_message("note: test users cannot search %s: %s\n", env->dir,
+			              rule(env, "service-access")->reason);
+	}
 	unlink(k);
 	free(k);
 	*state = env;
@@ -149,33 +173,34 @@ struct om_case {
 	mode_t mode;
 	enum verdict v_owner, v_mode;
 	const char *fix;
+	enum verdict v_access; /* service-access (root-owned keys have the service user's group) */
 };
 
 static const struct om_case om_cases[] = {
-        {KP_MSSQL, 1, 0600, V_PASS, V_PASS, NULL},
-        {KP_MSSQL, 1, 0400, V_PASS, V_PASS, NULL},
-        {KP_MSSQL, 1, 0640, V_PASS, V_FAIL, "chmod 0600 "},
-        {KP_MSSQL, 1, 0444, V_PASS, V_FAIL, "chmod 0400 "},
-        {KP_MSSQL, 1, 0700, V_PASS, V_FAIL, "chmod 0600 "},
-        {KP_MSSQL, 0, 0600, V_FAIL, V_PASS, "chown " U_MSSQL " "},
-        {KP_MSSQL, 2, 0600, V_FAIL, V_PASS, "chown " U_MSSQL " "},
-        {KP_POSTGRESQL, 1, 0600, V_PASS, V_PASS, NULL},
-        {KP_POSTGRESQL, 1, 0400, V_PASS, V_PASS, NULL},
-        {KP_POSTGRESQL, 1, 0640, V_PASS, V_FAIL, "chmod go= "},
-        {KP_POSTGRESQL, 1, 0604, V_PASS, V_FAIL, "chmod go= "},
-        {KP_POSTGRESQL, 0, 0640, V_PASS, V_PASS, NULL},
-        {KP_POSTGRESQL, 0, 0600, V_PASS, V_PASS, NULL},
-        {KP_POSTGRESQL, 0, 0660, V_PASS, V_FAIL, "chmod g-wx,o= "},
-        {KP_POSTGRESQL, 0, 0644, V_PASS, V_FAIL, "chmod g-wx,o= "},
-        {KP_POSTGRESQL, 2, 0600, V_FAIL, V_PASS, "chown " U_PG " "},
-        {KP_MYSQL, 1, 0640, V_PASS, V_PASS, NULL},
-        {KP_MYSQL, 1, 0600, V_PASS, V_PASS, NULL},
-        {KP_MYSQL, 1, 0644, V_PASS, V_FAIL, "chmod o= "},
-        {KP_MYSQL, 0, 0600, V_FAIL, V_PASS, "chown " U_PG " "},
-        {KP_STRICT, 0, 0600, V_PASS, V_PASS, NULL},
-        {KP_STRICT, 2, 0400, V_PASS, V_PASS, NULL},
-        {KP_STRICT, 0, 0640, V_PASS, V_FAIL, "chmod go= "},
-        {KP_STRICT, 0, 0604, V_PASS, V_FAIL, "chmod go= "},
+        {KP_MSSQL, 1, 0600, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_MSSQL, 1, 0400, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_MSSQL, 1, 0640, V_PASS, V_FAIL, "chmod 0600 ", V_PASS},
+        {KP_MSSQL, 1, 0444, V_PASS, V_FAIL, "chmod 0400 ", V_PASS},
+        {KP_MSSQL, 1, 0700, V_PASS, V_FAIL, "chmod 0600 ", V_PASS},
+        {KP_MSSQL, 0, 0600, V_FAIL, V_PASS, "chown " U_MSSQL " ", V_PASS},
+        {KP_MSSQL, 2, 0600, V_FAIL, V_PASS, "chown " U_MSSQL " ", V_PASS},
+        {KP_POSTGRESQL, 1, 0600, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_POSTGRESQL, 1, 0400, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_POSTGRESQL, 1, 0640, V_PASS, V_FAIL, "chmod go= ", V_PASS},
+        {KP_POSTGRESQL, 1, 0604, V_PASS, V_FAIL, "chmod go= ", V_PASS},
+        {KP_POSTGRESQL, 0, 0640, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_POSTGRESQL, 0, 0600, V_PASS, V_PASS, NULL, V_FAIL},
+        {KP_POSTGRESQL, 0, 0660, V_PASS, V_FAIL, "chmod g-wx,o= ", V_PASS},
+        {KP_POSTGRESQL, 0, 0644, V_PASS, V_FAIL, "chmod g-wx,o= ", V_PASS},
+        {KP_POSTGRESQL, 2, 0600, V_FAIL, V_PASS, "chown " U_PG " ", V_PASS},
+        {KP_MYSQL, 1, 0640, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_MYSQL, 1, 0600, V_PASS, V_PASS, NULL, V_PASS},
+        {KP_MYSQL, 1, 0644, V_PASS, V_FAIL, "chmod o= ", V_PASS},
+        {KP_MYSQL, 0, 0600, V_FAIL, V_PASS, "chown " U_PG " ", V_PASS},
+        {KP_STRICT, 0, 0600, V_PASS, V_PASS, NULL, V_UNKNOWN /* no rule */},
+        {KP_STRICT, 2, 0400, V_PASS, V_PASS, NULL, V_UNKNOWN /* no rule */},
+        {KP_STRICT, 0, 0640, V_PASS, V_FAIL, "chmod go= ", V_UNKNOWN /* no rule */},
+        {KP_STRICT, 0, 0604, V_PASS, V_FAIL, "chmod go= ", V_UNKNOWN /* no rule */},
 };
 
 static void test_owner_mode_by_policy(void **state)
@@ -196,7 +221,7 @@ static void test_owner_mode_by_policy(void **state)
 		snprintf(name, sizeof(name), "case%zu.key", i);
 		k = write_key(env->dir, name, c->mode);
 		uid = c->owner == 0 ? 0 : uid_of(c->owner == 1 ? (svc ? svc : U_PG) : other);
-		assert_int_equal(chown(k, uid, (gid_t)-1), 0);
+		assert_int_equal(chown(k, uid, uid == 0 && svc ? gid_of(svc) : (gid_t)-1), 0);
 		assert_int_equal(chmod(k, c->mode), 0);
 		st = run(env, k, c->pol, svc, 0);
 		print_message("case %zu: %s owner %d mode %04o -> %s\n", i,
@@ -213,7 +238,17 @@ static void test_owner_mode_by_policy(void **state)
 			assert_non_null(strstr(x->fix, k)); /* the exact path */
 		}
 		rules = c->v_owner > c->v_mode ? (int)c->v_owner : (int)c->v_mode;
-		assert_int_equal(st, want(env, rules));
+		if (c->pol == KP_STRICT) {
+			assert_null(findings_find(&env->f, NULL, "service-access"));
+			assert_int_equal(st, want(env, rules));
+		} else if (env->base_access == V_PASS) {
+			expect(env, "service-access", c->v_access,
+			       c->v_access == V_FAIL ? "chgrp " : NULL);
+			rules = rules > (int)c->v_access ? rules : (int)c->v_access;
+			assert_int_equal(st, want(env, rules));
+		} else {
+			assert_int_equal(st, want_svc(env, rules));
+		}
 		unlink(k);
 		free(k);
 	}
@@ -248,6 +283,7 @@ static void test_acl_hidden_by_mode(void **state)
 
 	need_root_users();
 	k = write_key(env->dir, "acl.key", 0600);
+	assert_int_equal(chown(k, 0, gid_of(U_PG)), 0);
 	snprintf(spec, sizeof(spec), "u:%s:r", U_MSSQL);
 	if (setfacl(spec, k) != 0) {
 		fprintf(stderr, "skipped: setfacl failed (no ACL support here?)\n");
@@ -255,7 +291,7 @@ static void test_acl_hidden_by_mode(void **state)
 		skip();
 	}
 	assert_int_equal(chmod(k, 0640), 0); /* the mask stays r-- */
-	assert_int_equal(run(env, k, KP_POSTGRESQL, U_PG, 0), want(env, 2));
+	assert_int_equal(run(env, k, KP_POSTGRESQL, U_PG, 0), want_svc(env, 2));
 	expect(env, "owner", V_PASS, NULL);
 	expect(env, "mode", V_PASS, NULL);
 	expect(env, "acl", V_FAIL, "setfacl -x u:" U_MSSQL " ");
@@ -269,7 +305,7 @@ static void test_acl_hidden_by_mode(void **state)
 
 		assert_int_equal(tu_run(argv, NULL), 0);
 	}
-	assert_int_equal(run(env, k, KP_POSTGRESQL, U_PG, 0), want(env, 0));
+	assert_int_equal(run(env, k, KP_POSTGRESQL, U_PG, 0), want_svc(env, 0));
 	expect(env, "acl", V_PASS, NULL);
 	free(k);
 }
@@ -292,6 +328,53 @@ static void test_acl_strict(void **state)
 	assert_int_equal(run(env, k, KP_STRICT, NULL, 0), want(env, 0));
 	expect(env, "acl", V_PASS, NULL);
 	free(k);
+}
+
+/* Can the service user reach and read the key: a directory it cannot search, a root-owned key
+ * whose group is not the service's, and the ACL entries that fix both. */
+static void test_service_access(void **state)
+{
+	struct env *env = *state;
+	char *d, *k;
+	char *argv[] = {"setfacl", "-m", "u:" U_MSSQL ":x", NULL, NULL};
+
+	need_root_users();
+	if (env->base_access != V_PASS) {
+		fprintf(stderr, "skipped: test users cannot search %s\n", env->dir);
+		skip();
+	}
+	d = tu_path(env->dir, "private");
+	assert_int_equal(mkdir(d, 0700), 0);
+	k = write_key(d, "mssql.key", 0600);
+	assert_int_equal(chown(k, uid_of(U_MSSQL), (gid_t)-1), 0);
+	assert_int_equal(run(env, k, KP_MSSQL, U_MSSQL, 0), want(env, 2));
+	expect(env, "owner", V_PASS, NULL);
+	expect(env, "mode", V_PASS, NULL);
+	expect(env, "service-access", V_FAIL, "setfacl -m u:" U_MSSQL ":x ");
+	assert_non_null(strstr(rule(env, "service-access")->reason, d));
+	/* the fix it names */
+	argv[3] = d;
+	if (tu_run(argv, NULL) != 0) {
+		fprintf(stderr, "skipped: setfacl failed (no ACL support here?)\n");
+		skip();
+	}
+	assert_int_equal(run(env, k, KP_MSSQL, U_MSSQL, 0), want(env, 0));
+	expect(env, "service-access", V_PASS, NULL);
+	free(k);
+
+	/* postgresql: root-owned 0640 with group root: postgres cannot read it */
+	k = write_key(env->dir, "pg.key", 0640);
+	assert_int_equal(run(env, k, KP_POSTGRESQL, U_PG, 0), want(env, 2));
+	expect(env, "owner", V_PASS, NULL);
+	expect(env, "mode", V_PASS, NULL);
+	expect(env, "service-access", V_FAIL, "chgrp ");
+	/* a named-user ACL entry for the service user lets it read */
+	assert_int_equal(setfacl("u:" U_PG ":r", k), 0);
+	assert_int_equal(run(env, k, KP_POSTGRESQL, U_PG, 0), want(env, 0));
+	expect(env, "service-access", V_PASS, NULL);
+	expect(env, "acl", V_PASS, NULL);
+	free(k);
+	free(d);
 }
 
 static void test_symlink(void **state)
@@ -433,6 +516,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_default_user_missing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_acl_hidden_by_mode, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_acl_strict, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_service_access, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_symlink, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_parent_dirs, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_contents, setup, teardown),

@@ -38,11 +38,13 @@ static int32_t day(const char *s)
 	return d;
 }
 
+static int ahead;
+
 static enum plan_role role(const char *profile, const char *date, int grace, const char *root,
                            int *expired)
 {
 	const char *p[] = {profile};
-	struct plan_opts o = {day(date), grace, 0};
+	struct plan_opts o = {day(date), grace, 0, ahead};
 	struct plan pl;
 	struct rw_err e = {{0}, 0};
 	long ri = catalog_root_index(cat, root);
@@ -99,10 +101,28 @@ static void test_expiry_is_at_the_start_of_the_day(void **state)
 	assert_int_equal(expired, 1);
 }
 
+static void test_next_step_roots_come_ahead(void **state)
+{
+	const char *g2 = "digicert-global-root-g2", *b = "baltimore-cybertrust-root";
+
+	(void)state;
+	/* the 2020-10-26 step adds G2; 90 days ahead is 2020-07-28 */
+	ahead = 90;
+	assert_int_equal(role("azure-mysql-single", "2020-07-27", 30, g2, NULL), PLAN_NONE);
+	assert_int_equal(role("azure-mysql-single", "2020-07-28", 30, g2, NULL), PLAN_UPCOMING);
+	assert_int_equal(role("azure-mysql-single", "2020-10-25", 30, g2, NULL), PLAN_UPCOMING);
+	assert_int_equal(role("azure-mysql-single", "2020-10-26", 30, g2, NULL), PLAN_REQUIRED);
+	/* a root the next step drops is not affected by ahead */
+	assert_int_equal(role("azure-mysql-single", "2022-09-30", 30, b, NULL), PLAN_REQUIRED);
+	ahead = 0;
+	assert_int_equal(role("azure-mysql-single", "2020-10-25", 30, g2, NULL), PLAN_NONE);
+	assert_string_equal(plan_role_name(PLAN_UPCOMING), "upcoming");
+}
+
 static void test_errors(void **state)
 {
 	const char *p[] = {"nope"}, *q[] = {"azure-germany"};
-	struct plan_opts o = {day("2024-01-01"), 30, 0};
+	struct plan_opts o = {day("2024-01-01"), 30, 0, 0};
 	struct plan pl;
 	struct rw_err e = {{0}, 0};
 
@@ -121,6 +141,7 @@ int main(void)
 	        cmocka_unit_test(test_step_at),
 	        cmocka_unit_test(test_retiring_root_stays_for_the_grace_period),
 	        cmocka_unit_test(test_expiry_is_at_the_start_of_the_day),
+	        cmocka_unit_test(test_next_step_roots_come_ahead),
 	        cmocka_unit_test(test_errors),
 	};
 

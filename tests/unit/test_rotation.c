@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "bundle.h"
 #include "catalog.h"
@@ -233,13 +234,21 @@ static void test_table_utc(void **state)
 
 static void test_table_other_time_zones(void **state)
 {
-	const char *zones[] = {"Pacific/Kiritimati", "America/Los_Angeles", "Asia/Kolkata"};
+	/* POSIX TZ strings, so no tzdata is needed: UTC+14 (Kiritimati), US Pacific with DST,
+	 * UTC+5:30 (India). */
+	const char *zones[] = {"<+14>-14", "PST8PDT,M3.2.0,M11.1.0", "IST-5:30"};
 	char *old = getenv("TZ") ? strdup(getenv("TZ")) : NULL;
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
+		time_t t0 = date_start(day("2024-02-29"));
+		struct tm lt;
+
 		setenv("TZ", zones[i], 1);
 		tzset();
+		/* The zone is in effect: local time of 00:00 UTC is not 00:00. */
+		assert_non_null(localtime_r(&t0, &lt));
+		assert_true(lt.tm_hour != 0 || lt.tm_min != 0);
 		check_table(zones[i]);
 	}
 	if (old)

@@ -392,6 +392,28 @@ static void test_hostname(void **state)
 	assert_int_equal(check_leaf(&o, NULL), RW_CHECK_CRITICAL);
 	expect("hostname", V_FAIL, HOST " does not match CN=other.example.com");
 
+	/* CN matching but a SAN that does not: with dNSNames present the CN is not used
+	 * (RFC 6125 6.4.4; OpenSSL clients do the same) */
+	{
+		static const char *const other[] = {"other.example.com", NULL};
+
+		good_opts(&o);
+		o.dns = other;
+		assert_int_equal(check_leaf(&o, NULL), RW_CHECK_CRITICAL);
+		expect("hostname", V_FAIL,
+		       HOST " does not match CN=" HOST ", DNS:other.example.com");
+	}
+	/* a partial-label wildcard is not honoured (GnuTLS is stricter than RFC 6125's MAY) */
+	{
+		static const char *const partial[] = {"d*.example.com", NULL};
+
+		good_opts(&o);
+		o.cn = "partial";
+		o.dns = partial;
+		assert_int_equal(check_leaf(&o, NULL), RW_CHECK_CRITICAL);
+		expect("hostname", V_FAIL, NULL);
+	}
+
 	/* CN only, matching (no SAN: the CN is used) */
 	good_opts(&o);
 	o.dns = NULL;
@@ -547,6 +569,25 @@ static void test_der_and_unreadable(void **state)
 	base_opts(&so, &fl);
 	so.cert_path = der;
 	assert_int_equal(run(&so), RW_CHECK_OK);
+
+	/* one PEM file with the certificate and its key: the key is found there */
+	{
+		char *both = tu_path(fx_g->dir, "both.pem");
+		gnutls_datum_t kp = tu_key_pem(leaf->key);
+		FILE *fp = fopen(both, "w");
+
+		assert_non_null(fp);
+		fwrite(leaf->pem.data, 1, leaf->pem.size, fp);
+		fwrite(kp.data, 1, kp.size, fp);
+		fclose(fp);
+		gnutls_free(kp.data);
+		so.cert_path = both;
+		so.key_path = NULL;
+		assert_int_equal(run(&so), RW_CHECK_OK);
+		expect("private-key", V_PASS, "matches");
+		so.key_path = fl.key;
+		free(both);
+	}
 
 	so.cert_path = "/nonexistent/cert.pem";
 	assert_int_equal(run(&so), RW_CHECK_UNKNOWN);

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# `cmake --install` into a DESTDIR with --prefix /usr gives the tree a package needs: the program
+# (which reads the installed roots), roots/catalog.conf and every shipped PEM, the configuration
+# in /etc/rootwarden with an empty hooks.d, the units (ExecStart= naming the installed program),
+# the sysusers file, the hooks, the man page and the examples; a second install keeps an edited
+# configuration.
+set -uo pipefail
+
+src=${RW_SOURCE_DIR:?RW_SOURCE_DIR is not set}
+build=${RW_BUILD_DIR:?RW_BUILD_DIR is not set}
+command -v cmake >/dev/null || { echo "SKIP: cmake is not installed"; exit 77; }
+
+dest=$(mktemp -d)
+trap 'rm -rf "$dest"' EXIT
+fails=0
+pass() { echo "ok   $*"; }
+fail() {
+	echo "FAIL $*"
+	fails=$((fails + 1))
+}
+check() {
+	local what=$1
+	shift
+	if "$@"; then pass "$what"; else fail "$what"; fi
+}
+
+if ! DESTDIR=$dest cmake --install "$build" --prefix /usr >"$dest.log" 2>&1; then
+	cat "$dest.log"
+	rm -f "$dest.log"
+	echo "FAIL cmake --install"
+	exit 1
+fi
+
+# Where the units go: the build's RW_SYSTEMD_UNIT_DIR (pkg-config's systemd.pc, or under /usr).
+unitdir=$(sed -n 's/^RW_SYSTEMD_UNIT_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+sysusersdir=$(sed -n 's/^RW_SYSUSERS_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+case $unitdir in /*) ;; *) unitdir=/usr/$unitdir ;; esac
+case $sysusersdir in /*) ;; *) sysusersdir=/usr/$sysusersdir ;; esac
+
+d=$dest
+check "program: /usr/bin/rootwarden, executable" test -x "$d/usr/bin/rootwarden"
+check "roots: catalog.conf" cmp -s "$src/roots/catalog.conf" "$d/usr/share/rootwarden/roots/catalog.conf"
+n=0
+for pem in "$src"/roots/*.pem; do
+	n=$((n + 1))
+	check "roots: $(basename "$pem")" cmp -s "$pem" "$d/usr/share/rootwarden/roots/$(basename "$pem")"
+done
+check "roots: the 7 shipped PEMs, nothing else" \
+	test "$n:$(find "$d/usr/share/rootwarden/roots" -type f | wc -l)" = "7:8"
+check "the installed program reads the installed roots" \
+	"$d/usr/bin/rootwarden" roots list --roots-dir "$d/usr/share/rootwarden/roots" >/dev/null
+
+check "configuration: /etc/rootwarden/rootwarden.conf is the example" \
+	cmp -s "$src/docs/rootwarden.conf.example" "$d/etc/rootwarden/rootwarden.conf"
+check "configuration: example also in the doc dir" \
+	test -f "$d/usr/share/doc/rootwarden/rootwarden.conf.example"
+check "hooks.d: an empty directory" test -d "$d/etc/rootwarden/hooks.d" -a \
+	-z "$(ls -A "$d/etc/rootwarden/hooks.d" 2>/dev/null)"
+
+check "units: rootwarden.service in $unitdir" test -f "$d$unitdir/rootwarden.service"
+check "units: rootwarden.timer in $unitdir" cmp -s "$src/systemd/rootwarden.timer" "$d$unitdir/rootwarden.timer"
+check "units: ExecStart= names the installed program" \
+	grep -qx 'ExecStart=/usr/bin/rootwarden sync' "$d$unitdir/rootwarden.service"
+check "sysusers: $sysusersdir/rootwarden.conf" \
+	cmp -s "$src/systemd/rootwarden.sysusers" "$d$sysusersdir/rootwarden.conf"
+
+for h in reload-units system-trust-store java-truststore; do
+	check "hooks: $h executable in /usr/share/rootwarden/hooks" \
+		test -x "$d/usr/share/rootwarden/hooks/$h"
+	check "hooks: $h reads its settings from /etc/rootwarden" \
+		grep -q "ROOTWARDEN_HOOK_CONF:-/etc/rootwarden/$h.conf" "$d/usr/share/rootwarden/hooks/$h"
+done
+
+man=$d/usr/share/man/man8/rootwarden.8
+check "man page: man8/rootwarden.8" cmp -s "$src/docs/rootwarden.8" "$man"
+if command -v groff >/dev/null; then
+	check "man page: groff renders it without warnings" \
+		test -z "$(groff -man -ww -z "$man" 2>&1)"
+fi
+for f in rootwarden.cron rootwarden.polkit.rules.example bundles.conf.example \
+	trust-store.conf.example README-packaging.md; do
+	check "doc: $f" test -f "$d/usr/share/doc/rootwarden/$f"
+done
+check "nothing installed outside DESTDIR's /etc, /usr and the unit dir" \
+	test -z "$(cd "$d" && find . -type f | grep -v -e '^\./etc/' -e '^\./usr/' -e "^\.$unitdir/")"
+
+# A reinstall keeps the administrator's configuration.
+echo "# edited by the administrator" >>"$d/etc/rootwarden/rootwarden.conf"
+if DESTDIR=$dest cmake --install "$build" --prefix /usr >"$dest.log" 2>&1; then
+	check "reinstall keeps an edited configuration" \
+		grep -q '^# edited by the administrator' "$d/etc/rootwarden/rootwarden.conf"
+	check "reinstall says so" grep -q 'Keeping:.*rootwarden.conf' "$dest.log"
+else
+	cat "$dest.log"
+	fail "second cmake --install"
+fi
+rm -f "$dest.log"
+
+if [ "$fails" -gt 0 ]; then
+	echo "$fails check(s) failed"
+	exit 1
+fi
+echo "all install checks passed"
