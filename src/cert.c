@@ -3,6 +3,10 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
 #include <stdio.h>
@@ -118,6 +122,19 @@ out:
 	return rc;
 }
 
+/* 1 if the issuer and subject names are the same DER bytes. */
+static int same_raw_dns(gnutls_x509_crt_t crt)
+{
+	gnutls_datum_t s = {NULL, 0}, i = {NULL, 0};
+	int same = gnutls_x509_crt_get_raw_dn(crt, &s) >= 0 &&
+	           gnutls_x509_crt_get_raw_issuer_dn(crt, &i) >= 0 && s.size == i.size &&
+	           memcmp(s.data, i.data, s.size) == 0;
+
+	gnutls_free(s.data);
+	gnutls_free(i.data);
+	return same;
+}
+
 static void fill_key_and_sig(gnutls_x509_crt_t crt, struct cert *c)
 {
 	unsigned bits = 0;
@@ -196,8 +213,14 @@ struct cert *cert_from_der(const unsigned char *der, size_t len, const char *ori
 		err_set(e, RW_EXIT_INPUT, "%s: cannot read the subject", origin);
 		goto out;
 	}
-	if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) < 0 ||
-	    (c->issuer = datum_to_str(&dn)) == NULL) {
+	if (same_raw_dns(crt)) {
+		/* The same DER name gives the same text: skip a second decoding (a root's case). */
+		if ((c->issuer = strdup(c->subject)) == NULL) {
+			err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
+			goto out;
+		}
+	} else if (gnutls_x509_crt_get_issuer_dn3(crt, &dn, 0) < 0 ||
+	           (c->issuer = datum_to_str(&dn)) == NULL) {
 		err_set(e, RW_EXIT_INPUT, "%s: cannot read the issuer", origin);
 		goto out;
 	}
@@ -435,6 +458,122 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * A directory of many files is read by several threads: parsing and the self-signature check are
+ * the cost, and each file is independent. Each file's certificates go to their own list; the lists
+ * are joined in name order, and the error reported is that of the first failing file in name
+ * order, with the files before it appended. The result is exactly that of reading the files one
+ * after another, whatever the scheduling.
+ */
+#define PAR_MIN_FILES 64
+#define PAR_MAX_THREADS 8
+
+struct par_job {
+	const char *dir;
+	char *const *names;
+	struct certlist *lists; /* one per file */
+	size_t n;
+	atomic_size_t next;  /* the next file to take */
+	atomic_size_t first; /* the first failing file seen so far (n: none) */
+};
+
+struct par_worker {
+	struct par_job *job;
+	pthread_t tid;
+	size_t failed; /* the file this worker failed on (SIZE_MAX: none) */
+	struct rw_err err;
+};
+
+static void *par_run(void *arg)
+{
+	struct par_worker *w = arg;
+	struct par_job *j = w->job;
+	char *full = NULL;
+
+	for (;;) {
+		size_t i = atomic_fetch_add(&j->next, 1), first;
+
+		/* Files are taken in increasing order: past a failure, nothing more is needed. */
+		if (i >= j->n || i > atomic_load(&j->first))
+			break;
+		if (asprintf(&full, "%s/%s", j->dir, j->names[i]) < 0) {
+			full = NULL;
+			err_set(&w->err, RW_EXIT_FAILURE, "%s: out of memory", j->dir);
+		} else if (certs_read_file(full, &j->lists[i], &w->err) == 0) {
+			free(full);
+			continue;
+		}
+		free(full);
+		w->failed = i;
+		first = atomic_load(&j->first);
+		while (i < first && !atomic_compare_exchange_weak(&j->first, &first, i))
+			;
+		break;
+	}
+	return NULL;
+}
+
+static size_t cpu_count(void)
+{
+	cpu_set_t set;
+	int n = 0;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0)
+		n = CPU_COUNT(&set);
+	return n > 0 ? (size_t)n : 1;
+}
+
+static int read_files_parallel(const char *dir, char *const *names, size_t n, struct certlist *out,
+                               struct rw_err *e)
+{
+	struct par_job j = {.dir = dir, .names = names, .n = n};
+	struct par_worker w[PAR_MAX_THREADS];
+	size_t nw = cpu_count(), started = 1, failed = SIZE_MAX, who = 0;
+	int rc = -1;
+
+	if (nw > PAR_MAX_THREADS)
+		nw = PAR_MAX_THREADS;
+	atomic_init(&j.next, 0);
+	atomic_init(&j.first, n);
+	j.lists = calloc(n, sizeof(*j.lists));
+	if (j.lists == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", dir);
+	for (size_t k = 0; k < nw; k++) {
+		w[k].job = &j;
+		w[k].failed = SIZE_MAX;
+		err_clear(&w[k].err);
+	}
+	/* Worker 0 is this thread; a thread that cannot be started leaves more work to the others.
+	 */
+	for (size_t k = 1; k < nw; k++)
+		if (pthread_create(&w[started].tid, NULL, par_run, &w[started]) == 0)
+			started++;
+	par_run(&w[0]);
+	for (size_t k = 1; k < started; k++)
+		pthread_join(w[k].tid, NULL);
+	for (size_t k = 0; k < started; k++)
+		if (w[k].failed < failed) {
+			failed = w[k].failed;
+			who = k;
+		}
+	for (size_t i = 0; i < n && i < failed; i++)
+		if (certlist_take_all(out, &j.lists[i]) < 0) {
+			err_set(e, RW_EXIT_FAILURE, "%s: out of memory", dir);
+			goto out;
+		}
+	if (failed != SIZE_MAX) {
+		if (e != NULL)
+			*e = w[who].err;
+		goto out;
+	}
+	rc = 0;
+out:
+	for (size_t i = 0; i < n; i++)
+		certlist_free(&j.lists[i]);
+	free(j.lists);
+	return rc;
+}
+
 int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 {
 	DIR *d = NULL;
@@ -471,6 +610,10 @@ int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 		goto out;
 	}
 	qsort(names, n, sizeof(*names), cmp_str);
+	if (n >= PAR_MIN_FILES) {
+		rc = read_files_parallel(path, names, n, out, e);
+		goto out;
+	}
 	for (size_t i = 0; i < n; i++) {
 		free(full);
 		if (asprintf(&full, "%s/%s", path, names[i]) < 0) {

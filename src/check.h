@@ -10,6 +10,7 @@ struct check_kind {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
+	const char *usage;
 };
 
 int check_bundle_main(int argc, char **argv);
@@ -17,6 +18,7 @@ int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
 
 /* Each check's full synopsis and options (for 'rootwarden help check'). */
+extern const char check_bundle_usage[];
 extern const char check_sqlserver_usage[];
 extern const char check_key_usage[];
 

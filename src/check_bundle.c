@@ -18,6 +18,22 @@
 
 static const char usage_hint[] = "check";
 
+const char check_bundle_usage[] =
+        "rootwarden check bundle PATH [--profile P]... [--at YYYY-MM-DD] [--warn-days N] [--json]\n"
+        "                        [--metrics-file PATH] [--roots-dir DIR]\n"
+        "\n"
+        "Lists each certificate of a PEM/DER bundle (made by rootwarden or by hand): name,\n"
+        "SHA-256, not-after, CA or not; flags duplicates, expired and non-CA certificates and\n"
+        "SHA-1-signed roots; and for each profile, the roots missing at that date.\n"
+        "\n"
+        "  --profile P          a service profile to check against (repeatable)\n"
+        "  --at YYYY-MM-DD      the day to judge (default: today, UTC)\n"
+        "  --warn-days N        WARNING for a step or expiry within N days (default 90)\n"
+        "  --json               machine-readable report\n"
+        "  --metrics-file PATH  also write rootwarden_check_status to a Prometheus text file\n"
+        "  --roots-dir DIR      the catalog directory (default: the installed roots)\n"
+        "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+
 /* What is wrong with one certificate of the file. */
 struct cert_flags {
 	long duplicate_of; /* index of the first copy, or -1 */

@@ -171,12 +171,15 @@ int cli_main(int argc, char **argv)
 		        name);
 		return RW_EXIT_USAGE;
 	}
-	/* A subcommand's own --help. */
-	for (int i = 2; i < argc; i++)
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			char *hv[] = {"help", (char *)c->name, NULL};
+	/* "rootwarden CMD ... --help"; "check KIND --help" is the check family's own. */
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--help") != 0 && strcmp(argv[i], "-h") != 0)
+			continue;
+		if (c->run == cmd_check && i > 2)
+			break;
+		char *hv[] = {"help", (char *)c->name, NULL};
 
-			return cmd_help(2, hv);
-		}
+		return cmd_help(2, hv);
+	}
 	return c->run(argc - 1, argv + 1);
 }

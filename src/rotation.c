@@ -398,7 +398,8 @@ static char *change_cause(const struct catalog *cat, const struct rotation_targe
 			date_format(p->steps[s].from, d);
 			if (p->steps[s].from == c->day)
 				buf_printf(&b, "%s%s step %s", b.len ? "; " : "", p->id, d);
-			if (s > 0 && o->ahead_days > 0 && p->steps[s].from - o->ahead_days == c->day)
+			if (s > 0 && o->ahead_days > 0 &&
+			    p->steps[s].from - o->ahead_days == c->day)
 				buf_printf(&b, "%s%s step %s, its roots added %d days ahead",
 				           b.len ? "; " : "", p->id, d, o->ahead_days);
 			if (s > 0 && p->steps[s].from + o->grace_days == c->day)

@@ -182,6 +182,10 @@ check "system-trust-store: changed bundle: B removed, C added, A untouched, othe
 	"0:$(sorted local-ca.crt "rootwarden-app-$SHA_A.crt" "rootwarden-app-$SHA_C.crt" \
 		"rootwarden-other-$SHA_A.crt" "rootwarden-other-$SHA_B.crt"):$m_a"
 check "system-trust-store: no temporary file left" test -z "$(find "$trust" -name '.rootwarden-tmp*')"
+echo partial >"$trust/.rootwarden-tmp.KILLED"
+run_hook system-trust-store app "$tmp/ac.pem" "$td" "$upd"
+check "system-trust-store: a killed run's temporary file is cleaned up" \
+	test "$rc" = 0 -a ! -e "$trust/.rootwarden-tmp.KILLED"
 
 before=$(files)
 for bad in empty truncated garbage missing; do
