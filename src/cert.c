@@ -103,11 +103,15 @@ static char *common_name(gnutls_x509_crt_t crt)
 	return strdup(buf);
 }
 
-static int spki_hash(gnutls_x509_crt_t crt, char out[CERT_HEX_LEN + 1])
+/* The SHA-256 of the SubjectPublicKeyInfo, and the key type and size, from one public key object
+ * (the size is what gnutls_x509_crt_get_pk_algorithm() reports, without decoding the key twice). */
+static int fill_key(gnutls_x509_crt_t crt, struct cert *c)
 {
 	gnutls_pubkey_t pk = NULL;
 	gnutls_datum_t spki = {NULL, 0};
-	int rc = -1;
+	unsigned bits = 0;
+	const char *name;
+	int rc = -1, algo;
 
 	if (gnutls_pubkey_init(&pk) < 0)
 		goto out;
@@ -115,7 +119,11 @@ static int spki_hash(gnutls_x509_crt_t crt, char out[CERT_HEX_LEN + 1])
 		goto out;
 	if (gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) < 0)
 		goto out;
-	rc = sha256_hex(spki.data, spki.size, out);
+	rc = sha256_hex(spki.data, spki.size, c->spki_sha256);
+	algo = gnutls_pubkey_get_pk_algorithm(pk, &bits);
+	name = algo >= 0 ? gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)algo) : NULL;
+	snprintf(c->key_type, sizeof(c->key_type), "%s", name ? name : "unknown");
+	c->key_bits = bits;
 out:
 	gnutls_free(spki.data);
 	gnutls_pubkey_deinit(pk);
@@ -135,16 +143,11 @@ static int same_raw_dns(gnutls_x509_crt_t crt)
 	return same;
 }
 
-static void fill_key_and_sig(gnutls_x509_crt_t crt, struct cert *c)
+static void fill_sig(gnutls_x509_crt_t crt, struct cert *c)
 {
-	unsigned bits = 0;
-	int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
 	int sig = gnutls_x509_crt_get_signature_algorithm(crt);
 	const char *name;
 
-	name = pk >= 0 ? gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)pk) : NULL;
-	snprintf(c->key_type, sizeof(c->key_type), "%s", name ? name : "unknown");
-	c->key_bits = bits;
 	name = sig >= 0 ? gnutls_sign_get_name((gnutls_sign_algorithm_t)sig) : NULL;
 	snprintf(c->sig_alg, sizeof(c->sig_alg), "%s", name ? name : "unknown");
 	if (sig >= 0) {
@@ -205,7 +208,7 @@ struct cert *cert_from_der(const unsigned char *der, size_t len, const char *ori
 		        gnutls_strerror(r));
 		goto out;
 	}
-	if (sha256_hex(der, len, c->sha256) < 0 || spki_hash(crt, c->spki_sha256) < 0) {
+	if (sha256_hex(der, len, c->sha256) < 0 || fill_key(crt, c) < 0) {
 		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
 		goto out;
 	}
@@ -231,7 +234,7 @@ struct cert *cert_from_der(const unsigned char *der, size_t len, const char *ori
 	}
 	c->not_before = gnutls_x509_crt_get_activation_time(crt);
 	c->not_after = gnutls_x509_crt_get_expiration_time(crt);
-	fill_key_and_sig(crt, c);
+	fill_sig(crt, c);
 	r = gnutls_x509_crt_get_basic_constraints(crt, &critical, &ca, NULL);
 	c->is_ca = r >= 0 && ca != 0;
 	r = gnutls_x509_crt_get_key_usage(crt, &ku, &critical);

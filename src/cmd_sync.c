@@ -139,6 +139,19 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 	return 0;
 }
 
+static void print_error_json(int rc, const char *msg)
+{
+	json_t *j = json_pack("{s:s, s:i, s:s}", "status",
+	                      rc == RW_EXIT_LOCKED  ? "locked"
+	                      : rc == RW_EXIT_INPUT ? "input"
+	                                            : "failed",
+	                      "exit", rc, "error", msg);
+
+	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
+	fputc('\n', stdout);
+	json_decref(j);
+}
+
 static void report_root(const struct out *w, const struct sync_root_result *r, int dry)
 {
 	char na[11];
@@ -230,26 +243,16 @@ int cmd_sync(int argc, char **argv)
 		             path);
 	else
 		rc = config_load(path, &cfg, &e);
-	if (rc < 0) {
-		line(&w, 3, "rootwarden: %s", e.msg);
-		return e.status ? e.status : RW_EXIT_INPUT;
+	if (rc == 0) {
+		a.o.roots_dir = cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir);
+		rc = sync_run(cfg, &a.o, &res, &e);
 	}
-	a.o.roots_dir = cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir);
-	rc = sync_run(cfg, &a.o, &res, &e);
 	if (rc < 0) {
+		/* Could not start: bad configuration or catalog, lock held, state dir unusable. */
 		line(&w, 3, "rootwarden: %s", e.msg);
 		rc = e.status ? e.status : RW_EXIT_FAILURE;
-		if (a.json) {
-			json_t *j = json_pack("{s:s, s:i, s:s}", "status",
-			                      rc == RW_EXIT_LOCKED  ? "locked"
-			                      : rc == RW_EXIT_INPUT ? "input"
-			                                            : "failed",
-			                      "exit", rc, "error", e.msg);
-
-			json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-			fputc('\n', stdout);
-			json_decref(j);
-		}
+		if (a.json)
+			print_error_json(rc, e.msg);
 		goto out;
 	}
 	if (rc != RW_EXIT_OK || a.verbose || res.hooks_run > 0) {

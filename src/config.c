@@ -4,6 +4,7 @@
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "confutil.h"
 #include "emit.h"
@@ -618,15 +619,22 @@ out:
 int config_load_default(struct config **out, struct rw_err *e)
 {
 	struct config *cfg = config_new("(embedded default)");
+	char *cwd;
 
 	*out = NULL;
 	if (cfg == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "(embedded default): out of memory");
+	/* ./out made absolute, so that hooks (which run in "/") get usable paths. */
+	cwd = getcwd(NULL, 0);
 	free(cfg->state_dir);
 	free(cfg->hooks_dir);
-	cfg->state_dir = strdup("./out/.state");
-	cfg->hooks_dir = strdup("./out/hooks.d");
-	cfg->profile_bundles_dir = strdup("./out");
+	if (cwd == NULL || asprintf(&cfg->state_dir, "%s/out/.state", cwd) < 0)
+		cfg->state_dir = NULL;
+	if (cwd == NULL || asprintf(&cfg->hooks_dir, "%s/out/hooks.d", cwd) < 0)
+		cfg->hooks_dir = NULL;
+	if (cwd == NULL || asprintf(&cfg->profile_bundles_dir, "%s/out", cwd) < 0)
+		cfg->profile_bundles_dir = NULL;
+	free(cwd);
 	cfg->fetch.connect_timeout_s = 5;
 	cfg->fetch.total_timeout_s = 20;
 	cfg->fetch.retries = 0;

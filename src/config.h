@@ -3,7 +3,8 @@
  *
  * Contract:
  * - config_load() parses and validates a file; config_load_default() parses the embedded default
- *   (bundles for every profile into ./out, state in ./out/.state). Both return a struct config
+ *   (bundles for every profile into ./out, state in ./out/.state; ./out made absolute from the
+ *   working directory). Both return a struct config
  *   that the caller frees with config_free() (safe with NULL); everything in it is owned by it
  *   (strings copied out of libconfig).
  * - Errors are "file:line: why" with RW_EXIT_INPUT: unknown keys, wrong types, duplicate bundle or
@@ -109,7 +110,7 @@ struct config {
 	size_t n_bundles;
 	struct config_check *checks;
 	size_t n_checks;
-	/* When set (key profile_bundles_dir; the embedded default sets "./out"), sync adds one PEM
+	/* When set (key profile_bundles_dir; the embedded default sets CWD/out), sync adds one PEM
 	 * bundle per catalog profile, DIR/PROFILE.pem, beside the configured bundles
 	 * (config_expand_profiles). */
 	char *profile_bundles_dir;

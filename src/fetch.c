@@ -101,10 +101,33 @@ static int transient(CURLcode c, long http)
 }
 
 /* One attempt. Returns FETCH_* and sets *retry when another attempt may help. */
-static int attempt(const char *url, const struct fetch_opts *o, struct fetch_result *res,
-                   int *retry, struct rw_err *e)
+struct fetch_session {
+	CURL *h; /* kept between fetches: its connection and TLS session caches are reused */
+};
+
+int fetch_session_new(struct fetch_session **out, struct rw_err *e)
 {
-	CURL *h = curl_easy_init();
+	*out = calloc(1, sizeof(**out));
+	if (*out == NULL || ((*out)->h = curl_easy_init()) == NULL) {
+		free(*out);
+		*out = NULL;
+		return err_set(e, RW_EXIT_FAILURE, "libcurl: cannot start a session");
+	}
+	return 0;
+}
+
+void fetch_session_free(struct fetch_session *s)
+{
+	if (s == NULL)
+		return;
+	curl_easy_cleanup(s->h);
+	free(s);
+}
+
+static int attempt(struct fetch_session *fs, const char *url, const struct fetch_opts *o,
+                   struct fetch_result *res, int *retry, struct rw_err *e)
+{
+	CURL *h = fs ? fs->h : curl_easy_init();
 	struct curl_slist *hdrs = NULL, *nh;
 	struct xfer x = {res, 0};
 	char errbuf[CURL_ERROR_SIZE] = "", *line = NULL;
@@ -202,12 +225,21 @@ static int attempt(const char *url, const struct fetch_opts *o, struct fetch_res
 	if (rc != FETCH_OK)
 		buf_free(&res->body);
 	curl_slist_free_all(hdrs);
-	curl_easy_cleanup(h);
+	if (fs)
+		curl_easy_reset(h); /* no option (or pointer to our stack) outlives the call */
+	else
+		curl_easy_cleanup(h);
 	return rc;
 }
 
 int fetch_url(const char *url, const struct fetch_opts *o, struct fetch_result *res,
               struct rw_err *e)
+{
+	return fetch_url_in(NULL, url, o, res, e);
+}
+
+int fetch_url_in(struct fetch_session *fs, const char *url, const struct fetch_opts *o,
+                 struct fetch_result *res, struct rw_err *e)
 {
 	long wait_ms = o->backoff_ms;
 	int retry = 0, rc = FETCH_ERROR;
@@ -225,7 +257,7 @@ int fetch_url(const char *url, const struct fetch_opts *o, struct fetch_result *
 			wait_ms *= 2;
 		}
 		res->attempts++;
-		rc = attempt(url, o, res, &retry, e);
+		rc = attempt(fs, url, o, res, &retry, e);
 		if (rc != FETCH_ERROR || !retry)
 			break;
 	}

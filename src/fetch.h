@@ -56,4 +56,12 @@ int fetch_url(const char *url, const struct fetch_opts *o, struct fetch_result *
               struct rw_err *e);
 void fetch_result_free(struct fetch_result *res);
 
+/* A session reuses one libcurl handle, so that fetches from the same host share a connection
+ * (and a TLS session). Optional: fetch_url() uses a fresh handle each time. Not thread-safe. */
+struct fetch_session;
+int fetch_session_new(struct fetch_session **out, struct rw_err *e);
+void fetch_session_free(struct fetch_session *s); /* safe with NULL */
+int fetch_url_in(struct fetch_session *fs, const char *url, const struct fetch_opts *o,
+                 struct fetch_result *res, struct rw_err *e);
+
 #endif

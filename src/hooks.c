@@ -58,8 +58,10 @@ static char *resolve(const char *cmd)
 	char *path = strdup(HOOK_PATH), *save = NULL, *found = NULL;
 
 	if (strchr(cmd, '/') != NULL) {
+		/* Absolute, because the hook runs in "/". */
 		free(path);
-		return strdup(cmd);
+		found = cmd[0] == '/' ? NULL : realpath(cmd, NULL);
+		return found ? found : strdup(cmd);
 	}
 	for (char *d = path ? strtok_r(path, ":", &save) : NULL; d;
 	     d = strtok_r(NULL, ":", &save)) {
@@ -134,7 +136,7 @@ int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks
 {
 	DIR *d = NULL;
 	struct dirent *de;
-	char **names = NULL, *why = NULL;
+	char **names = NULL, *why = NULL, *abs_dir = NULL;
 	size_t n = 0;
 	int rc = -1;
 
@@ -167,9 +169,14 @@ int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks
 		}
 		return 0;
 	}
-	if ((d = opendir(hooks_dir)) == NULL)
-		return err_set(e, RW_EXIT_FAILURE, "%s: cannot read the directory: %s", hooks_dir,
-		               strerror(errno));
+	/* Paths of directory hooks are absolute, because hooks run in "/". */
+	if (hooks_dir[0] != '/' && (abs_dir = realpath(hooks_dir, NULL)) != NULL)
+		hooks_dir = abs_dir;
+	if ((d = opendir(hooks_dir)) == NULL) {
+		rc = err_set(e, RW_EXIT_FAILURE, "%s: cannot read the directory: %s", hooks_dir,
+		             strerror(errno));
+		goto out;
+	}
 	while ((de = readdir(d)) != NULL) {
 		char **nv, *p = NULL;
 		struct stat st;
@@ -212,6 +219,7 @@ out:
 	free(names);
 	if (d)
 		closedir(d);
+	free(abs_dir);
 	if (rc < 0)
 		hooklist_free(out);
 	return rc;

@@ -27,6 +27,7 @@ struct job {
 	struct sync_result *res;
 	struct catalog *cat;
 	struct store *st;
+	struct fetch_session *fs; /* one connection cache for the run */
 	size_t first_config_root; /* catalog index of the first configuration root */
 };
 
@@ -318,7 +319,7 @@ static void fetch_root(struct job *j, size_t ri, struct sync_root_result *rr)
 			        json_string_value(json_object_get(meta, "last_modified"));
 		}
 		set_str(&rr->url, url);
-		s = fetch_url(url, &fo, &fr, &e);
+		s = fetch_url_in(j->fs, url, &fo, &fr, &e);
 		rr->bytes += fr.bytes;
 		j->res->bytes += fr.bytes;
 		if (s == FETCH_NOT_MODIFIED && (fo.etag || fo.last_modified)) {
@@ -890,7 +891,7 @@ static int final_status(const struct sync_result *res)
 int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *res,
              struct rw_err *e)
 {
-	struct job j = {cfg, o, res, NULL, NULL, 0};
+	struct job j = {cfg, o, res, NULL, NULL, NULL, 0};
 	struct lock *lk = NULL;
 	double t0 = now_s();
 	int rc = -1;
@@ -907,7 +908,7 @@ int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *
 	    config_expand_profiles(cfg, j.cat, e) < 0 || config_check_catalog(cfg, j.cat, e) < 0 ||
 	    add_config_roots(&j, e) < 0)
 		goto out;
-	if (!o->offline && fetch_global_init(e) < 0)
+	if (!o->offline && (fetch_global_init(e) < 0 || fetch_session_new(&j.fs, e) < 0))
 		goto out;
 	if (do_roots(&j, e) < 0)
 		goto out;
@@ -926,6 +927,7 @@ int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *
 	rc = res->status;
 out:
 	res->seconds = now_s() - t0;
+	fetch_session_free(j.fs);
 	catalog_free(j.cat);
 	store_free(j.st);
 	lock_release(lk);

@@ -43,7 +43,7 @@ bundle_intact() {
 }
 
 # ---- fixtures --------------------------------------------------------------------------------
-fx_certs "$T" 3
+fx_certs "$T" 4
 fx_ca "$T" evil "rootwarden test root 1" # same name as root 1, another key: fails the pin
 EVIL=$(fx_pin "$T/evil.pem")
 mkdir -p "$T/www" "$T/out" "$T/hooks.d"
@@ -89,7 +89,8 @@ fetch = {
 roots = (
   { id = "r1"; urls = [ "https://127.0.0.1:$PORT/root1.pem" ]; sha256 = "${PIN[1]}"; },
   { id = "r2"; urls = [ "https://127.0.0.1:$PORT/root2.der" ]; sha256 = "${PIN[2]}"; },
-  { id = "r3"; file = "$T/root3.pem"; }
+  { id = "r3"; file = "$T/root3.pem"; },
+  { id = "r4"; urls = [ "file://$T/root4.der" ]; sha256 = "${PIN[4]}"; }
 );
 bundles = (
   { name = "app"; path = "${APP:-$T/out/app.pem}"; roots = [ ${ROOTS:-\"r1\", \"r2\"} ];
@@ -121,6 +122,7 @@ grep -q "${PIN[1]}" "$T/hook.log" && grep -q "${PIN[2]}" "$T/hook.log" || fail "
 grep -q "secret=unset" "$T/hook.log" || fail "the hook environment is not clean"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["bundle"]=="app" and len(d["added"])==2 and d["added"][0]["not_after"]' "$T/hook.log.stdin" || fail "hook stdin JSON"
 [ -f "$T/state/roots/${PIN[1]}.der" ] && [ -f "$T/state/fetch/r1.json" ] || fail "verified root not stored"
+[ -f "$T/state/roots/${PIN[4]}.der" ] || fail "a file:// mirror root was not fetched and stored"
 expect_err "bundle app: $T/out/app.pem updated +2 -0"
 cp "$T/out/app.pem" "$T/app.good"
 GOOD_MTIME=$(mtime "$T/out/app.pem")
@@ -191,8 +193,12 @@ echo "http://127.0.0.1:$PORT/root1.pem" >"$T/www/root1.pem.redirect"
 run 6
 expect_err "redirect to 'http://127.0.0.1:$PORT/root1.pem' refused"
 bundle_intact "redirect"
+cp "$T/root1.pem" "$T/www/root1-copy.pem"
+echo "https://127.0.0.1:$PORT/root1-copy.pem" >"$T/www/root1.pem.redirect"
+run 0
+bundle_intact "https redirect"
 rm "$T/www/root1.pem.redirect"
-ok "redirect to http:// refused, degraded"
+ok "redirect to http:// refused, degraded; a redirect to https:// is followed"
 
 # ---- an untrusted server certificate is refused -------------------------------------------
 CA_FILE=$T/other-ca.pem conf

@@ -188,16 +188,16 @@ static void test_embedded_default_has_a_bundle_per_profile(void **state)
 
 	(void)state;
 	assert_int_equal(config_load_default(&cfg, &e), 0);
-	assert_string_equal(cfg->state_dir, "./out/.state");
-	assert_string_equal(cfg->hooks_dir, "./out/hooks.d");
+	assert_true(ends_with(cfg->state_dir, "/out/.state")); /* ./out, made absolute */
+	assert_true(ends_with(cfg->hooks_dir, "/out/hooks.d"));
 	assert_int_equal(catalog_load(roots, &cat, &e), 0);
 	assert_int_equal(config_expand_profiles(cfg, cat, &e), 0);
 	assert_int_equal(cfg->n_bundles, cat->n_profiles);
 	for (size_t i = 0; i < cfg->n_bundles; i++) {
 		char want[256];
 
-		snprintf(want, sizeof(want), "./out/%s.pem", cat->profiles[i].id);
-		assert_string_equal(cfg->bundles[i].path, want);
+		snprintf(want, sizeof(want), "/out/%s.pem", cat->profiles[i].id);
+		assert_true(ends_with(cfg->bundles[i].path, want));
 	}
 	assert_int_equal(config_check_catalog(cfg, cat, &e), 0);
 	config_free(cfg);
