@@ -463,6 +463,7 @@ int cmd_rotation(int argc, char **argv)
 		o.warn_days = cfg->warn_days;
 		o.grace_days = cfg->retire_grace_days;
 		o.keep_expired = cfg->keep_expired;
+		o.ahead_days = cfg->add_ahead_days;
 		targets = calloc(cfg->n_bundles + 1, sizeof(*targets));
 		if (targets == NULL)
 			goto oom;

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "date.h"
 #include "sync.h"
+#include "sync_metrics.h"
 
 const char cmd_sync_usage[] =
         "rootwarden sync [--config PATH | --default-config] [options]\n"
@@ -29,6 +30,8 @@ const char cmd_sync_usage[] =
         "  --dry-run            fetch and plan, but write nothing and run no hook\n"
         "  --offline            fetch nothing: build from the shipped and stored roots\n"
         "  --json               print one JSON report on standard output\n"
+        "  --metrics-file PATH  write Prometheus metrics there (default: metrics_file of the\n"
+        "                       configuration); not in a dry run\n"
         "  --verbose, -v        print every root and bundle line even when nothing changed\n"
         "  --quiet, -q          print only problems (no summary line)\n"
         "\n"
@@ -38,7 +41,7 @@ const char cmd_sync_usage[] =
         "the lock. With JOURNAL_STREAM set, lines carry syslog priority prefixes (<3> <4> <6>).\n";
 
 struct sync_args {
-	const char *config, *roots_dir;
+	const char *config, *roots_dir, *metrics;
 	int use_default, json, verbose, quiet;
 	struct sync_opts o;
 };
@@ -64,7 +67,7 @@ static void line(const struct out *w, int prio, const char *fmt, ...)
 
 static int parse_args(int argc, char **argv, struct sync_args *a)
 {
-	enum { O_CONFIG = 256, O_DEFAULT, O_ROOTS, O_LOCK, O_DRY, O_OFFLINE, O_JSON };
+	enum { O_CONFIG = 256, O_DEFAULT, O_ROOTS, O_LOCK, O_DRY, O_OFFLINE, O_JSON, O_METRICS };
 	static const struct option opts[] = {
 	        {"config", required_argument, NULL, O_CONFIG},
 	        {"default-config", no_argument, NULL, O_DEFAULT},
@@ -73,6 +76,7 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 	        {"dry-run", no_argument, NULL, O_DRY},
 	        {"offline", no_argument, NULL, O_OFFLINE},
 	        {"json", no_argument, NULL, O_JSON},
+	        {"metrics-file", required_argument, NULL, O_METRICS},
 	        {"verbose", no_argument, NULL, 'v'},
 	        {"quiet", no_argument, NULL, 'q'},
 	        {NULL, 0, NULL, 0},
@@ -111,6 +115,9 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 			break;
 		case O_JSON:
 			a->json = 1;
+			break;
+		case O_METRICS:
+			a->metrics = optarg;
 			break;
 		case 'v':
 			a->verbose = 1;
@@ -205,8 +212,8 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 	for (size_t k = 0; k < b->n_hooks; k++) {
 		const struct sync_hook_result *h = &b->hooks[k];
 
-		line(w, h->ok ? 6 : 3, "hook %s (bundle %s%s): %s%s", h->id, b->name,
-		     h->retry ? ", retry" : "",
+		line(w, h->ok ? 6 : 3, "hook %s (bundle %s%s%s%s): %s%s", h->id, b->name,
+		     h->event ? ", " : "", h->event ? h->event : "", h->retry ? ", retry" : "",
 		     h->ok ? "ok" : "failed: ", h->ok ? "" : (h->reason ? h->reason : "?"));
 		if (h->output) {
 			char *copy = strdup(h->output), *save = NULL;
@@ -261,6 +268,16 @@ int cmd_sync(int argc, char **argv)
 				report_root(&w, &res.roots[i], a.o.dry_run);
 		for (size_t i = 0; i < res.n_bundles; i++)
 			report_bundle(&w, &res.bundles[i], a.o.dry_run);
+		for (size_t i = 0; i < res.n_checks; i++)
+			line(&w, res.checks[i].status == RW_CHECK_OK ? 6 : 4, "check %s (%s): %s",
+			     res.checks[i].name, res.checks[i].kind, res.checks[i].summary);
+		for (size_t i = 0; i < res.n_notes; i++)
+			line(&w, 4, "rootwarden sync: %s", res.notes[i]);
+	}
+	if (!a.o.dry_run && (a.metrics || cfg->metrics_file) &&
+	    sync_metrics_write(&res, a.metrics ? a.metrics : cfg->metrics_file, &e) < 0) {
+		line(&w, 3, "rootwarden: %s", e.msg);
+		rc = RW_EXIT_FAILURE;
 	}
 	if (!a.quiet || rc == RW_EXIT_FAILURE || rc == RW_EXIT_DEGRADED) {
 		size_t upd = 0, bad = 0, fetched = 0, fail = 0;

@@ -87,6 +87,7 @@ static struct config *config_new(const char *path)
 	cfg->hook_timeout_s = 60;
 	cfg->warn_days = 90;
 	cfg->retire_grace_days = 30;
+	cfg->add_ahead_days = 90;
 	cfg->fetch.connect_timeout_s = 10;
 	cfg->fetch.total_timeout_s = 60;
 	cfg->fetch.max_bytes = (size_t)1 << 20;
@@ -550,6 +551,7 @@ int config_load(const char *path, struct config **out, struct rw_err *e)
 	                                   "hook_timeout",
 	                                   "warn_days",
 	                                   "retire_grace_days",
+	                                   "add_ahead_days",
 	                                   "keep_expired",
 	                                   "fetch",
 	                                   "roots",
@@ -593,6 +595,10 @@ int config_load(const char *path, struct config **out, struct rw_err *e)
 	if (get_long(&c, root, "retire_grace_days", "the configuration", 0, 3650, &v) < 0)
 		goto out;
 	cfg->retire_grace_days = (int)v;
+	v = cfg->warn_days; /* the roots of a coming step arrive when the warning would */
+	if (get_long(&c, root, "add_ahead_days", "the configuration", 0, 3650, &v) < 0)
+		goto out;
+	cfg->add_ahead_days = (int)v;
 	if (conf_bool(root, "keep_expired", &cfg->keep_expired, path, "the configuration", e) < 0)
 		goto out;
 	if ((s = config_setting_get_member(root, "fetch")) != NULL &&
@@ -768,8 +774,10 @@ int config_print(const struct config *cfg, FILE *fp)
 	print_str(fp, "", "roots_dir", cfg->roots_dir);
 	print_str(fp, "", "metrics_file", cfg->metrics_file);
 	print_str(fp, "", "profile_bundles_dir", cfg->profile_bundles_dir);
-	fprintf(fp, "hook_timeout = %d;\nwarn_days = %d;\nretire_grace_days = %d;\n",
-	        cfg->hook_timeout_s, cfg->warn_days, cfg->retire_grace_days);
+	fprintf(fp,
+	        "hook_timeout = %d;\nwarn_days = %d;\nretire_grace_days = %d;\n"
+	        "add_ahead_days = %d;\n",
+	        cfg->hook_timeout_s, cfg->warn_days, cfg->retire_grace_days, cfg->add_ahead_days);
 	fprintf(fp, "keep_expired = %s;\n", cfg->keep_expired ? "true" : "false");
 	fprintf(fp,
 	        "fetch = {\n  connect_timeout = %ld;\n  timeout = %ld;\n  max_bytes = %zu;\n"

@@ -102,6 +102,7 @@ struct config {
 	int hook_timeout_s;    /* default 60 */
 	int warn_days;         /* default 90 */
 	int retire_grace_days; /* default 30 */
+	int add_ahead_days;    /* default: warn_days (plan.h ahead_days) */
 	int keep_expired;      /* default false */
 	struct config_fetch fetch;
 	struct config_root *roots;

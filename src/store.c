@@ -17,7 +17,8 @@ struct store {
 	char *dir;
 };
 
-static const char *const subdirs[] = {"roots", "fetch", "quarantine", "bundles", "hooks", NULL};
+static const char *const subdirs[] = {"roots", "fetch", "quarantine", "bundles",
+                                      "hooks", "sync",  NULL};
 
 static int make_dir(const char *path, mode_t mode, struct rw_err *e)
 {

@@ -12,11 +12,13 @@
 
 #include "bundle.h"
 #include "catalog.h"
+#include "check.h"
 #include "date.h"
 #include "emit.h"
 #include "fetch.h"
 #include "hooks.h"
 #include "lock.h"
+#include "rotation.h"
 #include "save.h"
 #include "store.h"
 
@@ -84,6 +86,15 @@ void sync_result_free(struct sync_result *res)
 		free(r->q_issuer);
 	}
 	free(res->roots);
+	for (size_t i = 0; i < res->n_checks; i++) {
+		free(res->checks[i].name);
+		free(res->checks[i].kind);
+		free(res->checks[i].summary);
+	}
+	free(res->checks);
+	for (size_t i = 0; i < res->n_notes; i++)
+		free(res->notes[i]);
+	free(res->notes);
 	for (size_t i = 0; i < res->n_bundles; i++) {
 		struct sync_bundle_result *b = &res->bundles[i];
 
@@ -96,6 +107,7 @@ void sync_result_free(struct sync_result *res)
 		certs_free(b->removed, b->n_removed);
 		for (size_t k = 0; k < b->n_hooks; k++) {
 			free(b->hooks[k].id);
+			free(b->hooks[k].event);
 			free(b->hooks[k].reason);
 			free(b->hooks[k].output);
 		}
@@ -596,6 +608,7 @@ static void build_one(struct job *j, const struct config_bundle *cb, struct sync
 	spec.n_profiles = cb->n_profiles;
 	spec.grace_days = j->cfg->retire_grace_days;
 	spec.keep_expired = j->cfg->keep_expired;
+	spec.ahead_days = j->cfg->add_ahead_days;
 	spec.excludes = (const char *const *)cb->exclude;
 	spec.n_excludes = cb->n_exclude;
 	includes = calloc(cb->n_include + cb->n_roots + 1, sizeof(*includes));
@@ -742,25 +755,14 @@ static int in_list(json_t *arr, const char *id)
 	return 0;
 }
 
-/* Runs the hooks of one bundle for one change; only those in 'only' when it is not NULL (a
- * retry). Records each result; returns the ids that failed (a JSON array, caller owns). */
-static json_t *run_hooks(struct job *j, const struct config_bundle *cb,
-                         struct sync_bundle_result *br, json_t *change, json_t *only)
+/* Runs the hooks of one bundle for one event; only those in 'only' when it is not NULL (a
+ * retry). Records each result in br (tagged with 'tag' unless NULL); returns the ids that failed
+ * (a JSON array, caller owns). */
+static json_t *run_event_hooks(struct job *j, const struct config_bundle *cb,
+                               struct sync_bundle_result *br, const struct hook_event *ev,
+                               json_t *only, const char *tag)
 {
-	const char *fmt = json_string_value(json_object_get(change, "format"));
-	const char *added = json_string_value(json_object_get(change, "added_sha256"));
-	const char *removed = json_string_value(json_object_get(change, "removed_sha256"));
-	json_t *doc = json_object_get(change, "document"), *failed = json_array();
-	char *input = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
-	struct hook_env env[] = {
-	        {"ROOTWARDEN_BUNDLE", cb->name},
-	        {"ROOTWARDEN_BUNDLE_PATH", cb->path},
-	        {"ROOTWARDEN_FORMAT", fmt ? fmt : cb->format},
-	        {"ROOTWARDEN_ADDED", added ? added : ""},
-	        {"ROOTWARDEN_REMOVED", removed ? removed : ""},
-	};
-	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, env, sizeof(env) / sizeof(env[0]),
-	                        input ? input : "{}"};
+	json_t *failed = json_array();
 	struct hooklist hl = {0};
 	struct rw_err e = {{0}, 0};
 
@@ -771,6 +773,7 @@ static json_t *run_hooks(struct job *j, const struct config_bundle *cb,
 			br->hooks = nh;
 			memset(&nh[br->n_hooks], 0, sizeof(*nh));
 			nh[br->n_hooks].id = xstrdup(j->cfg->hooks_dir);
+			nh[br->n_hooks].event = tag ? xstrdup(tag) : NULL;
 			nh[br->n_hooks].reason = xstrdup(e.msg);
 			nh[br->n_hooks].status = -1;
 			nh[br->n_hooks].refused = 1;
@@ -792,10 +795,11 @@ static json_t *run_hooks(struct job *j, const struct config_bundle *cb,
 		br->hooks = nh;
 		sh = &nh[br->n_hooks++];
 		memset(sh, 0, sizeof(*sh));
-		hook_run(h, &ev, j->cfg->hook_timeout_s, &hr);
+		hook_run(h, ev, j->cfg->hook_timeout_s, &hr);
 		if (hr.ran)
 			j->res->hooks_run++;
 		sh->id = xstrdup(h->id);
+		sh->event = tag ? xstrdup(tag) : NULL;
 		sh->ok = hr.status == 0;
 		sh->retry = only != NULL;
 		sh->timed_out = hr.timed_out;
@@ -807,9 +811,31 @@ static json_t *run_hooks(struct job *j, const struct config_bundle *cb,
 			json_array_append_new(failed, json_string(h->id));
 		hook_result_free(&hr);
 	}
-	/* A retried hook that is no longer configured cannot be retried: drop it. */
 out:
 	hooklist_free(&hl);
+	return failed;
+}
+
+/* The bundle-updated event of one change (or its retry, with 'only'). */
+static json_t *run_hooks(struct job *j, const struct config_bundle *cb,
+                         struct sync_bundle_result *br, json_t *change, json_t *only)
+{
+	const char *fmt = json_string_value(json_object_get(change, "format"));
+	const char *added = json_string_value(json_object_get(change, "added_sha256"));
+	const char *removed = json_string_value(json_object_get(change, "removed_sha256"));
+	json_t *doc = json_object_get(change, "document"), *failed;
+	char *input = json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS);
+	struct hook_env env[] = {
+	        {"ROOTWARDEN_BUNDLE", cb->name},
+	        {"ROOTWARDEN_BUNDLE_PATH", cb->path},
+	        {"ROOTWARDEN_FORMAT", fmt ? fmt : cb->format},
+	        {"ROOTWARDEN_ADDED", added ? added : ""},
+	        {"ROOTWARDEN_REMOVED", removed ? removed : ""},
+	};
+	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, env, sizeof(env) / sizeof(env[0]),
+	                        input ? input : "{}"};
+
+	failed = run_event_hooks(j, cb, br, &ev, only, NULL);
 	free(input);
 	return failed;
 }
@@ -856,6 +882,180 @@ out:
 	json_decref(pending);
 }
 
+/* ---- rotation-upcoming ----------------------------------------------------------------------- */
+
+static void run_note(struct sync_result *res, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static void run_note(struct sync_result *res, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL, **nv;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		s = NULL;
+	va_end(ap);
+	if (s == NULL)
+		return;
+	nv = realloc(res->notes, (res->n_notes + 1) * sizeof(*nv));
+	if (nv == NULL) {
+		free(s);
+		return;
+	}
+	res->notes = nv;
+	res->notes[res->n_notes++] = s;
+}
+
+static char *root_sha_list(const struct catalog *cat, const struct rotation_roots *r)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < r->n; i++)
+		buf_printf(&b, "%s%s", i ? " " : "", cat->roots[r->v[i]].sha256);
+	return buf_steal(&b, NULL);
+}
+
+/* Announces every coming change of every bundle once, warn_days ahead. */
+static void do_rotation_events(struct job *j)
+{
+	struct config *cfg = j->cfg;
+	struct rotation_target *t = calloc(cfg->n_bundles + 1, sizeof(*t));
+	struct rotation_events ev = {0};
+	struct rotation_opts o;
+	struct rw_err e = {{0}, 0};
+
+	if (t == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_bundles; i++) {
+		t[i].name = cfg->bundles[i].name;
+		t[i].profiles = (const char *const *)cfg->bundles[i].profiles;
+		t[i].n_profiles = cfg->bundles[i].n_profiles;
+		t[i].excludes = (const char *const *)cfg->bundles[i].exclude;
+		t[i].n_excludes = cfg->bundles[i].n_exclude;
+	}
+	rotation_opts_init(&o);
+	o.warn_days = cfg->warn_days;
+	o.grace_days = cfg->retire_grace_days;
+	o.keep_expired = cfg->keep_expired;
+	o.ahead_days = cfg->add_ahead_days;
+	if (rotation_due_events(j->cat, t, cfg->n_bundles, &o, cfg->state_dir, &ev, &e) < 0) {
+		run_note(j->res, "rotation-upcoming not raised: %s", e.msg);
+		goto out;
+	}
+	for (size_t k = 0; k < ev.n; k++) {
+		size_t bi = (size_t)(ev.v[k].target - t);
+		const struct config_bundle *cb = &cfg->bundles[bi];
+		json_t *doc = rotation_event_json(j->cat, &ev.v[k]), *failed;
+		char *input = doc ? json_dumps(doc, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+		char *added = root_sha_list(j->cat, &ev.v[k].change.added);
+		char *removed = root_sha_list(j->cat, &ev.v[k].change.removed);
+		char day[11], days[24], tag[64];
+		struct hook_env env[] = {
+		        {"ROOTWARDEN_BUNDLE", cb->name},
+		        {"ROOTWARDEN_BUNDLE_PATH", cb->path},
+		        {"ROOTWARDEN_FORMAT", cb->format},
+		        {"ROOTWARDEN_ADDED", added ? added : ""},
+		        {"ROOTWARDEN_REMOVED", removed ? removed : ""},
+		        {"ROOTWARDEN_CHANGE_DATE", day},
+		        {"ROOTWARDEN_DAYS", days},
+		};
+		struct hook_event hev = {HOOK_EVENT_ROTATION_UPCOMING, env,
+		                         sizeof(env) / sizeof(env[0]), input ? input : "{}"};
+
+		date_format(ev.v[k].change.day, day);
+		snprintf(days, sizeof(days), "%ld", ev.v[k].days);
+		snprintf(tag, sizeof(tag), "%s %s", HOOK_EVENT_ROTATION_UPCOMING, day);
+		failed = run_event_hooks(j, cb, &j->res->bundles[bi], &hev, NULL, tag);
+		/* Recorded only when every hook took it: a failed one hears of it again next run.
+		 */
+		if (json_array_size(failed) == 0 &&
+		    rotation_mark_announced(cfg->state_dir, &ev.v[k], &o, &e) < 0)
+			run_note(j->res, "%s", e.msg);
+		else if (json_array_size(failed) == 0)
+			j->res->files_written++;
+		json_decref(failed);
+		json_decref(doc);
+		free(input);
+		free(added);
+		free(removed);
+	}
+out:
+	rotation_events_free(&ev);
+	free(t);
+}
+
+/* ---- configured checks ----------------------------------------------------------------------- */
+
+static void do_checks(struct job *j)
+{
+	struct config *cfg = j->cfg;
+
+	j->res->checks = calloc(cfg->n_checks + 1, sizeof(*j->res->checks));
+	if (j->res->checks == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_checks; i++) {
+		struct sync_check_result *c = &j->res->checks[j->res->n_checks++];
+		struct rw_err e = {{0}, 0};
+		char *summary = NULL;
+		int status = RW_CHECK_UNKNOWN;
+
+		c->name = xstrdup(cfg->checks[i].name);
+		c->kind = xstrdup(cfg->checks[i].kind);
+		if (check_run_configured(&cfg->checks[i], &status, &summary, &e) < 0) {
+			status = RW_CHECK_UNKNOWN;
+			free(summary);
+			summary = xstrdup(e.msg);
+		}
+		c->status = status;
+		c->summary = summary ? summary : xstrdup("");
+	}
+}
+
+/* ---- counters kept across runs (for metrics) ------------------------------------------------- */
+
+static void do_counters(struct job *j)
+{
+	struct sync_result *res = j->res;
+	json_t *doc = NULL, *fails;
+	struct rw_err e = {{0}, 0};
+	const char *t;
+	struct tm tm = {0};
+	char now[21];
+	int changed = 0;
+
+	if (j->st == NULL || store_json_get(j->st, "sync", "counters", &doc, &e) < 0 || doc == NULL)
+		doc = json_object();
+	if (!json_is_object(fails = json_object_get(doc, "fetch_failures"))) {
+		fails = json_object();
+		json_object_set_new(doc, "fetch_failures", fails);
+	}
+	for (size_t i = 0; i < res->n_roots; i++) {
+		struct sync_root_result *r = &res->roots[i];
+		json_int_t n = json_integer_value(json_object_get(fails, r->id));
+
+		if (r->failures > 0) {
+			n += r->failures;
+			json_object_set_new(fails, r->id, json_integer(n));
+			changed = 1;
+		}
+		r->failures_total = (long long)n;
+	}
+	if (res->status != RW_EXIT_FAILURE) {
+		time_format(res->started, now);
+		json_object_set_new(doc, "last_success", json_string(now));
+		changed = 1;
+	}
+	t = json_string_value(json_object_get(doc, "last_success"));
+	if (t && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
+		res->last_success = timegm(&tm);
+	/* Not counted in files_written: bookkeeping, not output. */
+	if (changed && !j->o->dry_run && j->st != NULL &&
+	    store_json_put(j->st, "sync", "counters", doc, &e) < 0)
+		run_note(res, "%s", e.msg);
+	json_decref(doc);
+}
+
 /* ---- the run ----------------------------------------------------------------------------------
  */
 
@@ -881,6 +1081,11 @@ static int final_status(const struct sync_result *res)
 			if (strstr(b->notes[k], "no verified copy") != NULL)
 				degraded = 1;
 	}
+	for (size_t i = 0; i < res->n_checks; i++)
+		if (res->checks[i].status != RW_CHECK_OK)
+			degraded = 1;
+	if (res->n_notes > 0)
+		degraded = 1;
 	if (failed)
 		return RW_EXIT_FAILURE;
 	if (degraded)
@@ -919,11 +1124,15 @@ int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *
 	}
 	for (size_t i = 0; i < cfg->n_bundles; i++)
 		build_one(&j, &cfg->bundles[i], &res->bundles[res->n_bundles++]);
-	if (!o->dry_run)
+	if (!o->dry_run) {
 		for (size_t i = 0; i < cfg->n_bundles; i++)
 			if (res->bundles[i].status != SYNC_BUNDLE_FAILED)
 				do_hooks(&j, &cfg->bundles[i], &res->bundles[i]);
+		do_rotation_events(&j);
+	}
+	do_checks(&j);
 	res->status = final_status(res);
+	do_counters(&j);
 	rc = res->status;
 out:
 	res->seconds = now_s() - t0;
@@ -958,6 +1167,7 @@ json_t *sync_result_json(const struct sync_result *res)
 		if (r->reason)
 			json_object_set_new(jr, "reason", json_string(r->reason));
 		json_object_set_new(jr, "failures", json_integer(r->failures));
+		json_object_set_new(jr, "failures_total", json_integer(r->failures_total));
 		json_object_set_new(jr, "bytes", json_integer(r->bytes));
 		json_object_set_new(jr, "have_copy", json_boolean(r->have_copy));
 		if (r->status == SYNC_ROOT_QUARANTINED && r->q_sha256[0]) {
@@ -1006,6 +1216,9 @@ json_t *sync_result_json(const struct sync_result *res)
 			json_t *jh = json_object();
 
 			json_object_set_new(jh, "hook", json_string(h->id));
+			json_object_set_new(
+			        jh, "event",
+			        json_string(h->event ? h->event : HOOK_EVENT_BUNDLE_UPDATED));
 			json_object_set_new(jh, "ok", json_boolean(h->ok));
 			json_object_set_new(jh, "retry", json_boolean(h->retry));
 			json_object_set_new(jh, "timed_out", json_boolean(h->timed_out));
@@ -1035,5 +1248,26 @@ json_t *sync_result_json(const struct sync_result *res)
 	json_object_set_new(o, "hooks_run", json_integer(res->hooks_run));
 	json_object_set_new(o, "roots", roots);
 	json_object_set_new(o, "bundles", bundles);
+	{
+		json_t *checks = json_array(), *notes = json_array();
+
+		for (size_t i = 0; i < res->n_checks; i++) {
+			json_t *jc = json_object();
+
+			json_object_set_new(jc, "name", json_string(res->checks[i].name));
+			json_object_set_new(jc, "kind", json_string(res->checks[i].kind));
+			json_object_set_new(jc, "status", json_integer(res->checks[i].status));
+			json_object_set_new(jc, "summary", json_string(res->checks[i].summary));
+			json_array_append_new(checks, jc);
+		}
+		for (size_t i = 0; i < res->n_notes; i++)
+			json_array_append_new(notes, json_string(res->notes[i]));
+		json_object_set_new(o, "checks", checks);
+		json_object_set_new(o, "notes", notes);
+		if (res->last_success) {
+			time_format(res->last_success, t);
+			json_object_set_new(o, "last_success", json_string(t));
+		}
+	}
 	return o;
 }

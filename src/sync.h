@@ -9,7 +9,12 @@
  *      quarantined and never used, a failed fetch keeps the last good or shipped copy;
  *   4. build each configured bundle for today (bundle_build) and write it through its emit format
  *      and save.h (an unchanged file is not touched);
- *   5. run the hooks of each bundle that changed, and retry hooks that failed in earlier runs.
+ *   5. run the hooks of each bundle that changed, and retry hooks that failed in earlier runs;
+ *   6. raise ROOTWARDEN_EVENT=rotation-upcoming to a bundle's hooks once per coming change of that
+ *      bundle, warn_days ahead (rotation.h keeps the record; an event whose hooks fail is raised
+ *      again on the next run);
+ *   7. run the configured checks (check.h); one that is not OK makes the run degraded;
+ *   8. keep the counters that metrics need (last success, fetch failures) in the state dir.
  *
  * Contract: sync_run() fills *res (the caller frees it with sync_result_free, also on failure)
  * and returns the exit status of the run (RW_EXIT_OK, _CHANGED, _DEGRADED, _FAILURE). It returns
@@ -59,7 +64,8 @@ struct sync_cert {
 
 struct sync_root_result {
 	char *id;
-	int from_config; /* a root of the configuration, not of the catalog */
+	long long failures_total; /* fetch failures over all runs (kept in the state dir) */
+	int from_config;          /* a root of the configuration, not of the catalog */
 	enum sync_root_status status;
 	char *url;       /* the URL that answered last (or failed last) */
 	char *reason;    /* why it failed / was quarantined, or NULL */
@@ -75,6 +81,7 @@ struct sync_root_result {
 
 struct sync_hook_result {
 	char *id;
+	char *event; /* NULL: bundle-updated; else e.g. "rotation-upcoming 2022-10-31" */
 	int ok;
 	int retry; /* a retry of a hook that failed in an earlier run */
 	int timed_out;
@@ -103,7 +110,20 @@ struct sync_bundle_result {
 	size_t n_notes;
 };
 
+/* A configured check (config "checks"), run by sync after the bundles. */
+struct sync_check_result {
+	char *name;
+	char *kind;
+	int status; /* monitoring-plugin status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN */
+	char *summary;
+};
+
 struct sync_result {
+	struct sync_check_result *checks;
+	size_t n_checks;
+	char **notes; /* run-level remarks (e.g. an unreadable rotation record) */
+	size_t n_notes;
+	time_t last_success; /* when a sync last succeeded (this run if it did; 0: never) */
 	struct sync_root_result *roots;
 	size_t n_roots;
 	struct sync_bundle_result *bundles;

@@ -1,0 +1,50 @@
+#include "sync_metrics.h"
+
+#include "metrics.h"
+
+int sync_metrics_write(const struct sync_result *res, const char *path, struct rw_err *e)
+{
+	struct metrics *m = metrics_new();
+	int rc = -1, quarantined = 0;
+
+	if (m == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
+	for (size_t i = 0; i < res->n_bundles; i++) {
+		const struct sync_bundle_result *b = &res->bundles[i];
+
+		for (size_t k = 0; k < b->n_roots; k++)
+			if (metrics_add(m, e, M_ROOT_NOT_AFTER, (double)b->roots[k].not_after,
+			                "root", b->roots[k].label, "bundle", b->name, NULL) < 0)
+				goto out;
+		if (metrics_add(m, e, M_BUNDLE_ROOTS, (double)b->n_roots, "bundle", b->name, NULL) <
+		    0)
+			goto out;
+		if (b->last_change &&
+		    metrics_add(m, e, M_BUNDLE_LAST_CHANGE, (double)b->last_change, "bundle",
+		                b->name, NULL) < 0)
+			goto out;
+	}
+	if (res->last_success &&
+	    metrics_add(m, e, M_SYNC_LAST_SUCCESS, (double)res->last_success, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < res->n_roots; i++) {
+		quarantined += res->roots[i].status == SYNC_ROOT_QUARANTINED;
+		if (metrics_add(m, e, M_FETCH_FAILURES, (double)res->roots[i].failures_total,
+		                "root", res->roots[i].id, NULL) < 0)
+			goto out;
+	}
+	if (metrics_add(m, e, M_QUARANTINED, quarantined, NULL) < 0)
+		goto out;
+	for (size_t i = 0; i < res->n_checks; i++)
+		if (metrics_add(m, e, M_CHECK_STATUS, res->checks[i].status, "check",
+		                res->checks[i].kind, "target", res->checks[i].name, NULL) < 0)
+			goto out;
+	if (metrics_write(m, path, NULL, e) == SAVE_ERROR)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0 && e && e->msg[0] && e->msg[0] != '/')
+		err_prefix(e, path);
+	metrics_free(m);
+	return rc;
+}
