@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gnutls/crypto.h>
-
 #include "bundle.h"
 #include "cli.h"
 #include "date.h"
@@ -48,27 +46,6 @@ struct bundle_args {
 };
 
 /* Hashed in chunks: a bundle of 10,000 roots is 12 MB, which need not be in memory twice. */
-static void file_sha256(const char *path, char out[CERT_HEX_LEN + 1])
-{
-	unsigned char md[32], chunk[65536];
-	gnutls_datum_t d = {md, sizeof(md)};
-	gnutls_hash_hd_t h = NULL;
-	size_t size = CERT_HEX_LEN + 1, n;
-	FILE *fp = fopen(path, "rb");
-	int ok = fp != NULL && gnutls_hash_init(&h, GNUTLS_DIG_SHA256) == 0;
-
-	strcpy(out, "?");
-	while (ok && (n = fread(chunk, 1, sizeof(chunk), fp)) > 0)
-		ok = gnutls_hash(h, chunk, n) == 0;
-	if (h != NULL)
-		gnutls_hash_deinit(h, md);
-	if (ok && !ferror(fp) && gnutls_hex_encode(&d, out, &size) == 0)
-		for (char *p = out; *p; p++)
-			*p = (char)(*p >= 'a' && *p <= 'f' ? *p - 32 : *p);
-	if (fp != NULL)
-		fclose(fp);
-}
-
 static void report(FILE *fp, const char *who, const char *path, int result, const struct bundle *b,
                    int32_t day)
 {
@@ -86,10 +63,8 @@ static void report(FILE *fp, const char *who, const char *path, int result, cons
 	}
 	for (size_t i = 0; i < b->n_notes; i++)
 		fprintf(fp, "  note: %s\n", b->notes[i]);
-	if (strcmp(path, "-") != 0) {
-		file_sha256(path, fsha);
+	if (strcmp(path, "-") != 0 && file_sha256(path, fsha, NULL) == 0)
 		fprintf(fp, "  file SHA-256 %s\n", fsha);
-	}
 }
 
 static int write_one(const struct bundle *b, const char *path, const struct bundle_args *a,

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "config.h"
 #include "date.h"
+#include "fileio.h"
 #include "sync.h"
 #include "sync_metrics.h"
 
@@ -32,7 +33,8 @@ const char cmd_sync_usage[] =
         "  --json               print one JSON report on standard output\n"
         "  --metrics-file PATH  write Prometheus metrics there (default: metrics_file of the\n"
         "                       configuration); not in a dry run\n"
-        "  --verbose, -v        print every root and bundle line even when nothing changed\n"
+        "  --verbose, -v        print every root and bundle line even when nothing changed,\n"
+        "                       with each bundle's roots, their not-after and the file's SHA-256\n"
         "  --quiet, -q          print only problems (no summary line)\n"
         "\n"
         "Exit status: 0 nothing changed, 5 a bundle was updated, 6 degraded (a fetch failed or a\n"
@@ -191,7 +193,22 @@ static void report_root(const struct out *w, const struct sync_root_result *r, i
 	}
 }
 
-static void report_bundle(const struct out *w, const struct sync_bundle_result *b, int dry)
+/* Each root with its not-after date and fingerprint, then the file's SHA-256. */
+static void report_contents(const struct out *w, const struct sync_bundle_result *b)
+{
+	char na[11], fsha[65];
+
+	for (size_t k = 0; k < b->n_roots; k++) {
+		date_format(date_of_time(b->roots[k].not_after), na);
+		line(w, 6, "  %-46s not after %s  SHA-256 %s", b->roots[k].label, na,
+		     b->roots[k].sha256);
+	}
+	if (file_sha256(b->path, fsha, NULL) == 0)
+		line(w, 6, "  file SHA-256 %s", fsha);
+}
+
+static void report_bundle(const struct out *w, const struct sync_bundle_result *b, int dry,
+                          int verbose)
 {
 	for (size_t k = 0; k < b->n_notes; k++)
 		line(w, strstr(b->notes[k], "no verified copy") ? 4 : 6, "bundle %s: note: %s",
@@ -199,10 +216,14 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 	switch (b->status) {
 	case SYNC_BUNDLE_UNCHANGED:
 		line(w, 6, "bundle %s: %s unchanged (%zu roots)", b->name, b->path, b->n_roots);
+		if (verbose)
+			report_contents(w, b);
 		break;
 	case SYNC_BUNDLE_UPDATED:
 		line(w, 6, "bundle %s: %s %s +%zu -%zu (%zu roots)", b->name, b->path,
 		     dry ? "would be updated" : "updated", b->n_added, b->n_removed, b->n_roots);
+		if (verbose && !dry)
+			report_contents(w, b);
 		break;
 	case SYNC_BUNDLE_FAILED:
 		line(w, 3, "bundle %s: %s failed: %s; the old file is intact", b->name, b->path,
@@ -267,7 +288,7 @@ int cmd_sync(int argc, char **argv)
 			if (a.verbose || res.roots[i].status != SYNC_ROOT_SKIPPED)
 				report_root(&w, &res.roots[i], a.o.dry_run);
 		for (size_t i = 0; i < res.n_bundles; i++)
-			report_bundle(&w, &res.bundles[i], a.o.dry_run);
+			report_bundle(&w, &res.bundles[i], a.o.dry_run, a.verbose);
 		for (size_t i = 0; i < res.n_checks; i++)
 			line(&w, res.checks[i].status == RW_CHECK_OK ? 6 : 4, "check %s (%s): %s",
 			     res.checks[i].name, res.checks[i].kind, res.checks[i].summary);

@@ -1,6 +1,9 @@
 #include "fileio.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -55,5 +58,28 @@ int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *
 out:
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+int file_sha256(const char *path, char out[65], struct rw_err *e)
+{
+	struct buf b;
+	unsigned char md[32];
+	gnutls_datum_t d = {md, sizeof(md)};
+	size_t size = 65;
+	int rc = -1;
+
+	if (file_read_all(path, FILEIO_DEFAULT_MAX, &b, e) < 0)
+		goto out;
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, b.data, b.len, md) < 0 ||
+	    gnutls_hex_encode(&d, out, &size) < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
+		goto out;
+	}
+	for (char *p = out; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	rc = 0;
+out:
+	buf_free(&b);
 	return rc;
 }

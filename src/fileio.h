@@ -17,4 +17,7 @@
 
 int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e);
 
+/* SHA-256 of a whole file (at most FILEIO_DEFAULT_MAX bytes), upper-case hex into out. */
+int file_sha256(const char *path, char out[65], struct rw_err *e);
+
 #endif
