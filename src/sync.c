@@ -929,6 +929,7 @@ static void do_rotation_events(struct job *j)
 		return;
 	for (size_t i = 0; i < cfg->n_bundles; i++) {
 		t[i].name = cfg->bundles[i].name;
+		t[i].path = cfg->bundles[i].path; /* for the event document only */
 		t[i].profiles = (const char *const *)cfg->bundles[i].profiles;
 		t[i].n_profiles = cfg->bundles[i].n_profiles;
 		t[i].excludes = (const char *const *)cfg->bundles[i].exclude;
