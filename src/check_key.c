@@ -4,10 +4,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "buf.h"
 #include "check.h"
 #include "check_report.h"
 #include "cli.h"
 #include "keyperm.h"
+#include "metrics.h"
 
 const char check_key_usage[] =
         "rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [options]\n"
@@ -24,24 +26,54 @@ const char check_key_usage[] =
         "  --service-user NAME the service user (default: postgres, mssql, mysql by policy)\n"
         "  --follow            follow a symbolic link (both the link and the target are reported)\n"
         "  --json              JSON output\n"
+        "  --metrics-file PATH also write rootwarden_check_status to a Prometheus text file\n"
+        "                      (atomically; labels check=\"key\" and target=the key paths as\n"
+        "                      given, joined with \",\")\n"
         "\n"
-        "Exit status: 0 all pass, 1 a WARN, 2 a FAIL, 3 could not check (missing file, usage).\n";
+        "Exit status: 0 all pass, 1 a WARN, 2 a FAIL, 3 could not check (missing file, usage,\n"
+        "the metrics file cannot be written).\n";
+
+/* Writes the status to path with the key paths, as given, joined with "," as the target. Prints
+ * the error; returns rc, or RW_CHECK_UNKNOWN when the file cannot be written. */
+static int write_metrics(const char *path, char **keys, int n, int rc)
+{
+	struct rw_err e = {0};
+	struct buf target;
+
+	buf_init(&target, 0);
+	for (int i = 0; i < n; i++)
+		if ((i && buf_puts(&target, ",") < 0) || buf_puts(&target, keys[i]) < 0) {
+			err_set(&e, RW_EXIT_FAILURE, "out of memory");
+			goto fail;
+		}
+	if (metrics_write_check_status(path, "key", target.data, rc, &e) < 0)
+		goto fail;
+	goto out;
+fail:
+	cli_fail(&e);
+	rc = RW_CHECK_UNKNOWN;
+out:
+	buf_free(&target);
+	return rc;
+}
 
 int check_key_main(int argc, char **argv)
 {
+	enum { O_METRICS = 256 };
 	static const struct option opts[] = {
 	        {"policy", required_argument, NULL, 'p'},
 	        {"service-user", required_argument, NULL, 'u'},
 	        {"follow", no_argument, NULL, 'f'},
 	        {"json", no_argument, NULL, 'j'},
+	        {"metrics-file", required_argument, NULL, O_METRICS},
 	        {"help", no_argument, NULL, 'h'},
 	        {NULL, 0, NULL, 0},
 	};
 	struct keyperm_opts ko = {0};
 	struct findings f;
 	struct rw_err e = {0};
-	const char *policy = NULL;
-	int c, json = 0, rc = RW_CHECK_UNKNOWN;
+	const char *policy = NULL, *metrics = NULL;
+	int c, json = 0, failed = 0, rc = RW_CHECK_UNKNOWN;
 
 	optind = 0;
 	opterr = 0;
@@ -58,6 +90,9 @@ int check_key_main(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case O_METRICS:
+			metrics = optarg;
 			break;
 		case 'h':
 			fputs(check_key_usage, stdout);
@@ -80,13 +115,13 @@ int check_key_main(int argc, char **argv)
 	if (optind >= argc)
 		return cli_usage_error("check", RW_CHECK_UNKNOWN, "key: give the key file's path");
 	findings_init(&f);
-	for (int i = optind; i < argc; i++)
-		if (keyperm_check(argv[i], &ko, &f, &e) < 0) {
-			rc = check_report(&f, "key", json, &e);
-			goto out;
-		}
-	rc = check_report(&f, "key", json, NULL);
-out:
+	for (int i = optind; i < argc && !failed; i++)
+		failed = keyperm_check(argv[i], &ko, &f, &e) < 0;
+	rc = check_report(&f, "key", json, failed ? &e : NULL);
+	/* Written for UNKNOWN too (not for a usage error), so a monitor sees a check that could
+	 * not run. */
+	if (metrics)
+		rc = write_metrics(metrics, argv + optind, argc - optind, rc);
 	findings_free(&f);
 	return rc;
 }

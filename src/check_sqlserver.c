@@ -9,6 +9,7 @@
 #include "check_report.h"
 #include "cli.h"
 #include "date.h"
+#include "metrics.h"
 #include "mssql_conf.h"
 #include "sqlcert.h"
 
@@ -35,9 +36,12 @@ const char check_sqlserver_usage[] =
         "  --service-user NAME  the owner the key file must have (default: mssql)\n"
         "  --no-key-perms       skip the key file's owner, mode, ACL and directory rules\n"
         "  --json               JSON output\n"
+        "  --metrics-file PATH  also write rootwarden_check_status to a Prometheus text file\n"
+        "                       (atomically; labels check=\"sqlserver\" and target=the --cert\n"
+        "                       FILE, else the mssql.conf path)\n"
         "\n"
         "Exit status: 0 all pass, 1 a WARN, 2 a FAIL, 3 could not check (missing or unreadable\n"
-        "file, bad password, usage error).\n";
+        "file, bad password, usage error, the metrics file cannot be written).\n";
 
 int check_sqlserver_main(int argc, char **argv)
 {
@@ -53,6 +57,7 @@ int check_sqlserver_main(int argc, char **argv)
 		O_USER,
 		O_NOPERM,
 		O_JSON,
+		O_METRICS,
 		O_HELP
 	};
 	static const struct option opts[] = {
@@ -67,6 +72,7 @@ int check_sqlserver_main(int argc, char **argv)
 	        {"service-user", required_argument, NULL, O_USER},
 	        {"no-key-perms", no_argument, NULL, O_NOPERM},
 	        {"json", no_argument, NULL, O_JSON},
+	        {"metrics-file", required_argument, NULL, O_METRICS},
 	        {"help", no_argument, NULL, O_HELP},
 	        {NULL, 0, NULL, 0},
 	};
@@ -75,7 +81,7 @@ int check_sqlserver_main(int argc, char **argv)
 	struct mssql_conf *conf = NULL;
 	struct findings f;
 	struct rw_err e = {0};
-	const char *conf_path = NULL;
+	const char *conf_path = NULL, *metrics = NULL;
 	int c, json = 0, rc = RW_CHECK_UNKNOWN;
 	int32_t day;
 	char *end;
@@ -134,6 +140,9 @@ int check_sqlserver_main(int argc, char **argv)
 		case O_JSON:
 			json = 1;
 			break;
+		case O_METRICS:
+			metrics = optarg;
+			break;
 		case O_HELP:
 			fputs(check_sqlserver_usage, stdout);
 			rc = RW_CHECK_OK;
@@ -157,15 +166,28 @@ int check_sqlserver_main(int argc, char **argv)
 		conf_path = MSSQL_CONF_DEFAULT_PATH;
 	if (conf_path && mssql_conf_read(conf_path, &conf, &e) < 0) {
 		rc = check_report(&f, "sqlserver", json, &e);
-		goto out;
+	} else {
+		so.conf = conf;
+		so.hosts = hosts.v;
+		so.n_hosts = hosts.n;
+		if (sqlcert_check(&so, &f, &e) < 0)
+			rc = check_report(&f, "sqlserver", json, &e);
+		else
+			rc = check_report(&f, "sqlserver", json, NULL);
 	}
-	so.conf = conf;
-	so.hosts = hosts.v;
-	so.n_hosts = hosts.n;
-	if (sqlcert_check(&so, &f, &e) < 0)
-		rc = check_report(&f, "sqlserver", json, &e);
-	else
-		rc = check_report(&f, "sqlserver", json, NULL);
+	/* The series is named by what the command line names (stable from run to run): the
+	 * certificate given, else the mssql.conf read. Written for UNKNOWN too (not for a usage
+	 * error), so a monitor sees a check that could not run. */
+	if (metrics) {
+		struct rw_err me = {0};
+
+		if (metrics_write_check_status(metrics, "sqlserver",
+		                               so.cert_path ? so.cert_path : conf_path, rc,
+		                               &me) < 0) {
+			cli_fail(&me);
+			rc = RW_CHECK_UNKNOWN;
+		}
+	}
 out:
 	findings_free(&f);
 	mssql_conf_free(conf);

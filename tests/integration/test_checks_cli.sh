@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test_checks_cli.sh - "rootwarden check sqlserver" and "rootwarden check key" end to end: the
-# built binary on certificates and keys made here with certtool, asserting exit statuses 0/1/2/3
-# and the fix commands in the output.
+# built binary on certificates and keys made here with certtool, asserting exit statuses 0/1/2/3,
+# the fix commands in the output and the --metrics-file Prometheus file.
 set -uo pipefail
 
 RW=${RW_BINARY:?RW_BINARY is not set}
@@ -143,6 +143,58 @@ contains "fix: sudo /opt/mssql/bin/mssql-conf set network.forceencryption 1"
 printf '[network]\ntlscert %s\n' "$work/srv.pem" >bad.conf
 expect 3 "sqlserver malformed mssql.conf" -- "$RW" check sqlserver --mssql-conf bad.conf
 contains "bad.conf:2: "
+
+# --- --metrics-file: rootwarden_check_status{check,target} written atomically, every run ---
+# metric FILE CHECK TARGET VALUE: FILE holds the HELP/TYPE lines and exactly that one sample.
+metric() {
+	python3 - "$@" <<'P' || { echo "FAIL: metrics file $1"; sed 's/^/  prom: /' "$1"; fails=$((fails + 1)); }
+import sys
+path, check, target, value = sys.argv[1:]
+lines = open(path).read().splitlines()
+assert "# TYPE rootwarden_check_status gauge" in lines, lines
+assert any(l.startswith("# HELP rootwarden_check_status ") for l in lines), lines
+samples = [l for l in lines if l and not l.startswith("#")]
+want = 'rootwarden_check_status{check="%s",target="%s"} %s' % (check, target, value)
+assert samples == [want], (samples, want)
+P
+	command -v promtool >/dev/null && { promtool check metrics <"$1" >/dev/null 2>&1 ||
+		{ echo "FAIL: promtool rejects $1"; fails=$((fails + 1)); }; }
+}
+errcontains() {
+	if ! grep -qF -- "$1" err.txt; then
+		echo "FAIL: stderr lacks '$1'"
+		sed 's/^/  err: /' err.txt
+		fails=$((fails + 1))
+	fi
+}
+expect 0 "sqlserver pass --metrics-file" -- ss --metrics-file ss.prom
+metric ss.prom sqlserver srv.pem 0
+expect 2 "sqlserver fail --metrics-file (same file, rewritten)" -- ss --host other.example.com \
+	--metrics-file ss.prom
+metric ss.prom sqlserver srv.pem 2
+expect 1 "sqlserver mssql.conf --metrics-file" -- "$RW" check sqlserver --mssql-conf mssql.conf \
+	--host db.example.com --bundle root.pem --no-key-perms --metrics-file conf.prom
+metric conf.prom sqlserver mssql.conf 1
+expect 3 "sqlserver missing cert --metrics-file" -- "$RW" check sqlserver --cert nope.pem \
+	--host db --no-key-perms --metrics-file unknown.prom
+metric unknown.prom sqlserver nope.pem 3
+expect 3 "sqlserver metrics in a missing directory" -- ss --metrics-file "$work/no/such/dir/m.prom"
+errcontains "$work/no/such/dir/m.prom"
+expect 3 "sqlserver usage error writes no metrics" -- ss --at tomorrow --metrics-file usage.prom
+[ ! -e usage.prom ] || { echo "FAIL: usage.prom written on a usage error"; fails=$((fails + 1)); }
+expect "$(atleast 0)" "key pass --metrics-file" -- "$RW" check key --policy strict \
+	--metrics-file key.prom srv.key
+metric key.prom key srv.key "$(atleast 0)"
+expect 2 "key fail --metrics-file, two keys" -- "$RW" check key --policy strict \
+	--metrics-file key.prom srv.key open.key
+metric key.prom key srv.key,open.key 2
+expect 3 "key missing --metrics-file" -- "$RW" check key --policy strict --metrics-file key.prom \
+	missing.key
+metric key.prom key missing.key 3
+expect 3 "key metrics in a missing directory" -- "$RW" check key --policy strict \
+	--metrics-file "$work/no/such/dir/k.prom" srv.key
+errcontains "$work/no/such/dir/k.prom"
+[ ! -e "$work/no" ] || { echo "FAIL: $work/no created"; fails=$((fails + 1)); }
 
 # --- the key file under the mssql policy, owned by a test user (root only) ---
 if [ "$(id -u)" = 0 ]; then
