@@ -34,7 +34,8 @@ static const char exit_help[] =
         "  3  bad input: catalog, configuration, certificate, pin, profile or date\n"
         "  4  sync: another sync holds the lock\n"
         "  5  sync: success, at least one bundle was updated\n"
-        "  6  sync: degraded: bundles are correct, but a fetch failed or a root was quarantined\n"
+        "  6  sync: degraded: bundles are correct, but a fetch failed, a root was quarantined\n"
+        "     or a configured check did not pass\n"
         "Exit status (rotation, check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
 const struct command *cli_commands(void)

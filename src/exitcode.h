@@ -14,8 +14,9 @@ enum rw_exit {
 	RW_EXIT_INPUT = 3,  /* bad input: catalog, configuration, certificate, pin, profile, date */
 	RW_EXIT_LOCKED = 4, /* sync: another sync holds the lock */
 	RW_EXIT_CHANGED = 5, /* sync: success, and at least one bundle was updated */
-	RW_EXIT_DEGRADED =
-	        6, /* sync: bundles are correct, but a fetch failed or a root was quarantined */
+	/* sync: bundles are correct, but a fetch failed, a root was quarantined or a configured
+	 * check did not pass */
+	RW_EXIT_DEGRADED = 6,
 };
 
 /* Monitoring commands (rotation, check ...) follow the monitoring-plugin convention instead. */

@@ -5,7 +5,7 @@
  *
  * Verdicts are monitoring-plugin statuses (enum rw_check_exit: OK, WARNING, CRITICAL, UNKNOWN).
  *
- * Rules (documented for users in docs/README-rotation.md):
+ * Rules (documented for users in docs/rotation.md):
  * - Step in force, retiring roots, grace and expiry are plan.h's (plan_build, plan_step_at); this
  *   module never re-derives them.
  * - A root required by the step in force is *critical* for a bundle, except a root that a

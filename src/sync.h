@@ -1,7 +1,7 @@
 /*
  * sync.h - the scheduled job: lock, fetch and verify roots, rebuild bundles, run hooks.
  *
- * Steps (each documented in docs/README-sync.md):
+ * Steps (each documented in docs/sync.md):
  *   1. take the lock in the state dir (lock.h) - not in a dry run, which writes nothing;
  *   2. load the catalog (opts->roots_dir) and add the configuration's own roots to it;
  *   3. fetch every root that has URLs (unless offline; catalog roots only when

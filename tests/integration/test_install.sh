@@ -78,7 +78,7 @@ if command -v groff >/dev/null; then
 		test -z "$(groff -man -ww -z "$man" 2>&1)"
 fi
 for f in rootwarden.cron rootwarden.polkit.rules.example bundles.conf.example \
-	trust-store.conf.example README-packaging.md; do
+	trust-store.conf.example install.md; do
 	check "doc: $f" test -f "$d/usr/share/doc/rootwarden/$f"
 done
 check "nothing installed outside DESTDIR's /etc, /usr and the unit dir" \
