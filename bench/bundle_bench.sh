@@ -68,6 +68,7 @@ done
 # ---- measuring -------------------------------------------------------------------------------
 # measure NAME RUNS PREP CMD...: runs PREP (untimed) then CMD under GNU time RUNS times; appends
 # "median_wall min_wall max_rss_kib runs" to $OUT/results/NAME.
+rm -rf "$OUT/results"
 mkdir -p "$OUT/results" "$OUT/tmp"
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 measure() {
