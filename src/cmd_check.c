@@ -17,6 +17,7 @@ static const struct check_kind kinds[] = {
 
 const char cmd_check_usage[] =
         "rootwarden check bundle PATH [--profile P]... [--at DATE] [--warn-days N] [--json]\n"
+        "                        [--metrics-file PATH] [--roots-dir DIR]\n"
         "       rootwarden check sqlserver (--cert FILE --host FQDN... | --mssql-conf PATH) [...]\n"
         "       rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [...]\n"
         "\n"
