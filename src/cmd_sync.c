@@ -40,8 +40,8 @@ const char cmd_sync_usage[] =
         "Exit status: 0 nothing changed, 5 a bundle was updated, 6 degraded (a fetch failed, a\n"
         "root was quarantined or a configured check did not pass; the bundles are still\n"
         "correct), 1 failed (a bundle, the metrics file or a hook failed), 2 usage, 3 bad\n"
-        "configuration or catalog, 4 another sync holds the lock. With JOURNAL_STREAM set, lines "
-        "carry syslog priority prefixes (<3> <4> <6>).\n";
+        "configuration or catalog, 4 another sync holds the lock.\n"
+        "With JOURNAL_STREAM set, lines carry syslog priority prefixes (<3> <4> <6>).\n";
 
 struct sync_args {
 	const char *config, *roots_dir, *metrics;
