@@ -15,6 +15,7 @@ for variant in normal asan; do
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null
   cmake --build "$dir" -j"$jobs"
   export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  export LSAN_OPTIONS="suppressions=$top/.ci/lsan.supp"
   if ! ctest --test-dir "$dir" --output-on-failure -j"$jobs"; then
     status=1
   fi

@@ -210,7 +210,9 @@ static int load_root(struct catalog *cat, const char *dir, const config_setting_
 		goto out;
 	}
 	if (certs_read_file(full, &certs, e) < 0) {
-		err_prefix(e, what);
+		if (e != NULL) /* "path: why (root 'x', catalog.conf:LINE)" */
+			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
+			         " (%s, %s:%d)", what, path, line);
 		goto out;
 	}
 	if (certs.n != 1) {

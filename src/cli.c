@@ -1,5 +1,7 @@
 #include "cli.h"
 
+#include "date.h"
+
 #include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -31,7 +33,7 @@ static const char exit_help[] =
         "  0  success (sync: nothing needed changing)\n"
         "  1  failure: an output could not be written, a hook failed\n"
         "  2  usage error\n"
-        "  3  bad input: catalog, configuration, certificate, pin, profile or date\n"
+        "  3  bad input: catalog, configuration, certificate, pin, profile, include\n"
         "  4  sync: another sync holds the lock\n"
         "  5  sync: success, at least one bundle was updated\n"
         "  6  sync: degraded: bundles are correct, but a fetch failed, a root was quarantined\n"
@@ -166,6 +168,18 @@ int cli_main(int argc, char **argv)
 		return cmd_help(1, argv);
 	if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0)
 		return cmd_version(1, argv);
+	{
+		const char *now = getenv("ROOTWARDEN_NOW");
+		int32_t day;
+
+		/* A rehearsal must not silently run for the real today. */
+		if (now != NULL && date_parse(now, &day) < 0) {
+			fprintf(stderr,
+			        "rootwarden: ROOTWARDEN_NOW: '%s' is not a date (YYYY-MM-DD)\n",
+			        now);
+			return RW_EXIT_INPUT; /* 3, also UNKNOWN for the monitoring commands */
+		}
+	}
 	c = cli_find(name);
 	if (c == NULL) {
 		fprintf(stderr, "rootwarden: unknown command '%s' (see 'rootwarden --help')\n",

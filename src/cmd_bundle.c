@@ -155,9 +155,13 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			break;
 		case O_MODE:
 			a->save.mode = (mode_t)strtoul(optarg, &end, 8);
-			if (*optarg == '\0' || *end != '\0' || a->save.mode > 07777)
-				return cli_usage_error("bundle", RW_EXIT_USAGE,
-				                       "--mode: '%s' is not an octal mode", optarg),
+			if (*optarg == '\0' || *end != '\0' || a->save.mode > 07777 ||
+			    (a->save.mode & 07022))
+				return cli_usage_error(
+				               "bundle", RW_EXIT_USAGE,
+				               "--mode: '%s' is not an octal mode without group or "
+				               "other write or special bits",
+				               optarg),
 				       -1;
 			break;
 		case O_GRACE:
@@ -243,9 +247,11 @@ int cmd_bundle(int argc, char **argv)
 			strvec_push(&a.profiles, cat->profiles[i].id);
 	for (size_t i = 0; i < a.profiles.n; i++)
 		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
-			rc = cli_usage_error("bundle", RW_EXIT_INPUT,
-			                     "unknown profile '%s' (see 'rootwarden roots list')",
-			                     a.profiles.v[i]);
+			fprintf(stderr,
+			        "rootwarden: %s: unknown profile '%s' (see 'rootwarden roots "
+			        "list')\n",
+			        cat->path, a.profiles.v[i]);
+			rc = RW_EXIT_INPUT;
 			goto out;
 		}
 	a.spec.includes = a.includes.v;

@@ -1,5 +1,6 @@
 /* cmd_sync.c - "rootwarden sync": the scheduled agent's front end (options, report). */
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,8 +103,8 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 			break;
 		case O_LOCK:
 			a->o.lock_timeout_s = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || a->o.lock_timeout_s < 0 ||
-			    a->o.lock_timeout_s > 86400)
+			if (*optarg == '\0' || *end != '\0' || !isfinite(a->o.lock_timeout_s) ||
+			    a->o.lock_timeout_s < 0 || a->o.lock_timeout_s > 86400)
 				return cli_usage_error(
 				               "sync", RW_EXIT_USAGE,
 				               "--lock-timeout: '%s' is not 0..86400 seconds",

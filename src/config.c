@@ -343,6 +343,11 @@ static int parse_mode(struct ctx *c, const config_setting_t *g, const char *what
 		return err_set(c->e, RW_EXIT_INPUT,
 		               "%s:%d: 'mode' in %s: '%s' is not an octal mode", c->path,
 		               conf_line(m), what, s);
+	if (v & 07022)
+		return err_set(c->e, RW_EXIT_INPUT,
+		               "%s:%d: 'mode' in %s: '%s' would let others change a trust bundle "
+		               "(group or other write, setuid, setgid or sticky bit)",
+		               c->path, conf_line(m), what, s);
 	*mode = (mode_t)v;
 	return 0;
 }
@@ -434,8 +439,20 @@ static int parse_bundles(struct ctx *c, const config_setting_t *list, struct con
 				        "%s:%d: duplicate bundle name '%s' (first at line %d)",
 				        c->path, b->line, b->name, cfg->bundles[k].line);
 		snprintf(what, sizeof(what), "bundle '%s'", b->name);
-		if (get_path(c, g, "path", 1, what, &b->path) < 0 ||
-		    get_str(c, g, "format", 0, what, &b->format) < 0 ||
+		if (get_path(c, g, "path", 1, what, &b->path) < 0)
+			return -1;
+		if (b->path[strlen(b->path) - 1] == '/')
+			return err_set(c->e, RW_EXIT_INPUT,
+			               "%s:%d: 'path' of %s names a directory ('%s'); give a file",
+			               c->path, b->line, what, b->path);
+		for (size_t k = 0; k + 1 < cfg->n_bundles; k++)
+			if (strcmp(cfg->bundles[k].path, b->path) == 0)
+				return err_set(
+				        c->e, RW_EXIT_INPUT,
+				        "%s:%d: %s writes '%s', as bundle '%s' does (line %d)",
+				        c->path, b->line, what, b->path, cfg->bundles[k].name,
+				        cfg->bundles[k].line);
+		if (get_str(c, g, "format", 0, what, &b->format) < 0 ||
 		    get_strv(c, g, "profiles", what, 0, &b->profiles, &b->n_profiles) < 0 ||
 		    get_strv(c, g, "include", what, 1, &b->include, &b->n_include) < 0 ||
 		    get_strv(c, g, "exclude", what, 0, &ex, &nex) < 0 ||

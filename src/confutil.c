@@ -1,10 +1,19 @@
 #include "confutil.h"
 
+#include "fileio.h"
+
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 
 int conf_read(config_t *cfg, const char *path, struct rw_err *e)
 {
+	struct stat st;
+	int fd = file_open_regular(path, &st, e); /* never hang on a FIFO, name the reason */
+
+	if (fd < 0)
+		return -1;
+	close(fd);
 	if (config_read_file(cfg, path) == CONFIG_TRUE)
 		return 0;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
@@ -48,8 +57,11 @@ static const config_setting_t *member(const config_setting_t *group, const char 
 	*failed = 0;
 	if (s == NULL && required) {
 		*failed = 1;
-		err_set(e, RW_EXIT_INPUT, "%s:%d: %s lacks '%s'", path, conf_line(group), what,
-		        key);
+		if (conf_line(group) > 0)
+			err_set(e, RW_EXIT_INPUT, "%s:%d: %s lacks '%s'", path, conf_line(group),
+			        what, key);
+		else /* the top level has no line of its own */
+			err_set(e, RW_EXIT_INPUT, "%s: %s lacks '%s'", path, what, key);
 	}
 	return s;
 }

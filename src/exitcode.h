@@ -10,9 +10,9 @@
 enum rw_exit {
 	RW_EXIT_OK = 0,      /* success; for sync: nothing needed changing */
 	RW_EXIT_FAILURE = 1, /* could not finish: an output could not be written, a hook failed */
-	RW_EXIT_USAGE = 2,   /* bad command line */
-	RW_EXIT_INPUT = 3,  /* bad input: catalog, configuration, certificate, pin, profile, date */
-	RW_EXIT_LOCKED = 4, /* sync: another sync holds the lock */
+	RW_EXIT_USAGE = 2,   /* bad command line (also a malformed --at date) */
+	RW_EXIT_INPUT = 3,   /* bad input: catalog, configuration, certificate, pin, profile */
+	RW_EXIT_LOCKED = 4,  /* sync: another sync holds the lock */
 	RW_EXIT_CHANGED = 5, /* sync: success, and at least one bundle was updated */
 	/* sync: bundles are correct, but a fetch failed, a root was quarantined or a configured
 	 * check did not pass */

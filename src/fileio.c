@@ -9,6 +9,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+int file_open_regular(const char *path, struct stat *st, struct rw_err *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), flags;
+
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer (a monitoring check that hangs is
+	 * worse than one that fails); it is cleared once the file is known to be regular. */
+	if (fd < 0) {
+		err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, st) < 0) {
+		err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		err_set(e, RW_EXIT_INPUT, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	flags = fcntl(fd, F_GETFL);
+	if (flags >= 0)
+		(void)fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+	return fd;
+}
+
 int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e)
 {
 	struct stat st;
@@ -17,19 +43,9 @@ int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *
 	ssize_t n;
 
 	buf_init(out, max);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
+	fd = file_open_regular(path, &st, e);
+	if (fd < 0)
 		goto out;
-	}
-	if (fstat(fd, &st) < 0) {
-		err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, RW_EXIT_INPUT, "%s: not a regular file", path);
-		goto out;
-	}
 	if ((size_t)st.st_size > out->max) {
 		err_set(e, RW_EXIT_INPUT, "%s: larger than the limit of %zu bytes", path, out->max);
 		goto out;
@@ -73,15 +89,9 @@ int file_sha256(const char *path, char out[65], struct rw_err *e)
 	ssize_t n;
 	int fd = -1, rc = -1;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
+	fd = file_open_regular(path, &st, e);
+	if (fd < 0)
 		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(e, RW_EXIT_INPUT, "%s: not a regular file", path);
-		goto out;
-	}
 	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
 		goto out;

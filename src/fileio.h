@@ -9,6 +9,7 @@
 #define RW_FILEIO_H
 
 #include <stddef.h>
+#include <sys/stat.h>
 
 #include "buf.h"
 #include "err.h"
@@ -16,6 +17,10 @@
 #define FILEIO_DEFAULT_MAX ((size_t)64 << 20)
 
 int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e);
+
+/* Opens a regular file for reading (O_CLOEXEC) without ever blocking on a FIFO or device; anything
+ * else is an error naming the path. Returns the fd (caller closes) and fills *st. */
+int file_open_regular(const char *path, struct stat *st, struct rw_err *e);
 
 /* SHA-256 of a whole file (at most FILEIO_DEFAULT_MAX bytes), upper-case hex into out. */
 int file_sha256(const char *path, char out[65], struct rw_err *e);

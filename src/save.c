@@ -52,12 +52,26 @@ static char *resolve_target(const char *path)
 	struct stat st;
 	char *real;
 
-	if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
-		real = realpath(path, NULL);
-		if (real != NULL)
-			return real;
-	}
-	return strdup(path);
+	char link[4096], *copy, *out = NULL;
+	ssize_t n;
+
+	if (lstat(path, &st) < 0 || !S_ISLNK(st.st_mode))
+		return strdup(path);
+	real = realpath(path, NULL);
+	if (real != NULL)
+		return real;
+	/* A dangling link: write the file it names, so the link stays a link. */
+	n = readlink(path, link, sizeof(link) - 1);
+	if (n <= 0)
+		return strdup(path);
+	link[n] = '\0';
+	if (link[0] == '/')
+		return strdup(link);
+	copy = strdup(path);
+	if (copy != NULL && asprintf(&out, "%s/%s", dirname(copy), link) < 0)
+		out = NULL;
+	free(copy);
+	return out;
 }
 
 struct save *save_open(const char *path, const struct save_opts *o, struct rw_err *e)
@@ -181,17 +195,22 @@ static int same_content(const char *path, int fd, int *tfd)
 	return 1;
 }
 
-static void fix_mode_owner(int tfd, const struct save_opts *o)
+/* An unchanged file keeps its bytes and mtime, but takes the mode and owner asked for. */
+static int fix_mode_owner(int tfd, const char *path, const struct save_opts *o, struct rw_err *e)
 {
 	struct stat st;
 
 	if (fstat(tfd, &st) < 0)
-		return;
-	if ((st.st_mode & 07777) != o->mode)
-		(void)fchmod(tfd, o->mode);
-	if ((o->uid != (uid_t)-1 && st.st_uid != o->uid) ||
-	    (o->gid != (gid_t)-1 && st.st_gid != o->gid))
-		(void)fchown(tfd, o->uid, o->gid);
+		return err_set(e, RW_EXIT_FAILURE, "%s: %s", path, strerror(errno));
+	if ((st.st_mode & 07777) != o->mode && fchmod(tfd, o->mode) < 0)
+		return err_set(e, RW_EXIT_FAILURE, "%s: cannot set mode %04o: %s", path,
+		               (unsigned)o->mode, strerror(errno));
+	if (((o->uid != (uid_t)-1 && st.st_uid != o->uid) ||
+	     (o->gid != (gid_t)-1 && st.st_gid != o->gid)) &&
+	    fchown(tfd, o->uid, o->gid) < 0)
+		return err_set(e, RW_EXIT_FAILURE, "%s: cannot set owner or group: %s", path,
+		               strerror(errno));
+	return 0;
 }
 
 int save_finish(struct save *s, struct rw_err *e)
@@ -215,8 +234,7 @@ int save_finish(struct save *s, struct rw_err *e)
 		goto out;
 	}
 	if (same_content(s->target, s->fd, &tfd)) {
-		fix_mode_owner(tfd, &s->opts);
-		rc = SAVE_UNCHANGED;
+		rc = fix_mode_owner(tfd, s->target, &s->opts, e) < 0 ? SAVE_ERROR : SAVE_UNCHANGED;
 		goto out;
 	}
 	if (fchmod(s->fd, s->opts.mode) < 0 ||

@@ -1015,16 +1015,18 @@ static void do_checks(struct job *j)
 
 /* ---- counters kept across runs (for metrics) ------------------------------------------------- */
 
+/* Fetch failures are a counter that must survive runs: STATE/sync/counters.json, written only when
+ * a fetch failed (a run where nothing changed writes nothing). The last success needs no state: it
+ * is this run's start when it succeeded (the metrics writer keeps the previous value otherwise). */
 static void do_counters(struct job *j)
 {
 	struct sync_result *res = j->res;
 	json_t *doc = NULL, *fails;
 	struct rw_err e = {{0}, 0};
-	const char *t;
-	struct tm tm = {0};
-	char now[21];
 	int changed = 0;
 
+	if (res->status != RW_EXIT_FAILURE && !j->o->dry_run)
+		res->last_success = res->started;
 	if (j->st == NULL || store_json_get(j->st, "sync", "counters", &doc, &e) < 0 || doc == NULL)
 		doc = json_object();
 	if (!json_is_object(fails = json_object_get(doc, "fetch_failures"))) {
@@ -1042,18 +1044,12 @@ static void do_counters(struct job *j)
 		}
 		r->failures_total = (long long)n;
 	}
-	if (res->status != RW_EXIT_FAILURE) {
-		time_format(res->started, now);
-		json_object_set_new(doc, "last_success", json_string(now));
-		changed = 1;
+	if (changed && !j->o->dry_run && j->st != NULL) {
+		if (store_json_put(j->st, "sync", "counters", doc, &e) < 0)
+			run_note(res, "%s", e.msg);
+		else
+			res->files_written++;
 	}
-	t = json_string_value(json_object_get(doc, "last_success"));
-	if (t && strptime(t, "%Y-%m-%dT%H:%M:%SZ", &tm) != NULL)
-		res->last_success = timegm(&tm);
-	/* Not counted in files_written: bookkeeping, not output. */
-	if (changed && !j->o->dry_run && j->st != NULL &&
-	    store_json_put(j->st, "sync", "counters", doc, &e) < 0)
-		run_note(res, "%s", e.msg);
 	json_decref(doc);
 }
 

@@ -123,7 +123,7 @@ struct sync_result {
 	size_t n_checks;
 	char **notes; /* run-level remarks (e.g. an unreadable rotation record) */
 	size_t n_notes;
-	time_t last_success; /* when a sync last succeeded (this run if it did; 0: never) */
+	time_t last_success; /* this run's start when it succeeded, else 0 */
 	struct sync_root_result *roots;
 	size_t n_roots;
 	struct sync_bundle_result *bundles;

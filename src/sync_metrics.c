@@ -1,11 +1,37 @@
 #include "sync_metrics.h"
 
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "fileio.h"
 #include "metrics.h"
+
+/* The last success recorded in the metrics file written before, or 0. A failed run keeps it, so
+ * an alert on its age fires at the right time. */
+static double previous_success(const char *path)
+{
+	struct buf b;
+	const char *p;
+	double v = 0;
+
+	if (file_read_all(path, (size_t)4 << 20, &b, NULL) == 0) {
+		for (p = b.data; p != NULL && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+			if (strncmp(p, M_SYNC_LAST_SUCCESS " ", strlen(M_SYNC_LAST_SUCCESS) + 1) ==
+			    0) {
+				v = strtod(p + strlen(M_SYNC_LAST_SUCCESS) + 1, NULL);
+				break;
+			}
+	}
+	buf_free(&b);
+	return v;
+}
 
 int sync_metrics_write(const struct sync_result *res, const char *path, struct rw_err *e)
 {
 	struct metrics *m = metrics_new();
 	int rc = -1, quarantined = 0;
+	double last;
 
 	if (m == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
@@ -24,8 +50,8 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 		                b->name, NULL) < 0)
 			goto out;
 	}
-	if (res->last_success &&
-	    metrics_add(m, e, M_SYNC_LAST_SUCCESS, (double)res->last_success, NULL) < 0)
+	last = res->last_success ? (double)res->last_success : previous_success(path);
+	if (last > 0 && metrics_add(m, e, M_SYNC_LAST_SUCCESS, last, NULL) < 0)
 		goto out;
 	for (size_t i = 0; i < res->n_roots; i++) {
 		quarantined += res->roots[i].status == SYNC_ROOT_QUARANTINED;

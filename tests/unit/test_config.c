@@ -156,6 +156,19 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("roots = ( { id = \"x\"; sha256 = \"12\"; file = \"/x.pem\"; } );\n",
 	             "not a SHA-256");
 	expect_error("state_dir = ;\n", "rw.conf:1: syntax error");
+	/* a trust bundle that others could change, or a setuid one */
+	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; mode = "
+	             "\"0666\"; } );\n",
+	             "rw.conf:1: 'mode' in bundle 'a': '0666' would let others change a trust bundle");
+	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; mode = "
+	             "\"4644\"; } );\n",
+	             "would let others change");
+	/* two bundles in one file, and a directory as a bundle */
+	expect_error("bundles = (\n { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; },\n"
+	             " { name = \"b\"; path = \"/a.pem\"; profiles = [\"q\"]; } );\n",
+	             "rw.conf:3: bundle 'b' writes '/a.pem', as bundle 'a' does (line 2)");
+	expect_error("bundles = ( { name = \"a\"; path = \"/etc/ssl/\"; profiles = [\"p\"]; } );\n",
+	             "names a directory");
 }
 
 static void test_profiles_checked_against_catalog(void **state)
