@@ -122,6 +122,8 @@ void sync_result_free(struct sync_result *res)
 
 static void bundle_note(struct sync_bundle_result *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+static void run_note(struct sync_result *res, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
 static void bundle_note(struct sync_bundle_result *b, const char *fmt, ...)
 {
 	va_list ap;
@@ -585,6 +587,8 @@ static int save_bundle_state(struct job *j, const struct config_bundle *cb,
 	json_decref(doc);
 	if (rc == 0)
 		j->res->files_written++;
+	else /* next run would see a change it already made, and run its hooks again */
+		run_note(j->res, "bundle %s: its state was not recorded: %s", cb->name, e.msg);
 	return rc;
 }
 
@@ -873,6 +877,9 @@ static void do_hooks(struct job *j, const struct config_bundle *cb, struct sync_
 		json_object_set(change, "failed", failed);
 		if (store_json_put(j->st, "hooks", cb->name, change, &e) == 0)
 			j->res->files_written++;
+		else /* the retry would be lost: say so, and the run is degraded */
+			run_note(j->res, "bundle %s: failed hooks will not be retried: %s",
+			         cb->name, e.msg);
 	} else if (pending != NULL) {
 		store_json_remove(j->st, "hooks", cb->name, &e);
 	}

@@ -371,6 +371,53 @@ static void test_directory_reading(void **state)
 	free(sub);
 }
 
+/* Directories of 64+ files are read by several threads: the result must be that of reading the
+ * files one by one in name order - the same order, and the first bad file in name order. */
+static void test_large_directory_is_read_in_name_order(void **state)
+{
+	struct fx *f = *state;
+	struct rw_err e = {{0}, 0};
+	struct certlist l = {0};
+	char *sub = tu_path(f->dir, "many"), name[64], *p;
+	struct tu_cert *r[100];
+
+	mkdir(sub, 0755);
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "Root %03d", i);
+		r[i] = tu_root(name, TU_EC_P256);
+		snprintf(name, sizeof(name), "%03d.pem", i);
+		p = tu_path(sub, name);
+		tu_write(p, r[i]->pem.data, r[i]->pem.size);
+		free(p);
+	}
+	for (int run = 0; run < 3; run++) {
+		assert_int_equal(certs_read_path(sub, &l, &e), 0);
+		assert_int_equal(l.n, 100);
+		for (int i = 0; i < 100; i++) {
+			snprintf(name, sizeof(name), "Root %03d", i);
+			assert_string_equal(l.v[i]->label, name);
+		}
+		certlist_free(&l);
+	}
+	/* two bad files: the first in name order is the one reported, every time */
+	p = tu_path(sub, "080.pem");
+	tu_write(p, "garbage\n", 8);
+	free(p);
+	p = tu_path(sub, "050.pem");
+	tu_write(p, r[50]->pem.data, r[50]->pem.size / 2);
+	free(p);
+	for (int run = 0; run < 5; run++) {
+		assert_int_equal(certs_read_path(sub, &l, &e), -1);
+		assert_non_null(strstr(e.msg, "many/050.pem:1: truncated PEM block"));
+		/* as when reading one by one: the files before the bad one were read */
+		assert_int_equal(l.n, 50);
+		certlist_free(&l);
+	}
+	for (int i = 0; i < 100; i++)
+		tu_cert_free(r[i]);
+	free(sub);
+}
+
 static void test_fingerprint_normalize(void **state)
 {
 	char out[65];
@@ -401,6 +448,7 @@ int main(void)
 	        cmocka_unit_test(test_root_rules),
 	        cmocka_unit_test(test_sort_dedup_is_order_independent),
 	        cmocka_unit_test(test_directory_reading),
+	        cmocka_unit_test(test_large_directory_is_read_in_name_order),
 	        cmocka_unit_test(test_fingerprint_normalize),
 	};
 
