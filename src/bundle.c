@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "strv.h"
 #include "buf.h"
 #include "date.h"
 
@@ -16,33 +17,22 @@ void bundle_spec_init(struct bundle_spec *s)
 }
 
 static int note(struct bundle *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int note(struct bundle *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int note(struct bundle *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL, **nv;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_vaddf(&b->notes, &b->n_notes, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -1;
-	nv = realloc(b->notes, (b->n_notes + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(s);
-		return -1;
-	}
-	b->notes = nv;
-	b->notes[b->n_notes++] = s;
-	return 0;
+	return r;
 }
 
 void bundle_free(struct bundle *b)
 {
 	certlist_free(&b->certs);
-	for (size_t i = 0; i < b->n_notes; i++)
-		free(b->notes[i]);
-	free(b->notes);
+	strv_free(b->notes, b->n_notes);
 	b->notes = NULL;
 	b->n_notes = 0;
 	plan_free(&b->plan);

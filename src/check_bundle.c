@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "strv.h"
 #include "check.h"
 #include "cli.h"
 #include "date.h"
@@ -146,22 +147,12 @@ static int why_add(struct rotation_notes *why, const char *fmt, ...)
 static int why_add(struct rotation_notes *why, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL, **nv;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_vaddf(&why->v, &why->n, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -1;
-	nv = realloc(why->v, (why->n + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(s);
-		return -1;
-	}
-	why->v = nv;
-	why->v[why->n++] = s;
-	return 0;
+	return r;
 }
 
 /* The verdict of the certificates alone: all expired CRITICAL; some expired or a non-CA

@@ -87,3 +87,11 @@ int32_t date_today(void)
 		return day;
 	return date_of_time(time(NULL));
 }
+
+double monotonic_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

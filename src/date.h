@@ -23,5 +23,7 @@ time_t date_start(int32_t day);
 int32_t date_today(void);
 /* The day of a civil date (UTC); month 1..12, mday 1..31, not validated. */
 int32_t date_from_ymd(int y, unsigned m, unsigned d);
+/* Seconds on the monotonic clock, for timeouts and durations (not a date). */
+double monotonic_seconds(void);
 
 #endif

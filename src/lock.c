@@ -10,18 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "date.h"
+
 struct lock {
 	int fd;
 	char *path;
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static long holder_pid(int fd)
 {
@@ -37,7 +31,7 @@ static long holder_pid(int fd)
 int lock_take(const char *state_dir, double timeout_s, struct lock **out, struct rw_err *e)
 {
 	struct lock *l = calloc(1, sizeof(*l));
-	double deadline = now_s() + timeout_s;
+	double deadline = monotonic_seconds() + timeout_s;
 	char pid[32];
 	int n;
 
@@ -60,7 +54,7 @@ int lock_take(const char *state_dir, double timeout_s, struct lock **out, struct
 			        strerror(errno));
 			goto fail;
 		}
-		if (now_s() >= deadline) {
+		if (monotonic_seconds() >= deadline) {
 			long holder = holder_pid(l->fd);
 
 			if (holder > 0)

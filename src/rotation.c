@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "strv.h"
 #include "buf.h"
 #include "date.h"
 #include "exitcode.h"
@@ -92,22 +93,12 @@ static int notes_add(struct rotation_notes *n, const char *fmt, ...)
 static int notes_add(struct rotation_notes *n, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL, **nv;
 	int r;
 
 	va_start(ap, fmt);
-	r = vasprintf(&s, fmt, ap);
+	r = strv_vaddf(&n->v, &n->n, fmt, ap);
 	va_end(ap);
-	if (r < 0)
-		return -1;
-	nv = realloc(n->v, (n->n + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(s);
-		return -1;
-	}
-	n->v = nv;
-	n->v[n->n++] = s;
-	return 0;
+	return r;
 }
 
 static void notes_free(struct rotation_notes *n)

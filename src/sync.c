@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "strv.h"
 #include "bundle.h"
 #include "catalog.h"
 #include "check.h"
@@ -32,14 +33,6 @@ struct job {
 	struct fetch_session *fs; /* one connection cache for the run */
 	size_t first_config_root; /* catalog index of the first configuration root */
 };
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static char *xstrdup(const char *s)
 {
@@ -92,9 +85,7 @@ void sync_result_free(struct sync_result *res)
 		free(res->checks[i].summary);
 	}
 	free(res->checks);
-	for (size_t i = 0; i < res->n_notes; i++)
-		free(res->notes[i]);
-	free(res->notes);
+	strv_free(res->notes, res->n_notes);
 	for (size_t i = 0; i < res->n_bundles; i++) {
 		struct sync_bundle_result *b = &res->bundles[i];
 
@@ -112,9 +103,7 @@ void sync_result_free(struct sync_result *res)
 			free(b->hooks[k].output);
 		}
 		free(b->hooks);
-		for (size_t k = 0; k < b->n_notes; k++)
-			free(b->notes[k]);
-		free(b->notes);
+		strv_free(b->notes, b->n_notes);
 	}
 	free(res->bundles);
 	memset(res, 0, sizeof(*res));
@@ -124,24 +113,14 @@ static void bundle_note(struct sync_bundle_result *b, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 static void run_note(struct sync_result *res, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
+
 static void bundle_note(struct sync_bundle_result *b, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL, **nv;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	(void)strv_vaddf(&b->notes, &b->n_notes, fmt, ap);
 	va_end(ap);
-	if (s == NULL)
-		return;
-	nv = realloc(b->notes, (b->n_notes + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(s);
-		return;
-	}
-	b->notes = nv;
-	b->notes[b->n_notes++] = s;
 }
 
 /* ---- roots ------------------------------------------------------------------------------------
@@ -896,21 +875,10 @@ static void run_note(struct sync_result *res, const char *fmt, ...)
 static void run_note(struct sync_result *res, const char *fmt, ...)
 {
 	va_list ap;
-	char *s = NULL, **nv;
 
 	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		s = NULL;
+	(void)strv_vaddf(&res->notes, &res->n_notes, fmt, ap);
 	va_end(ap);
-	if (s == NULL)
-		return;
-	nv = realloc(res->notes, (res->n_notes + 1) * sizeof(*nv));
-	if (nv == NULL) {
-		free(s);
-		return;
-	}
-	res->notes = nv;
-	res->notes[res->n_notes++] = s;
 }
 
 static char *root_sha_list(const struct catalog *cat, const struct rotation_roots *r)
@@ -1102,7 +1070,7 @@ int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *
 {
 	struct job j = {cfg, o, res, NULL, NULL, NULL, 0};
 	struct lock *lk = NULL;
-	double t0 = now_s();
+	double t0 = monotonic_seconds();
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
@@ -1139,7 +1107,7 @@ int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *
 	do_counters(&j);
 	rc = res->status;
 out:
-	res->seconds = now_s() - t0;
+	res->seconds = monotonic_seconds() - t0;
 	fetch_session_free(j.fs);
 	catalog_free(j.cat);
 	store_free(j.st);

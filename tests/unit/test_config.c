@@ -157,9 +157,10 @@ static void test_errors_name_file_and_line(void **state)
 	             "not a SHA-256");
 	expect_error("state_dir = ;\n", "rw.conf:1: syntax error");
 	/* a trust bundle that others could change, or a setuid one */
-	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; mode = "
-	             "\"0666\"; } );\n",
-	             "rw.conf:1: 'mode' in bundle 'a': '0666' would let others change a trust bundle");
+	expect_error(
+	        "bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; mode = "
+	        "\"0666\"; } );\n",
+	        "rw.conf:1: 'mode' in bundle 'a': '0666' would let others change a trust bundle");
 	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; mode = "
 	             "\"4644\"; } );\n",
 	             "would let others change");
