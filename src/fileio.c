@@ -35,67 +35,20 @@ int file_open_regular(const char *path, struct stat *st, struct rw_err *e)
 	return fd;
 }
 
-int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e)
+/* Reads a regular file in chunks, at most max bytes, handing each chunk to fn (which returns -1
+ * with e set to stop). The one read loop of this file. */
+static int read_chunks(const char *path, size_t max, int (*fn)(void *ctx, const void *p, size_t n),
+                       void *ctx, struct rw_err *e)
 {
 	struct stat st;
 	char chunk[65536];
-	int fd = -1, rc = -1;
+	size_t total = 0;
+	int fd, rc = -1;
 	ssize_t n;
-
-	buf_init(out, max);
-	fd = file_open_regular(path, &st, e);
-	if (fd < 0)
-		goto out;
-	if ((size_t)st.st_size > out->max) {
-		err_set(e, RW_EXIT_INPUT, "%s: larger than the limit of %zu bytes", path, out->max);
-		goto out;
-	}
-	for (;;) {
-		n = read(fd, chunk, sizeof(chunk));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (buf_append(out, chunk, (size_t)n) < 0) {
-			err_set(e, RW_EXIT_INPUT, "%s: larger than the limit of %zu bytes", path,
-			        out->max);
-			goto out;
-		}
-	}
-	if (out->data == NULL && buf_append(out, "", 0) < 0) {
-		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
-		goto out;
-	}
-	rc = 0;
-out:
-	if (fd >= 0)
-		close(fd);
-	return rc;
-}
-
-/* Streamed in chunks: the bundle of 10,000 roots is 12 MB and need not be in memory a second time.
- * The checks and messages are those of file_read_all(). */
-int file_sha256(const char *path, char out[65], struct rw_err *e)
-{
-	unsigned char md[32], chunk[65536];
-	gnutls_datum_t d = {md, sizeof(md)};
-	gnutls_hash_hd_t h = NULL;
-	struct stat st;
-	size_t size = 65, total = 0;
-	ssize_t n;
-	int fd = -1, rc = -1;
 
 	fd = file_open_regular(path, &st, e);
 	if (fd < 0)
-		goto out;
-	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0) {
-		err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
-		goto out;
-	}
+		return -1;
 	for (;;) {
 		n = read(fd, chunk, sizeof(chunk));
 		if (n < 0 && errno == EINTR)
@@ -107,29 +60,61 @@ int file_sha256(const char *path, char out[65], struct rw_err *e)
 		if (n == 0)
 			break;
 		total += (size_t)n;
-		if ((size_t)st.st_size > FILEIO_DEFAULT_MAX || total > FILEIO_DEFAULT_MAX) {
+		if ((size_t)st.st_size > max || total > max) {
 			err_set(e, RW_EXIT_INPUT, "%s: larger than the limit of %zu bytes", path,
-			        FILEIO_DEFAULT_MAX);
+			        max);
 			goto out;
 		}
-		if (gnutls_hash(h, chunk, (size_t)n) < 0) {
-			err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
+		if (fn(ctx, chunk, (size_t)n) < 0) {
+			err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
 			goto out;
 		}
 	}
-	gnutls_hash_deinit(h, md);
-	h = NULL;
-	if (gnutls_hex_encode(&d, out, &size) < 0) {
-		err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
-		goto out;
-	}
-	for (char *p = out; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
 	rc = 0;
 out:
-	if (h != NULL)
-		gnutls_hash_deinit(h, NULL);
-	if (fd >= 0)
-		close(fd);
+	close(fd);
 	return rc;
+}
+
+static int append_chunk(void *ctx, const void *p, size_t n)
+{
+	return buf_append(ctx, p, n);
+}
+
+int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e)
+{
+	buf_init(out, 0);
+	if (read_chunks(path, max, append_chunk, out, e) < 0)
+		return -1;
+	if (out->data == NULL && buf_append(out, "", 0) < 0)
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
+	return 0;
+}
+
+static int hash_chunk(void *ctx, const void *p, size_t n)
+{
+	return gnutls_hash(ctx, p, n) < 0 ? -1 : 0;
+}
+
+/* Streamed in chunks: the bundle of 10,000 roots is 12 MB and need not be in memory a second time.
+ * The checks and messages are those of file_read_all(). */
+int file_sha256(const char *path, char out[65], struct rw_err *e)
+{
+	unsigned char md[32];
+	gnutls_datum_t d = {md, sizeof(md)};
+	gnutls_hash_hd_t h = NULL;
+	size_t size = 65;
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
+	if (read_chunks(path, FILEIO_DEFAULT_MAX, hash_chunk, h, e) < 0) {
+		gnutls_hash_deinit(h, NULL);
+		return -1;
+	}
+	gnutls_hash_deinit(h, md);
+	if (gnutls_hex_encode(&d, out, &size) < 0)
+		return err_set(e, RW_EXIT_FAILURE, "%s: cannot hash the file", path);
+	for (char *p = out; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	return 0;
 }
