@@ -414,6 +414,11 @@ static int load_cert(struct sc *s, struct rw_err *e)
 	if (strstr(b.data, "-----BEGIN CERTIFICATE-----")) {
 		r = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM,
 		                                 GNUTLS_X509_CRT_LIST_SORT);
+		/* Certificates that do not form one chain cannot be sorted: keep the file's order
+		 * (the leaf first, as SQL Server and OpenSSL expect); the chain rule judges the
+		 * rest. */
+		if (r == GNUTLS_E_UNIMPLEMENTED_FEATURE || r == GNUTLS_E_CERTIFICATE_LIST_UNSORTED)
+			r = gnutls_x509_crt_list_import2(&list, &n, &d, GNUTLS_X509_FMT_PEM, 0);
 		if (r < 0) {
 			err_set(e, RW_CHECK_UNKNOWN, "%s: bad PEM certificate: %s", s->cert_path,
 			        gnutls_strerror(r));

@@ -53,4 +53,15 @@ ln -s "$t/real.pem" "$t/link.pem"
 run 0 "written" "$bin" bundle --profile azure-china --at 2024-06-01 --output "$t/link.pem"
 [ -L "$t/link.pem" ] || fail "the symlink was replaced by a file"
 grep -q "DigiCert Global Root CA" "$t/real.pem" || fail "the link's target was not written"
+# A certificate file whose certificates do not form one chain (a leaf plus an unrelated root):
+# judged rule by rule (the chain rule fails), not refused as unreadable.
+certtool --generate-privkey --key-type ecdsa --outfile "$t/k.pem" 2>/dev/null
+printf 'cn=db.example.com\ndns_name=db.example.com\ntls_www_server\nsigning_key\nexpiration_days=30\n' \
+	> "$t/leaf.tmpl"
+certtool --generate-self-signed --load-privkey "$t/k.pem" --template "$t/leaf.tmpl" \
+	--outfile "$t/leaf.pem" 2>/dev/null
+cat "$t/leaf.pem" "$src/roots/digicert-global-root-g2.pem" > "$t/multi.pem"
+run 2 "chain" "$bin" check sqlserver --cert "$t/multi.pem" --key "$t/k.pem" \
+	--host db.example.com --bundle "$src/roots/digicert-global-root-g2.pem" --no-key-perms
+grep -q "bad PEM certificate" "$t/out" && fail "multi-certificate file refused as unreadable"
 echo "1 passed, 0 failed"
