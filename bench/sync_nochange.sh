@@ -13,7 +13,8 @@ RUNS=${RUNS:-20}
 export RW_SOURCE_DIR=$SRC
 . "$SRC/tests/integration/sync_fixture.sh"
 fx_need
-T=$(mktemp -d /tmp/rw-bench.XXXXXX)
+RW_BUILD_DIR=$BUILD . "$SRC/tests/integration/safe_tmpdir.sh" # hooks refuse writable parents
+T=$(mktemp -d "$TMPDIR/rw-bench.XXXXXX")
 trap 'fx_server_stop; rm -rf "$T"' EXIT
 N=10
 fx_certs "$T" $N

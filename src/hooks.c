@@ -23,46 +23,119 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-char *hook_refusal(const char *path, int dir)
+/* Whether st may be trusted: owned by root or the running user and neither group- nor
+ * world-writable (a sticky bit does not help: whoever owns a file there may still swap it). NULL
+ * when it may; else why, naming shown and, for a directory on the way, that directory. */
+static char *untrusted(const char *shown, const char *dirpath, const struct stat *st)
+{
+	char *why = NULL, *what = NULL;
+	int r;
+
+	if (st->st_uid == 0 || st->st_uid == geteuid()) {
+		if (!(st->st_mode & (S_IWGRP | S_IWOTH)))
+			return NULL;
+	}
+	if (dirpath && asprintf(&what, "directory %s is ", dirpath) < 0)
+		return strdup("out of memory");
+	if (st->st_uid != 0 && st->st_uid != geteuid())
+		r = asprintf(&why,
+		             "%s: %sowned by uid %ld, not by root or the running user (uid %ld)",
+		             shown, what ? what : "", (long)st->st_uid, (long)geteuid());
+	else
+		r = asprintf(&why, "%s: %s%s-writable (mode %04o)", shown, what ? what : "",
+		             (st->st_mode & S_IWOTH) ? "world" : "group",
+		             (unsigned)(st->st_mode & 07777));
+	free(what);
+	return r < 0 ? strdup("out of memory") : why;
+}
+
+char *hook_check(const char *path, int dir, char **real)
 {
 	struct stat st;
-	char *why = NULL;
+	char *why = NULL, *rp = NULL, *shown = NULL;
 	int r = 0;
 
-	if (stat(path, &st) < 0)
+	if (real)
+		*real = NULL;
+	if ((rp = realpath(path, NULL)) == NULL) {
 		r = asprintf(&why, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (strcmp(rp, path) == 0)
+		shown = strdup(path);
+	else if (asprintf(&shown, "%s -> %s", path, rp) < 0)
+		shown = NULL;
+	if (shown == NULL) {
+		r = -1;
+		goto out;
+	}
+	if (stat(rp, &st) < 0)
+		r = asprintf(&why, "%s: %s", shown, strerror(errno));
 	else if (dir && !S_ISDIR(st.st_mode))
-		r = asprintf(&why, "%s: not a directory", path);
+		r = asprintf(&why, "%s: not a directory", shown);
 	else if (!dir && !S_ISREG(st.st_mode))
-		r = asprintf(&why, "%s: not a regular file", path);
-	else if (st.st_uid != 0 && st.st_uid != geteuid())
-		r = asprintf(&why,
-		             "%s: owned by uid %ld, not by root or the running user (uid %ld)",
-		             path, (long)st.st_uid, (long)geteuid());
-	else if (st.st_mode & S_IWOTH)
-		r = asprintf(&why, "%s: world-writable (mode %04o)", path,
-		             (unsigned)(st.st_mode & 07777));
-	else if (st.st_mode & S_IWGRP)
-		r = asprintf(&why, "%s: group-writable (mode %04o)", path,
-		             (unsigned)(st.st_mode & 07777));
-	else if (!dir && access(path, X_OK) != 0)
-		r = asprintf(&why, "%s: not executable", path);
+		r = asprintf(&why, "%s: not a regular file", shown);
+	else if ((why = untrusted(shown, NULL, &st)) != NULL)
+		goto out;
+	else if (!dir && access(rp, X_OK) != 0)
+		r = asprintf(&why, "%s: not executable", shown);
+	if (r < 0 || why)
+		goto out;
+	/* Every directory from "/" down to it: whoever may write one of them may swap the hook
+	 * between this check and its execution. rp is canonical: no ".", "..", or symlinks. */
+	for (char *slash = rp; slash != NULL; slash = strchr(slash + 1, '/')) {
+		char keep = slash[1];
+
+		if (slash[1] == '\0')
+			break;
+		slash[1] = '\0';
+		if (slash != rp)
+			slash[0] = '\0';
+		if (stat(rp, &st) < 0)
+			r = asprintf(&why, "%s: directory %s: %s", shown, rp, strerror(errno));
+		else
+			why = untrusted(shown, rp, &st);
+		if (slash != rp)
+			slash[0] = '/';
+		slash[1] = keep;
+		if (r < 0 || why)
+			goto out;
+	}
+	if (real) {
+		*real = rp;
+		rp = NULL;
+	}
+out:
+	free(rp);
+	free(shown);
 	if (r < 0)
 		return strdup("out of memory");
 	return why;
 }
 
-/* argv[0] as given if it holds a '/', else the first executable of that name in HOOK_PATH. */
-static char *resolve(const char *cmd)
+char *hook_refusal(const char *path, int dir)
 {
-	char *path = strdup(HOOK_PATH), *save = NULL, *found = NULL;
+	return hook_check(path, dir, NULL);
+}
 
+/* argv[0] as given if it is absolute, else the first executable of that name in HOOK_PATH; NULL
+ * with *why set (malloc'd) when it is neither. */
+static char *resolve(const char *cmd, char **why)
+{
+	char *path = NULL, *save = NULL, *found = NULL;
+
+	*why = NULL;
+	if (cmd[0] == '/')
+		return strdup(cmd);
 	if (strchr(cmd, '/') != NULL) {
-		/* Absolute, because the hook runs in "/". */
-		free(path);
-		found = cmd[0] == '/' ? NULL : realpath(cmd, NULL);
-		return found ? found : strdup(cmd);
+		/* Relative to what? rootwarden's working directory is nobody's promise. */
+		if (asprintf(why,
+		             "%s: argv[0] must be absolute or a bare command name found in PATH",
+		             cmd) < 0)
+			*why = NULL;
+		return NULL;
 	}
+	path = strdup(HOOK_PATH);
 	for (char *d = path ? strtok_r(path, ":", &save) : NULL; d;
 	     d = strtok_r(NULL, ":", &save)) {
 		char *p = NULL;
@@ -76,6 +149,8 @@ static char *resolve(const char *cmd)
 		free(p);
 	}
 	free(path);
+	if (found == NULL && asprintf(why, "%s: not found in %s", cmd, HOOK_PATH) < 0)
+		*why = NULL;
 	return found;
 }
 
@@ -143,14 +218,12 @@ int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < n_own; i++) {
 		char **argv = argv_dup(own[i].argv, own[i].argc);
-		char *path = argv ? resolve(argv[0]) : NULL;
+		char *found = argv ? resolve(argv[0], &why) : NULL, *path = NULL;
 
-		why = NULL;
-		if (argv && path == NULL &&
-		    asprintf(&why, "%s: not found in %s", argv[0], HOOK_PATH) < 0)
-			why = NULL;
-		else if (path)
-			why = hook_refusal(path, 0);
+		if (found) {
+			why = hook_check(found, 0, &path);
+			free(found);
+		}
 		if (argv == NULL || push(out, argv, path, why) < 0) {
 			free(path);
 			goto oom;
@@ -201,13 +274,18 @@ int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks
 		qsort(names, n, sizeof(*names), by_name);
 	for (size_t i = 0; i < n; i++) {
 		char **argv = calloc(2, sizeof(char *));
+		char *real = NULL;
 
 		if (argv == NULL)
 			goto oom;
 		argv[0] = names[i];
 		names[i] = NULL;
-		if (push(out, argv, argv[0], hook_refusal(argv[0], 0)) < 0)
+		why = hook_check(argv[0], 0, &real);
+		if (push(out, argv, real, why) < 0) {
+			free(real);
 			goto oom;
+		}
+		free(real);
 	}
 	rc = 0;
 	goto out;
@@ -247,6 +325,30 @@ void hook_result_free(struct hook_result *r)
 	buf_free(&r->output);
 }
 
+/* In the child: close every descriptor above stderr, those rootwarden inherited from whoever
+ * started it (cron, a wrapper shell) included; its own are close-on-exec already. */
+static void close_inherited(void)
+{
+	DIR *d;
+	struct dirent *de;
+
+	if (close_range(3, ~0U, 0) == 0)
+		return;
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			char *end = NULL;
+			long fd = strtol(de->d_name, &end, 10);
+
+			if (*end == '\0' && end != de->d_name && fd >= 3 && fd != dirfd(d))
+				close((int)fd);
+		}
+		closedir(d);
+		return;
+	}
+	for (long fd = 3, max = sysconf(_SC_OPEN_MAX); fd < (max > 0 ? max : 65536); fd++)
+		close((int)fd);
+}
+
 static void child(const struct hook *h, const struct hook_event *ev, int in, int out)
 {
 	sigset_t none;
@@ -257,6 +359,7 @@ static void child(const struct hook *h, const struct hook_event *ev, int in, int
 	signal(SIGPIPE, SIG_DFL);
 	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
 		_exit(127);
+	close_inherited();
 	if (chdir("/") < 0)
 		_exit(127);
 	clearenv();
@@ -293,6 +396,7 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
              struct hook_result *r)
 {
 	int inp[2] = {-1, -1}, outp[2] = {-1, -1}, st = 0, out_open = 1, truncated = 0;
+	int poll_errno = 0;
 	const char *input = ev->input ? ev->input : "";
 	size_t in_len = strlen(input), in_off = 0;
 	double start = now_s(), deadline = start + timeout_s, exited_at = 0;
@@ -368,8 +472,15 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 			pf[np].events = POLLOUT;
 			np++;
 		}
-		if (poll(pf, np, 50) < 0 && errno != EINTR)
+		if (poll(pf, np, 50) < 0 && errno != EINTR) {
+			/* Nothing more can be watched: the hook has not finished as far as anyone
+			 * knows, so it does not count as done. */
+			poll_errno = errno;
+			kill(-pid, SIGKILL);
+			if (!done)
+				waitpid(pid, &st, 0);
 			break;
+		}
 		for (nfds_t i = 0; i < np; i++) {
 			if (pf[i].fd == outp[0] && (pf[i].revents & (POLLIN | POLLHUP | POLLERR)))
 				capture(r, outp[0], &out_open, &truncated);
@@ -392,7 +503,11 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 	r->seconds = now_s() - start;
 	if (truncated)
 		buf_puts(&r->output, "\n[output truncated]\n");
-	if (r->timed_out) {
+	if (poll_errno) {
+		if (asprintf(&r->reason, "cannot watch the hook: poll: %s; process group killed",
+		             strerror(poll_errno)) < 0)
+			r->reason = NULL;
+	} else if (r->timed_out) {
 		if (asprintf(&r->reason, "timed out after %ds; process group killed", timeout_s) <
 		    0)
 			r->reason = NULL;

@@ -6,14 +6,18 @@
  *   then every executable in hooks_dir in byte order of name (hidden files and files without an
  *   execute bit are skipped; a missing hooks_dir means no directory hooks). A hook (or hooks_dir)
  *   that is group- or world-writable, or owned by someone other than root or the running user, is
- *   listed with 'refused' set to the reason and is never run. argv[0] of a configured hook is an
- *   absolute path or is looked up in HOOK_PATH. The list owns everything in it (hooklist_free).
- * - hook_run() runs one hook without a shell: in its own process group, cwd "/", with a clean
+ *   listed with 'refused' set to the reason and is never run; so is one whose real path or any
+ *   directory above it fails the same rule (see hook_refusal). 'path' is the real path that runs.
+ *   argv[0] of a configured hook is an absolute path or a bare name looked up in HOOK_PATH (a
+ *   relative path with '/' is refused). The list owns everything in it (hooklist_free).
+ * - hook_run() runs one hook without a shell: in its own process group, cwd "/", only fds 0-2
+ *   open (descriptors inherited from whoever started rootwarden are closed), with a clean
  *   environment (PATH=HOOK_PATH, ROOTWARDEN_EVENT and the event's variables, nothing else
  *   inherited), the event's JSON document on stdin, stdout and stderr captured together (at most
  *   HOOK_OUTPUT_MAX bytes kept). After timeout_s seconds the whole process group is killed
- *   (SIGKILL). It returns 0 when the hook exited with status 0, else -1; either way r describes
- *   what happened (hook_result_free releases it). It never prints.
+ *   (SIGKILL); so it is, as a failure, when the hook can no longer be watched (poll fails). It
+ *   returns 0 when the hook exited with status 0, else -1; either way r describes what happened
+ *   (hook_result_free releases it). It never prints.
  * - Events: one runner for every event type. "bundle-updated" (sync) sets ROOTWARDEN_BUNDLE,
  *   ROOTWARDEN_BUNDLE_PATH, ROOTWARDEN_FORMAT, ROOTWARDEN_ADDED, ROOTWARDEN_REMOVED; another event
  *   (e.g. "rotation-upcoming") passes its own name and variables through the same struct.
@@ -47,7 +51,7 @@ struct hook_event {
 
 struct hook {
 	char **argv;   /* NULL-terminated */
-	char *path;    /* the executable that runs (resolved), or NULL when not found */
+	char *path;    /* the real path that runs (symlinks resolved), or NULL when refused */
 	char *id;      /* stable identity for retries: the argv joined by spaces */
 	char *refused; /* why it is not run, or NULL */
 };
@@ -72,8 +76,14 @@ int hooks_collect(const struct config_hook *own, size_t n_own, const char *hooks
                   struct hooklist *out, struct rw_err *e);
 void hooklist_free(struct hooklist *l);
 
-/* Why path may not be run as a hook (malloc'd), or NULL when it may. dir: it is hooks_dir. */
+/* Why path may not be run as a hook (malloc'd), or NULL when it may. dir: it is hooks_dir.
+ * The check is on the real path (symlinks resolved): the file (or directory) and every directory
+ * from "/" down to it must be owned by root or the running user and be neither group- nor
+ * world-writable (sticky or not); a refusal names the offending directory. hook_check also
+ * stores the real path in *real (malloc'd, when real is not NULL and the answer is NULL): that is
+ * what runs, so nobody can swap a symlink between the check and the exec. */
 char *hook_refusal(const char *path, int dir);
+char *hook_check(const char *path, int dir, char **real);
 
 int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
              struct hook_result *r);

@@ -16,6 +16,7 @@ for t in certtool base64 sha256sum awk; do
 	command -v "$t" >/dev/null || { echo "SKIP: $t is not installed"; exit 77; }
 done
 
+. "${RW_SOURCE_DIR:?}/tests/integration/safe_tmpdir.sh" # hooks must not live under a writable parent
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 fails=0

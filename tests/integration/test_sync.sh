@@ -9,7 +9,8 @@ umask 022
 . "${RW_SOURCE_DIR:?}/tests/integration/sync_fixture.sh"
 fx_need
 RW=${RW_BINARY:?}
-T=$(mktemp -d /tmp/rw-sync.XXXXXX)
+. "${RW_SOURCE_DIR:?}/tests/integration/safe_tmpdir.sh" # hooks must not live under a writable parent
+T=$(mktemp -d "$TMPDIR/rw-sync.XXXXXX")
 chmod 755 "$T"
 BG=
 cleanup() {
@@ -329,5 +330,21 @@ if [ "$HOW" != skipped ]; then
 fi
 chmod 755 "$T/ro"
 ok "bundle directory not writable ($HOW): old bundle intact, exit 1"
+
+# ---- a hook in hooks_dir that is a symlink into a world-writable directory is refused -------
+mkdir "$T/drop" "$T/safe"
+chmod 1777 "$T/drop" # sticky, like /tmp: its files' owners may still swap them
+printf '#!/bin/sh\ntouch "%s/drop.ran"\n' "$T" >"$T/drop/hook"
+printf '#!/bin/sh\ntouch "%s/safe.ran"\n' "$T" >"$T/safe/hook"
+chmod 755 "$T/drop/hook" "$T/safe/hook"
+ln -s "$T/drop/hook" "$T/hooks.d/60-drop"
+ln -s "$T/safe/hook" "$T/hooks.d/70-safe"
+ROOTS='"r1", "r2", "r3"' conf
+run 1 --offline
+expect_err "60-drop -> $T/drop/hook: directory $T/drop is world-writable (mode 1777)"
+[ -e "$T/drop.ran" ] && fail "a hook reached through a world-writable directory ran"
+[ -e "$T/safe.ran" ] || fail "the symlink to a safe hook did not run"
+rm "$T/hooks.d/60-drop" "$T/hooks.d/70-safe"
+ok "symlinked hook living in a sticky world-writable directory refused, naming it (exit 1); a safe symlink runs"
 
 echo "all sync scenarios passed"

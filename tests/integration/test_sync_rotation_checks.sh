@@ -7,6 +7,7 @@
 set -u
 bin=${RW_BINARY:?}
 src=${RW_SOURCE_DIR:?}
+. "${RW_SOURCE_DIR:?}/tests/integration/safe_tmpdir.sh" # hooks must not live under a writable parent
 t=$(mktemp -d)
 trap 'rm -rf "$t"' EXIT
 chmod 755 "$t"

@@ -2,6 +2,10 @@
  * timeout that kills the whole process group, and refusal of hooks others could have changed. */
 #include "testutil.h"
 
+#include <dlfcn.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +14,35 @@
 #include <unistd.h>
 
 #include "hooks.h"
+
+/* Hooks must live where nobody else can swap them: every directory up to "/" owned by root or
+ * us and not group/world-writable. /tmp is not such a place, so the tests' temporary
+ * directories go under the current directory (ctest runs us in the build tree) when it
+ * qualifies; main() sets TMPDIR accordingly. */
+static int safe_tree;
+
+/* poll() as hooks.c sees it: fails with ENOMEM while poll_fails is set (a failure the runner
+ * must not mistake for a finished hook), else the real one. */
+static int poll_fails;
+
+int poll(struct pollfd *fds, nfds_t n, int timeout)
+{
+	static int (*real_poll)(struct pollfd *, nfds_t, int);
+
+	if (poll_fails) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (real_poll == NULL)
+		*(void **)&real_poll = dlsym(RTLD_NEXT, "poll");
+	return real_poll(fds, n, timeout);
+}
+
+static void need_safe_tree(void)
+{
+	if (!safe_tree)
+		skip();
+}
 
 static char *script(const char *dir, const char *name, const char *body, mode_t mode)
 {
@@ -123,11 +156,14 @@ static void test_timeout_kills_the_process_group(void **state)
 
 static void test_refusals(void **state)
 {
-	char *dir = tu_tmpdir();
-	char *ww = script(dir, "ww", "true", 0757), *gw = script(dir, "gw", "true", 0775);
-	char *ok = script(dir, "ok", "true", 0755), *why;
+	char *dir, *ww, *gw, *ok, *why;
 
 	(void)state;
+	need_safe_tree();
+	dir = tu_tmpdir();
+	ww = script(dir, "ww", "true", 0757);
+	gw = script(dir, "gw", "true", 0775);
+	ok = script(dir, "ok", "true", 0755);
 	why = hook_refusal(ww, 0);
 	assert_non_null(why);
 	assert_non_null(strstr(why, "world-writable"));
@@ -149,7 +185,7 @@ static void test_refusals(void **state)
 
 static void test_collect_order_and_refused_dir(void **state)
 {
-	char *dir = tu_tmpdir(), *hd = tu_path(dir, "hooks.d");
+	char *dir, *hd;
 	char *own_argv[] = {"true", "x", NULL};
 	struct config_hook own = {own_argv, 2};
 	struct hooklist l;
@@ -157,6 +193,9 @@ static void test_collect_order_and_refused_dir(void **state)
 	char *a, *b, *c, *hidden;
 
 	(void)state;
+	need_safe_tree();
+	dir = tu_tmpdir();
+	hd = tu_path(dir, "hooks.d");
 	assert_int_equal(mkdir(hd, 0755), 0);
 	b = script(hd, "20-b", "true", 0755);
 	a = script(hd, "10-a", "true", 0755);
@@ -188,6 +227,174 @@ static void test_collect_order_and_refused_dir(void **state)
 	free(dir);
 }
 
+static void test_inherited_fds_are_closed(void **state)
+{
+	char *dir = tu_tmpdir(), *p;
+	struct hook h;
+	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, NULL, 0, ""};
+	struct hook_result r;
+	int fd = open("/dev/null", O_RDONLY); /* no O_CLOEXEC: as from cron or a wrapper shell */
+
+	(void)state;
+	assert_true(fd >= 0);
+	/* A high number, away from anything sh opens for itself. */
+	assert_int_equal(dup2(fd, 47), 47);
+	p = script(dir, "fds",
+	           "if [ -e /proc/self/fd/47 ]; then echo fd47=open; else echo fd47=closed; fi\n"
+	           "ls /proc/self/fd | sort -n | tr '\\n' ' '",
+	           0755);
+	h = one_hook(p);
+	assert_int_equal(hook_run(&h, &ev, 10, &r), 0);
+	assert_non_null(strstr(r.output.data, "fd47=closed"));
+	/* ls sees 0-2 and the directory it reads, nothing else of ours. */
+	assert_string_equal(strstr(r.output.data, "\n") + 1, "0 1 2 3 ");
+	hook_result_free(&r);
+	close(47);
+	close(fd);
+	free(h.argv);
+	free(p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_poll_failure_is_a_failure(void **state)
+{
+	char *dir = tu_tmpdir(), *p;
+	struct hook h;
+	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, NULL, 0, ""};
+	struct hook_result r;
+	int rc;
+
+	(void)state;
+	p = script(dir, "slow", "sleep 30\nexit 0", 0755);
+	h = one_hook(p);
+	poll_fails = 1;
+	rc = hook_run(&h, &ev, 60, &r);
+	poll_fails = 0;
+	assert_int_equal(rc, -1);
+	assert_int_not_equal(r.status, 0);
+	assert_non_null(r.reason);
+	assert_non_null(strstr(r.reason, "poll"));
+	assert_non_null(strstr(r.reason, "process group killed"));
+	hook_result_free(&r);
+	free(h.argv);
+	free(p);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_symlinks_and_parent_directories(void **state)
+{
+	char *dir, *ww, *gw, *safe, *evil, *gevil, *okhook, *l1, *l2, *l3, *why, *real = NULL;
+	struct hooklist l;
+	struct rw_err e = {{0}, 0};
+	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, NULL, 0, ""};
+	struct hook_result r;
+	char *hd;
+
+	(void)state;
+	need_safe_tree();
+	dir = tu_tmpdir();
+	ww = tu_path(dir, "sticky");
+	gw = tu_path(dir, "group");
+	safe = tu_path(dir, "safe");
+	hd = tu_path(dir, "hooks.d");
+	assert_int_equal(mkdir(ww, 0755), 0);
+	assert_int_equal(chmod(ww, 01777), 0); /* like /tmp */
+	assert_int_equal(mkdir(gw, 0755), 0);
+	assert_int_equal(chmod(gw, 0775), 0);
+	assert_int_equal(mkdir(safe, 0755), 0);
+	assert_int_equal(mkdir(hd, 0755), 0);
+	evil = script(ww, "hook", "echo ran", 0755);
+	gevil = script(gw, "hook", "echo ran", 0755);
+	okhook = script(safe, "hook", "echo safe-ran", 0755);
+	l1 = tu_path(hd, "10-sticky");
+	l2 = tu_path(hd, "20-group");
+	l3 = tu_path(hd, "30-safe");
+	assert_int_equal(symlink(evil, l1), 0);
+	assert_int_equal(symlink(gevil, l2), 0);
+	assert_int_equal(symlink(okhook, l3), 0);
+
+	/* The file itself is fine; the directory it really lives in is not. */
+	why = hook_refusal(l1, 0);
+	assert_non_null(why);
+	assert_non_null(strstr(why, ww));
+	assert_non_null(strstr(why, "world-writable (mode 1777)"));
+	free(why);
+	why = hook_refusal(evil, 0);
+	assert_non_null(why);
+	assert_non_null(strstr(why, ww));
+	free(why);
+	why = hook_refusal(l2, 0);
+	assert_non_null(why);
+	assert_non_null(strstr(why, gw));
+	assert_non_null(strstr(why, "group-writable (mode 0775)"));
+	free(why);
+	assert_null(hook_check(l3, 0, &real));
+	assert_string_equal(real, okhook); /* what runs is the real path */
+	free(real);
+	/* hooks_dir under a writable directory is refused as a whole. */
+	why = hook_refusal(ww, 1);
+	assert_non_null(strstr(why, "world-writable"));
+	free(why);
+
+	assert_int_equal(hooks_collect(NULL, 0, hd, &l, &e), 0);
+	assert_int_equal(l.n, 3);
+	assert_non_null(l.v[0].refused);
+	assert_non_null(strstr(l.v[0].refused, ww));
+	assert_int_equal(hook_run(&l.v[0], &ev, 10, &r), -1);
+	assert_int_equal(r.ran, 0);
+	assert_int_equal(r.output.len, 0);
+	hook_result_free(&r);
+	assert_non_null(strstr(l.v[1].refused, gw));
+	assert_null(l.v[2].refused);
+	assert_string_equal(l.v[2].argv[0], l3);  /* the name stays as listed ... */
+	assert_string_equal(l.v[2].path, okhook); /* ... the real file runs */
+	assert_int_equal(hook_run(&l.v[2], &ev, 10, &r), 0);
+	assert_string_equal(r.output.data, "safe-ran\n");
+	hook_result_free(&r);
+	hooklist_free(&l);
+
+	free(ww);
+	free(gw);
+	free(safe);
+	free(hd);
+	free(evil);
+	free(gevil);
+	free(okhook);
+	free(l1);
+	free(l2);
+	free(l3);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+static void test_relative_argv0_is_refused(void **state)
+{
+	char *own_argv[] = {"bin/true", NULL};
+	char *own_argv2[] = {"./true", NULL};
+	struct config_hook own[] = {{own_argv, 1}, {own_argv2, 1}};
+	struct hooklist l;
+	struct rw_err e = {{0}, 0};
+	char *cwd = getcwd(NULL, 0);
+
+	(void)state;
+	/* Even where the relative path would name a real executable. */
+	assert_int_equal(chdir("/usr"), 0);
+	assert_int_equal(hooks_collect(own, 2, NULL, &l, &e), 0);
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(l.n, 2);
+	for (size_t i = 0; i < 2; i++) {
+		assert_null(l.v[i].path);
+		assert_non_null(l.v[i].refused);
+		assert_non_null(
+		        strstr(l.v[i].refused,
+		               "argv[0] must be absolute or a bare command name found in PATH"));
+	}
+	hooklist_free(&l);
+	free(cwd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -196,6 +403,36 @@ int main(void)
 	        cmocka_unit_test(test_timeout_kills_the_process_group),
 	        cmocka_unit_test(test_refusals),
 	        cmocka_unit_test(test_collect_order_and_refused_dir),
+	        cmocka_unit_test(test_inherited_fds_are_closed),
+	        cmocka_unit_test(test_poll_failure_is_a_failure),
+	        cmocka_unit_test(test_symlinks_and_parent_directories),
+	        cmocka_unit_test(test_relative_argv0_is_refused),
 	};
+	char *cwd = getcwd(NULL, 0), *why = NULL;
+	const char *home = getenv("HOME");
+	char *cand[3] = {cwd ? tu_path(cwd, "hooks-tmp") : NULL,
+	                 home && *home ? tu_path(home, "rw-test-tmp") : NULL,
+	                 strdup("/run/rw-test-tmp")};
+
+	/* A private temporary directory (mode 0755) in a tree hooks may run from: under the build
+	 * tree when the clone sits somewhere safe, else under $HOME, else under /run (root). */
+	for (size_t i = 0; i < 3 && !safe_tree; i++) {
+		if (cand[i] == NULL || (mkdir(cand[i], 0755) < 0 && errno != EEXIST) ||
+		    chmod(cand[i], 0755) < 0)
+			continue;
+		free(why);
+		why = hook_refusal(cand[i], 1);
+		if (why == NULL) {
+			setenv("TMPDIR", cand[i], 1);
+			safe_tree = 1;
+		}
+	}
+	if (!safe_tree)
+		fprintf(stderr, "# %s: the tests that need a safe tree are skipped\n",
+		        why ? why : "no candidate directory");
+	free(why);
+	for (size_t i = 0; i < 3; i++)
+		free(cand[i]);
+	free(cwd);
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
