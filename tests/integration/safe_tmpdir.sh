@@ -2,7 +2,8 @@
 # any directory above it is group- or world-writable (a sticky /tmp included), so their temporary
 # files must live in a tree where every directory from / down is owned by root or by us and not
 # group/other-writable. This exports TMPDIR as such a directory: under the build tree when the
-# clone sits in a safe place, else under $HOME, else under /run (root). Fails if none qualifies.
+# clone sits in a safe place, else under /run (root; traversable by the unprivileged user some
+# tests switch to), else under $HOME. Fails if none qualifies.
 
 rw_dir_is_safe() {
 	local d=$1 uid me
@@ -19,7 +20,7 @@ rw_dir_is_safe() {
 
 rw_safe_tmpdir() {
 	local base
-	for base in "${RW_BUILD_DIR:-}" "${HOME:-}" /run; do
+	for base in "${RW_BUILD_DIR:-}" /run "${HOME:-}"; do
 		[ -n "$base" ] && [ -d "$base" ] || continue
 		base=$(cd "$base" && pwd -P) || continue
 		rw_dir_is_safe "$base" || continue

@@ -19,6 +19,11 @@ done
 . "${RW_SOURCE_DIR:?}/tests/integration/safe_tmpdir.sh" # hooks must not live under a writable parent
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# The shipped hooks, copied into the safe tree: the source tree may sit under a writable parent
+# (a clone in /tmp), and rootwarden rightly refuses to run a hook from there.
+mkdir -m 755 "$tmp/shipped-hooks"
+cp -p "$hooks"/* "$tmp/shipped-hooks/"
+hooks=$tmp/shipped-hooks
 fails=0
 pass() { echo "ok   $*"; }
 fail() {

@@ -410,12 +410,11 @@ int main(void)
 	};
 	char *cwd = getcwd(NULL, 0), *why = NULL;
 	const char *home = getenv("HOME");
-	char *cand[3] = {cwd ? tu_path(cwd, "hooks-tmp") : NULL,
-	                 home && *home ? tu_path(home, "rw-test-tmp") : NULL,
-	                 strdup("/run/rw-test-tmp")};
+	char *cand[3] = {cwd ? tu_path(cwd, "hooks-tmp") : NULL, strdup("/run/rw-test-tmp"),
+	                 home && *home ? tu_path(home, "rw-test-tmp") : NULL};
 
 	/* A private temporary directory (mode 0755) in a tree hooks may run from: under the build
-	 * tree when the clone sits somewhere safe, else under $HOME, else under /run (root). */
+	 * tree when the clone sits somewhere safe, else under /run (root), else under $HOME. */
 	for (size_t i = 0; i < 3 && !safe_tree; i++) {
 		if (cand[i] == NULL || (mkdir(cand[i], 0755) < 0 && errno != EEXIST) ||
 		    chmod(cand[i], 0755) < 0)
