@@ -64,7 +64,6 @@ static int parse_args(int argc, char **argv, struct cb_args *a)
 	        {"roots-dir", required_argument, NULL, O_ROOTS},
 	        {NULL, 0, NULL, 0},
 	};
-	char *end;
 	int c;
 
 	optind = 0;
@@ -76,19 +75,14 @@ static int parse_args(int argc, char **argv, struct cb_args *a)
 				return -1;
 			break;
 		case O_AT:
-			if (date_parse(optarg, &a->o.day) < 0)
-				return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
-				                       "--at: '%s' is not a date (YYYY-MM-DD)",
-				                       optarg),
-				       -1;
+			if (cli_opt_date(usage_hint, RW_CHECK_UNKNOWN, "--at", optarg, &a->o.day) <
+			    0)
+				return -1;
 			break;
 		case O_WARN:
-			a->o.warn_days = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || a->o.warn_days < 0 ||
-			    a->o.warn_days > 3650)
-				return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
-				                       "--warn-days: '%s' is not 0..3650", optarg),
-				       -1;
+			if (cli_opt_int(usage_hint, RW_CHECK_UNKNOWN, "--warn-days", optarg, 0,
+			                3650, &a->o.warn_days) < 0)
+				return -1;
 			break;
 		case O_JSON:
 			a->json = 1;

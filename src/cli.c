@@ -65,6 +65,28 @@ int cli_usage_error(const char *cmd, int status, const char *fmt, ...)
 	return status;
 }
 
+int cli_opt_date(const char *cmd, int status, const char *opt, const char *arg, int32_t *day)
+{
+	if (date_parse(arg, day) == 0)
+		return 0;
+	cli_usage_error(cmd, status, "%s: '%s' is not a date (YYYY-MM-DD)", opt, arg);
+	return -1;
+}
+
+int cli_opt_int(const char *cmd, int status, const char *opt, const char *arg, long min, long max,
+                int *out)
+{
+	char *end;
+	long v = strtol(arg, &end, 10);
+
+	if (*arg != '\0' && *end == '\0' && v >= min && v <= max) {
+		*out = (int)v;
+		return 0;
+	}
+	cli_usage_error(cmd, status, "%s: '%s' is not %ld..%ld", opt, arg, min, max);
+	return -1;
+}
+
 int cli_fail(const struct rw_err *e)
 {
 	fprintf(stderr, "rootwarden: %s\n", e->msg[0] ? e->msg : "failed");

@@ -12,6 +12,7 @@
 #define RW_CLI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "catalog.h"
 #include "err.h"
@@ -30,6 +31,12 @@ const struct command *cli_find(const char *name);
 /* Prints "rootwarden CMD: message (see 'rootwarden help CMD')" and returns status. */
 int cli_usage_error(const char *cmd, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+/* Option values shared by the front ends: on a bad value they print the usage error for cmd and
+ * return -1 (the caller returns 'status'); on success 0. */
+int cli_opt_date(const char *cmd, int status, const char *opt, const char *arg, int32_t *day);
+int cli_opt_int(const char *cmd, int status, const char *opt, const char *arg, long min, long max,
+                int *out);
+
 /* Prints "rootwarden: e->msg" and returns e->status (RW_EXIT_FAILURE if unset). */
 int cli_fail(const struct rw_err *e);
 

@@ -127,11 +127,8 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			a->all = 1;
 			break;
 		case O_AT:
-			if (date_parse(optarg, &a->spec.day) < 0)
-				return cli_usage_error("bundle", RW_EXIT_USAGE,
-				                       "--at: '%s' is not a date (YYYY-MM-DD)",
-				                       optarg),
-				       -1;
+			if (cli_opt_date("bundle", RW_EXIT_USAGE, "--at", optarg, &a->spec.day) < 0)
+				return -1;
 			break;
 		case 'o':
 			a->output = optarg;
@@ -165,20 +162,14 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 				       -1;
 			break;
 		case O_GRACE:
-			a->spec.grace_days = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || a->spec.grace_days < 0 ||
-			    a->spec.grace_days > 3650)
-				return cli_usage_error("bundle", RW_EXIT_USAGE,
-				                       "--grace-days: '%s' is not 0..3650", optarg),
-				       -1;
+			if (cli_opt_int("bundle", RW_EXIT_USAGE, "--grace-days", optarg, 0, 3650,
+			                &a->spec.grace_days) < 0)
+				return -1;
 			break;
 		case O_AHEAD:
-			a->spec.ahead_days = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || a->spec.ahead_days < 0 ||
-			    a->spec.ahead_days > 3650)
-				return cli_usage_error("bundle", RW_EXIT_USAGE,
-				                       "--ahead-days: '%s' is not 0..3650", optarg),
-				       -1;
+			if (cli_opt_int("bundle", RW_EXIT_USAGE, "--ahead-days", optarg, 0, 3650,
+			                &a->spec.ahead_days) < 0)
+				return -1;
 			break;
 		case O_KEEP:
 			a->spec.keep_expired = 1;

@@ -60,7 +60,6 @@ static int parse_args(int argc, char **argv, struct rot_args *a)
 	        {"roots-dir", required_argument, NULL, O_ROOTS},
 	        {NULL, 0, NULL, 0},
 	};
-	char *end;
 	int c;
 
 	optind = 0;
@@ -75,20 +74,14 @@ static int parse_args(int argc, char **argv, struct rot_args *a)
 			a->config = optarg;
 			break;
 		case O_AT:
-			if (date_parse(optarg, &a->day) < 0)
-				return cli_usage_error("rotation", RW_CHECK_UNKNOWN,
-				                       "--at: '%s' is not a date (YYYY-MM-DD)",
-				                       optarg),
-				       -1;
+			if (cli_opt_date("rotation", RW_CHECK_UNKNOWN, "--at", optarg, &a->day) < 0)
+				return -1;
 			a->have_at = 1;
 			break;
 		case O_WARN:
-			a->warn_days = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || a->warn_days < 0 ||
-			    a->warn_days > 3650)
-				return cli_usage_error("rotation", RW_CHECK_UNKNOWN,
-				                       "--warn-days: '%s' is not 0..3650", optarg),
-				       -1;
+			if (cli_opt_int("rotation", RW_CHECK_UNKNOWN, "--warn-days", optarg, 0,
+			                3650, &a->warn_days) < 0)
+				return -1;
 			break;
 		case O_JSON:
 			a->json = 1;
