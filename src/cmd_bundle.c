@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bundle.h"
 #include "cli.h"
@@ -31,7 +32,8 @@ const char cmd_bundle_usage[] =
         "                     each must be a valid self-signed CA root\n"
         "  --exclude SHA256   leave out the certificate with this fingerprint (repeatable)\n"
         "  --format NAME      output format (default: pem)\n"
-        "  --mode OCTAL       file mode of the written bundle (default: 0644)\n"
+        "  --mode OCTAL       file mode of the written bundle (default: 0644 for a new file;\n"
+        "                     an existing file keeps its mode)\n"
         "  --grace-days N     keep a retired root N days after its step (default: 30)\n"
         "  --ahead-days N     add the roots of a coming step N days before it (default: 0)\n"
         "  --keep-expired     keep expired roots (default: drop them)\n"
@@ -40,7 +42,7 @@ const char cmd_bundle_usage[] =
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
 	const char *output, *output_dir, *roots_dir, *format;
-	int all, quiet;
+	int all, quiet, mode_given;
 	struct bundle_spec spec;
 	struct save_opts save;
 };
@@ -70,7 +72,14 @@ static void report(FILE *fp, const char *who, const char *path, int result, cons
 static int write_one(const struct bundle *b, const char *path, const struct bundle_args *a,
                      const struct emit_format *f, struct rw_err *e)
 {
-	struct save *s = save_open(path, &a->save, e);
+	struct save_opts o = a->save;
+	struct save *s;
+	struct stat st;
+
+	/* Without --mode, a file that exists keeps its mode (a user's 0600 stays 0600). */
+	if (!a->mode_given && strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		o.mode = st.st_mode & 07777 & ~(mode_t)07022;
+	s = save_open(path, &o, e);
 
 	if (s == NULL)
 		return SAVE_ERROR;
@@ -151,6 +160,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			a->format = optarg;
 			break;
 		case O_MODE:
+			a->mode_given = 1;
 			a->save.mode = (mode_t)strtoul(optarg, &end, 8);
 			if (*optarg == '\0' || *end != '\0' || a->save.mode > 07777 ||
 			    (a->save.mode & 07022))

@@ -132,8 +132,13 @@ ok "first sync writes the bundle (exit 5) and runs the hook once with a clean en
 # ---- second sync: conditional requests, 304, nothing written, no hook ------------------------
 sleep 0.05
 : >"$T/server.log"
+touch "$T/before-second"
+sleep 0.05
 run 0
 bundle_intact "second sync"
+# nothing in the state directory is written either (the lock file's pid aside)
+changed=$(find "$T/state" -type f -newer "$T/before-second" ! -name lock)
+[ -z "$changed" ] || fail "a no-change sync wrote state files: $changed"
 [ "$(lines "$T/hook.log")" = 1 ] || fail "no hook may run when nothing changed"
 [ "$(grep -c ' 304 0 ' "$T/server.log")" = 2 ] || { cat "$T/server.log"; fail "expected two 304 answers"; }
 grep -q 'INM="' "$T/server.log" || fail "no If-None-Match sent"

@@ -90,6 +90,27 @@ static void test_issue_examples(void **state)
 	assert_non_null(strstr(pem, "# DigiCert Global Root G2"));
 	free(pem);
 
+	/* a user's mode is kept when --mode is not given; an unsafe --mode is refused */
+	chmod(x, 0600);
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2020-11-01",
+	                    "--output", x, NULL),
+	                 0);
+	free(out);
+	{
+		struct stat st;
+
+		assert_int_equal(stat(x, &st), 0);
+		assert_int_equal(st.st_mode & 07777, 0600);
+	}
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--mode", "0664",
+	                    "--output", x, NULL),
+	                 2);
+	free(out);
+	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2023-06-01",
+	                    "--output", x, NULL),
+	                 0);
+	free(out);
+
 	/* the same again: unchanged, said so */
 	assert_int_equal(rw(&out, "bundle", "--profile", "azure-mysql-single", "--at", "2023-06-01",
 	                    "--output", x, NULL),
