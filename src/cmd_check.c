@@ -1,4 +1,5 @@
-/* cmd_check.c - "rootwarden check KIND": a table of checks, one file each (check_<kind>.c). */
+/* cmd_check.c - "rootwarden check KIND": a table of checks, one front end each
+ * (cmd_check_<kind>.c). */
 #include <stdio.h>
 #include <string.h>
 

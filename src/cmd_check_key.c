@@ -1,4 +1,4 @@
-/* check_key.c - "rootwarden check key": is a private key file owned and protected as its server
+/* cmd_check_key.c - "rootwarden check key": is a private key file owned and protected as its server
  * needs (rules in keyperm.h). */
 #include <getopt.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 
 #include "buf.h"
 #include "check.h"
-#include "check_report.h"
+#include "cmd_check_report.h"
 #include "cli.h"
 #include "keyperm.h"
 #include "metrics.h"

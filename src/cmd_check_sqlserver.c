@@ -1,4 +1,4 @@
-/* check_sqlserver.c - "rootwarden check sqlserver": does a certificate, its key and mssql.conf
+/* cmd_check_sqlserver.c - "rootwarden check sqlserver": does a certificate, its key and mssql.conf
  * meet SQL Server's requirements (rules in sqlcert.h). */
 #include <getopt.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "check_report.h"
+#include "cmd_check_report.h"
 #include "cli.h"
 #include "date.h"
 #include "metrics.h"

@@ -1,4 +1,4 @@
-/* check_bundle.c - "rootwarden check bundle PATH": what a PEM/DER bundle file holds (made by
+/* cmd_check_bundle.c - "rootwarden check bundle PATH": what a PEM/DER bundle file holds (made by
  * rootwarden or by hand), what is wrong with its certificates, and whether it holds what each
  * given profile needs at a date (rotation.c's readiness rules). */
 #include <getopt.h>

@@ -1,5 +1,6 @@
 /*
- * check_report.h - how the check front ends (check_sqlserver.c, check_key.c) print their verdicts.
+ * cmd_check_report.h - how the check front ends (cmd_check_sqlserver.c, cmd_check_key.c) print
+ * their verdicts.
  *
  * Contract: check_report() prints the findings to stdout as text (findings_text) or JSON
  * (findings_json, one object and a newline) and returns the monitoring-plugin status. With err
@@ -7,8 +8,8 @@
  * JSON object with "status": 3 and "error" (JSON), and returns RW_CHECK_UNKNOWN. Front-end
  * code: it prints.
  */
-#ifndef RW_CHECK_REPORT_H
-#define RW_CHECK_REPORT_H
+#ifndef RW_CMD_CHECK_REPORT_H
+#define RW_CMD_CHECK_REPORT_H
 
 #include "err.h"
 #include "findings.h"

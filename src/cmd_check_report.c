@@ -1,8 +1,8 @@
-/* check_report.c - printing a check's findings as text or JSON (front end). */
+/* cmd_check_report.c - printing a check's findings as text or JSON (front end). */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "check_report.h"
+#include "cmd_check_report.h"
 
 int check_report(const struct findings *f, const char *kind, int json, const struct rw_err *err)
 {
