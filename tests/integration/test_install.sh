@@ -12,17 +12,7 @@ command -v cmake >/dev/null || { echo "SKIP: cmake is not installed"; exit 77; }
 
 dest=$(mktemp -d)
 trap 'rm -rf "$dest"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
+. "${RW_SOURCE_DIR:?}/tests/integration/checklib.sh"
 
 if ! DESTDIR=$dest cmake --install "$build" --prefix /usr >"$dest.log" 2>&1; then
 	cat "$dest.log"

@@ -10,17 +10,7 @@ set -uo pipefail
 src=${RW_SOURCE_DIR:?RW_SOURCE_DIR is not set}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
+. "${RW_SOURCE_DIR:?}/tests/integration/checklib.sh"
 
 # --- cron ---------------------------------------------------------------------------------------
 cron=$src/systemd/rootwarden.cron

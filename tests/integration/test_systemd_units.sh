@@ -15,17 +15,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-fails=0
-pass() { echo "ok   $*"; }
-fail() {
-	echo "FAIL $*"
-	fails=$((fails + 1))
-}
-check() {
-	local what=$1
-	shift
-	if "$@"; then pass "$what"; else fail "$what"; fi
-}
+. "${RW_SOURCE_DIR:?}/tests/integration/checklib.sh"
 
 unit=$src/systemd/rootwarden.service
 timer=$src/systemd/rootwarden.timer
