@@ -69,7 +69,8 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 		goto out;
 	rc = 0;
 out:
-	if (rc < 0 && e && e->msg[0] && e->msg[0] != '/')
+	/* every message names the metrics file once */
+	if (rc < 0 && e && strncmp(e->msg, path, strlen(path)) != 0)
 		err_prefix(e, path);
 	metrics_free(m);
 	return rc;

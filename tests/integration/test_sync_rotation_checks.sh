@@ -75,4 +75,12 @@ grep -q "BEGIN CERTIFICATE" "$t/out/mysql.pem" && grep -q "DigiCert Global Root 
 [ "$(grep -c "^bundle-updated mysql - $g2\$" "$t/events.log")" -eq 1 ] || fail "no bundle-updated +G2"
 ROOTWARDEN_NOW=2020-07-28 "$bin" rotation --config "$t/rw.conf" > "$t/r2" 2>&1
 [ $? -eq 0 ] || { cat "$t/r2"; fail "rotation after: want OK (0)"; }
+# A metrics file that cannot be written: the run fails (1), the message names it once.
+(cd "$t" && ROOTWARDEN_NOW=2020-07-28 "$bin" sync --config "$t/rw.conf" -q \
+	--metrics-file nodir/m.prom > "$t/o4" 2>&1)
+rc=$?
+[ $rc -eq 1 ] || { cat "$t/o4"; fail "unwritable metrics file: exit $rc, want 1"; }
+grep -q "rootwarden: nodir/m.prom: cannot create a temporary file" "$t/o4" ||
+	fail "metrics error does not name the file: $(cat "$t/o4")"
+grep -q "nodir/m.prom: nodir/m.prom" "$t/o4" && fail "the file is named twice"
 echo "1 passed, 0 failed"
