@@ -10,6 +10,7 @@ status=0
 for variant in normal asan; do
   dir="build-test-$variant"
   flags=(-DRW_WERROR=ON -DRW_TESTS=ON)
+  export RW_TEST_VARIANT=$variant
   [ "$variant" = asan ] && flags+=(-DRW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
   echo "== $variant build ($dir)"
   cmake -S . -B "$dir" "${flags[@]}" >/dev/null

@@ -38,21 +38,96 @@ void bundle_free(struct bundle *b)
 	plan_free(&b->plan);
 }
 
+void selection_free(struct selection *s)
+{
+	plan_free(&s->plan);
+	free(s->state);
+	memset(s, 0, sizeof(*s));
+}
+
+static int is_excluded(const struct bundle_spec *spec, const char *sha256, struct rw_err *e)
+{
+	char fp[CERT_HEX_LEN + 1];
+
+	for (size_t i = 0; i < spec->n_excludes; i++) {
+		if (fingerprint_normalize(spec->excludes[i], fp) < 0)
+			return err_set(e, RW_EXIT_INPUT,
+			               "exclude '%s': not a SHA-256 fingerprint (64 hex digits)",
+			               spec->excludes[i]);
+		if (strcmp(fp, sha256) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int bundle_select(const struct catalog *cat, const struct bundle_spec *spec, struct selection *out,
+                  struct rw_err *e)
+{
+	struct plan_opts po = {spec->day, spec->grace_days, spec->keep_expired, spec->ahead_days};
+	time_t at = date_start(spec->day);
+
+	memset(out, 0, sizeof(*out));
+	if (plan_build(cat, spec->profiles, spec->n_profiles, &po, &out->plan, e) < 0)
+		return -1;
+	if ((out->state = calloc(out->plan.n + 1, 1)) == NULL) {
+		selection_free(out);
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	}
+	for (size_t i = 0; i < spec->n_roots; i++)
+		if (spec->roots[i] < out->plan.n)
+			out->state[spec->roots[i]] = SEL_WRITTEN;
+	for (size_t ri = 0; ri < out->plan.n; ri++) {
+		const struct catalog_root *r = &cat->roots[ri];
+		int x;
+
+		if (out->plan.role[ri] == PLAN_NONE && out->state[ri] == SEL_NONE)
+			continue;
+		if (r->cert == NULL) {
+			out->state[ri] = SEL_UNAVAILABLE;
+			out->n_unavailable += out->plan.role[ri] == PLAN_NONE;
+			continue;
+		}
+		if (cert_is_expired(r->cert, at) && !spec->keep_expired) {
+			out->state[ri] = SEL_EXPIRED;
+			continue;
+		}
+		if ((x = is_excluded(spec, r->sha256, e)) < 0) {
+			selection_free(out);
+			return -1;
+		}
+		out->state[ri] = x ? SEL_EXCLUDED : SEL_WRITTEN;
+		out->n_written += !x;
+	}
+	return 0;
+}
+
 static int add_catalog_roots(const struct catalog *cat, const struct bundle_spec *spec,
-                             struct bundle *b, struct rw_err *e)
+                             const struct selection *sel, struct bundle *b, struct rw_err *e)
 {
 	char d[11];
 
-	for (size_t ri = 0; ri < cat->n_roots; ri++) {
+	for (size_t ri = 0; ri < sel->plan.n; ri++) {
 		const struct catalog_root *r = &cat->roots[ri];
 		struct cert *c;
 
-		if (b->plan.role[ri] == PLAN_NONE || r->cert == NULL)
-			continue;
-		if (b->plan.expired[ri] && !spec->keep_expired) {
+		switch (sel->state[ri]) {
+		case SEL_EXPIRED:
 			date_format(date_of_time(r->cert->not_after), d);
 			if (note(b, "dropped %s: expired on %s", r->name, d) < 0)
 				goto oom;
+			continue;
+		case SEL_EXCLUDED:
+			if (note(b, "excluded %s (%s)", r->name, r->sha256) < 0)
+				goto oom;
+			continue;
+		case SEL_UNAVAILABLE:
+			if (sel->plan.role[ri] == PLAN_NONE &&
+			    note(b, "root '%s' has no verified copy yet; left out", r->id) < 0)
+				goto oom;
+			continue;
+		case SEL_WRITTEN:
+			break;
+		default:
 			continue;
 		}
 		c = cert_dup(r->cert);
@@ -63,6 +138,7 @@ static int add_catalog_roots(const struct catalog *cat, const struct bundle_spec
 		if (certlist_add(&b->certs, c) < 0)
 			goto oom;
 	}
+	b->n_unavailable = sel->n_unavailable;
 	return 0;
 oom:
 	return err_set(e, RW_EXIT_FAILURE, "out of memory");
@@ -108,7 +184,10 @@ static int add_includes(const struct bundle_spec *spec, struct bundle *b, struct
 	return 0;
 }
 
-static int apply_excludes(const struct bundle_spec *spec, struct bundle *b, struct rw_err *e)
+/* Excludes over the included files' certificates (catalog roots were excluded by the
+ * selection); an exclude that matched nothing at all is noted. */
+static int apply_excludes(const struct catalog *cat, const struct bundle_spec *spec,
+                          const struct selection *sel, struct bundle *b, struct rw_err *e)
 {
 	char fp[CERT_HEX_LEN + 1];
 
@@ -131,6 +210,9 @@ static int apply_excludes(const struct bundle_spec *spec, struct bundle *b, stru
 			b->certs.v[w++] = b->certs.v[r];
 		}
 		b->certs.n = w;
+		for (size_t ri = 0; ri < sel->plan.n && !hit; ri++)
+			hit = sel->state[ri] == SEL_EXCLUDED &&
+			      strcmp(cat->roots[ri].sha256, fp) == 0;
 		if (!hit && note(b, "exclude %s matched no certificate", fp) < 0)
 			return err_set(e, RW_EXIT_FAILURE, "out of memory");
 	}
@@ -174,26 +256,31 @@ static int check_required(const struct catalog *cat, const struct bundle_spec *s
 int bundle_build(const struct catalog *cat, const struct bundle_spec *spec, struct bundle *out,
                  struct rw_err *e)
 {
-	struct plan_opts po = {spec->day, spec->grace_days, spec->keep_expired, spec->ahead_days};
+	struct selection sel;
 	size_t dups;
 
 	memset(out, 0, sizeof(*out));
-	if (plan_build(cat, spec->profiles, spec->n_profiles, &po, &out->plan, e) < 0)
-		goto fail;
-	if (add_catalog_roots(cat, spec, out, e) < 0 || add_includes(spec, out, e) < 0 ||
-	    apply_excludes(spec, out, e) < 0)
+	if (bundle_select(cat, spec, &sel, e) < 0)
+		return -1;
+	if (add_catalog_roots(cat, spec, &sel, out, e) < 0 || add_includes(spec, out, e) < 0 ||
+	    apply_excludes(cat, spec, &sel, out, e) < 0)
 		goto fail;
 	certlist_sort(&out->certs);
 	dups = certlist_dedup(&out->certs);
 	if (dups &&
 	    note(out, "%zu duplicate certificate%s removed", dups, dups == 1 ? "" : "s") < 0)
 		goto oom;
+	out->plan = sel.plan;
+	memset(&sel.plan, 0, sizeof(sel.plan));
+	selection_free(&sel);
 	if (check_required(cat, spec, out, e) < 0)
-		goto fail;
+		goto fail_built;
 	return 0;
 oom:
 	err_set(e, RW_EXIT_FAILURE, "out of memory");
 fail:
+	selection_free(&sel);
+fail_built:
 	bundle_free(out);
 	return -1;
 }

@@ -1,37 +1,84 @@
 /*
- * check.h - the "rootwarden check" family. Each kind is a front end cmd_check_<kind>.c with a
- * main-like entry point that gets argv starting at the kind's name and returns a monitoring-plugin
- * status (enum rw_check_exit: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN).
+ * check.h - the check kinds, one table for the command line and for sync.
+ *
+ * Contract:
+ * - Each kind is one row of the table in check.c and one file pair: cmd_check_<kind>.c (the
+ *   front end of "rootwarden check KIND", which prints) and the library code it calls. Adding a
+ *   kind is adding its file and a row.
+ * - A row lists the settings the kind takes in the configuration's checks = ( { kind = ...; } )
+ *   (name, type, required). config.c refuses a check whose kind is not in the table, a key the
+ *   row does not list, a value of the wrong type, a relative path, a missing required key:
+ *   "file:line: ...", RW_EXIT_INPUT.
+ * - from_config() validates what types cannot (a policy name, a URL) and returns the kind's own
+ *   spec (*spec, freed with the row's free). It runs when the target model is built (target.h),
+ *   so `config check` and `sync` refuse the same configurations at load, with "file:line: ...".
+ * - run() performs the check from a spec: 0 with the findings filled (findings.h), or -1 with e
+ *   when it could not check (a missing file, an unreachable server): the caller reports UNKNOWN
+ *   with e's message. It never prints.
+ * - main() is the command-line front end: argv starts at the kind's name; it prints its report
+ *   and returns a monitoring-plugin status (enum rw_check_exit: 0 OK, 1 WARNING, 2 CRITICAL,
+ *   3 UNKNOWN).
  */
 #ifndef RW_CHECK_H
 #define RW_CHECK_H
 
-struct check_kind {
-	const char *name;
-	int (*run)(int argc, char **argv);
-	const char *summary;
-	const char *usage;
+#include <stddef.h>
+
+#include "err.h"
+#include "findings.h"
+
+struct config_check;
+
+enum check_key_type {
+	CHECK_KEY_STRING,  /* a non-empty string */
+	CHECK_KEY_PATH,    /* an absolute path */
+	CHECK_KEY_STRINGS, /* a list of non-empty strings */
+	CHECK_KEY_PATHS,   /* a list of absolute paths */
 };
 
+struct check_key {
+	const char *name;
+	enum check_key_type type;
+	int required;
+};
+
+struct check_kind {
+	const char *name;
+	const char *summary;
+	const char *usage;            /* synopsis and options, for 'check KIND --help' */
+	const struct check_key *keys; /* its settings in checks = (...); ends with name NULL */
+	int (*from_config)(const struct config_check *cc, void **spec, struct rw_err *e);
+	int (*run)(const void *spec, struct findings *f, struct rw_err *e);
+	void (*free)(void *spec);
+	int (*main)(int argc, char **argv);
+};
+
+/* The table, ended by a row with name NULL; a kind by name, or NULL. */
+const struct check_kind *check_kinds(void);
+const struct check_kind *check_kind_find(const char *name);
+
+/* The kinds' rows' functions (one file each). */
 int check_bundle_main(int argc, char **argv);
 int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
-
-/* Each check's full synopsis and options (for 'rootwarden help check'). */
 extern const char check_bundle_usage[];
 extern const char check_sqlserver_usage[];
 extern const char check_key_usage[];
 
+int check_sqlserver_from_config(const struct config_check *cc, void **spec, struct rw_err *e);
+int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e);
+void check_sqlserver_free(void *spec);
+int check_key_from_config(const struct config_check *cc, void **spec, struct rw_err *e);
+int check_key_run(const void *spec, struct findings *f, struct rw_err *e);
+void check_key_free(void *spec);
+
 /*
- * A check from the agent configuration (config.h, kind "sqlserver" or "key"), run by sync
- * (check_agent.c). On return 0, *status is the monitoring-plugin status (3 when the check could
- * not run: a missing file, a bad password) and *summary a malloc'd one-line summary the caller
- * frees ("CRITICAL: 1 FAIL (eku), 2 WARN (forceencryption, tlsprotocols), 9 PASS"). -1 (with e)
- * only for an unknown kind or policy, or out of memory.
+ * Runs a configured check (its spec from from_config): on return *status is the monitoring
+ * status (UNKNOWN when it could not check) and *summary a malloc'd one-line summary the caller
+ * frees ("CRITICAL: 1 FAIL (eku), 2 WARN (forceencryption, tlsprotocols), 9 PASS"). -1 only
+ * when out of memory.
  */
-struct config_check;
-struct rw_err;
-int check_run_configured(const struct config_check *cc, int *status, char **summary,
-                         struct rw_err *e);
+int check_run_spec(const struct check_kind *k, const void *spec, int *status, char **summary,
+                   struct rw_err *e);
 
 #endif

@@ -6,16 +6,6 @@
 #include "check.h"
 #include "cli.h"
 
-static const struct check_kind kinds[] = {
-        {"bundle", check_bundle_main, "does a PEM bundle hold what its profiles need",
-         check_bundle_usage},
-        {"sqlserver", check_sqlserver_main, "does a certificate meet SQL Server's requirements",
-         check_sqlserver_usage},
-        {"key", check_key_main, "is a private key file owned and protected as its server needs",
-         check_key_usage},
-        {NULL, NULL, NULL, NULL},
-};
-
 const char cmd_check_usage[] =
         "rootwarden check bundle PATH [--profile P]... [--at DATE] [--warn-days N] [--json]\n"
         "                        [--metrics-file PATH] [--roots-dir DIR]\n"
@@ -33,7 +23,7 @@ int cmd_check(int argc, char **argv)
 {
 	if (argc < 2)
 		return cli_usage_error("check", RW_CHECK_UNKNOWN, "give bundle, sqlserver or key");
-	for (const struct check_kind *k = kinds; k->name; k++) {
+	for (const struct check_kind *k = check_kinds(); k->name; k++) {
 		if (strcmp(k->name, argv[1]) != 0)
 			continue;
 		for (int i = 2; i < argc; i++)
@@ -41,7 +31,7 @@ int cmd_check(int argc, char **argv)
 				fputs(k->usage, stdout);
 				return RW_CHECK_OK;
 			}
-		return k->run(argc - 1, argv + 1);
+		return k->main(argc - 1, argv + 1);
 	}
 	return cli_usage_error("check", RW_CHECK_UNKNOWN, "unknown check '%s'", argv[1]);
 }

@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "config.h"
+#include "target.h"
 
 const char cmd_config_usage[] =
         "rootwarden config check [--config PATH | --default-config] [--roots-dir DIR] [--quiet]\n"
@@ -31,7 +32,7 @@ int cmd_config(int argc, char **argv)
 	const char *path = NULL, *roots = NULL;
 	int use_default = 0, quiet = 0, c, rc;
 	struct config *cfg = NULL;
-	struct catalog *cat = NULL;
+	struct targets *t = NULL;
 	struct rw_err e = {{0}, 0};
 
 	if (argc < 2 || strcmp(argv[1], "check") != 0)
@@ -70,8 +71,9 @@ int cmd_config(int argc, char **argv)
 		                       "--config and --default-config exclude each other");
 	rc = use_default ? config_load_default(&cfg, &e)
 	                 : config_load(path ? path : CONFIG_DEFAULT_PATH, &cfg, &e);
-	if (rc < 0 || cli_load_catalog(roots ? roots : cfg->roots_dir, &cat, &e) < 0 ||
-	    config_expand_profiles(cfg, cat, &e) < 0 || config_check_catalog(cfg, cat, &e) < 0) {
+	/* The same model sync builds at load: what it refuses, this refuses. */
+	if (rc < 0 ||
+	    targets_build(cfg, cli_roots_dir(roots ? roots : cfg->roots_dir), &t, &e) < 0) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -79,7 +81,7 @@ int cmd_config(int argc, char **argv)
 		config_print(cfg, stdout);
 	rc = RW_EXIT_OK;
 out:
-	catalog_free(cat);
+	targets_free(t);
 	config_free(cfg);
 	return rc;
 }

@@ -14,6 +14,7 @@
 #include "date.h"
 #include "metrics.h"
 #include "rotation.h"
+#include "target.h"
 
 const char cmd_rotation_usage[] =
         "rootwarden rotation [--profile P]... [--config PATH] [--at YYYY-MM-DD] [--warn-days N]\n"
@@ -406,7 +407,7 @@ out:
 
 /* ---- main ---- */
 
-static int uses_any(const struct config_bundle *b, const struct strvec *profiles)
+static int uses_any(const struct target_bundle *b, const struct strvec *profiles)
 {
 	if (profiles->n == 0)
 		return 1;
@@ -421,7 +422,9 @@ int cmd_rotation(int argc, char **argv)
 {
 	struct rot_args a;
 	struct config *cfg = NULL;
+	struct targets *tg = NULL;
 	struct catalog *cat = NULL;
+	const struct catalog *catalog;
 	struct rotation_target *targets = NULL;
 	struct rotation_report rep;
 	struct rotation_opts o;
@@ -436,49 +439,39 @@ int cmd_rotation(int argc, char **argv)
 	rotation_opts_init(&o);
 	if (parse_args(argc, argv, &a) < 0)
 		goto out;
-	if (a.config && config_load(a.config, &cfg, &e) < 0)
+	if (a.config &&
+	    (config_load(a.config, &cfg, &e) < 0 ||
+	     targets_build(cfg, cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir), &tg,
+	                   &e) < 0))
 		goto fail;
-	if (cli_load_catalog(a.roots_dir ? a.roots_dir : cfg ? cfg->roots_dir : NULL, &cat, &e) < 0)
+	if (tg == NULL && cli_load_catalog(a.roots_dir, &cat, &e) < 0)
 		goto fail;
-	if (cfg &&
-	    (config_check_catalog(cfg, cat, &e) < 0 || config_expand_profiles(cfg, cat, &e) < 0))
-		goto fail;
+	catalog = tg ? tg->cat : cat;
 	for (size_t i = 0; i < a.profiles.n; i++)
-		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
+		if (catalog_profile(catalog, a.profiles.v[i]) == NULL) {
 			rc = cli_usage_error("rotation", RW_CHECK_UNKNOWN,
 			                     "unknown profile '%s' (see 'rootwarden roots list')",
 			                     a.profiles.v[i]);
 			goto out;
 		}
-	if (a.have_at)
-		o.day = a.day;
-	if (cfg) {
-		o.warn_days = cfg->warn_days;
-		o.grace_days = cfg->retire_grace_days;
-		o.keep_expired = cfg->keep_expired;
-		o.ahead_days = cfg->add_ahead_days;
-		targets = calloc(cfg->n_bundles + 1, sizeof(*targets));
+	if (tg) {
+		targets_rotation_opts(tg, &o);
+		targets = calloc(tg->n_bundles + 1, sizeof(*targets));
 		if (targets == NULL)
 			goto oom;
-		for (size_t i = 0; i < cfg->n_bundles; i++) {
-			const struct config_bundle *b = &cfg->bundles[i];
-
-			if (!uses_any(b, &a.profiles))
+		for (size_t i = 0; i < tg->n_bundles; i++) {
+			if (!uses_any(&tg->bundles[i], &a.profiles))
 				continue;
-			targets[nt].name = b->name;
-			targets[nt].path = b->path;
-			targets[nt].profiles = (const char *const *)b->profiles;
-			targets[nt].n_profiles = b->n_profiles;
-			targets[nt].excludes = (const char *const *)b->exclude;
-			targets[nt].n_excludes = b->n_exclude;
-			nt++;
+			targets_rotation_target(tg, i, &targets[nt++]);
 		}
 	}
+	if (a.have_at)
+		o.day = a.day;
 	if (a.warn_days >= 0)
 		o.warn_days = a.warn_days;
-	if (rotation_analyse(cat, a.profiles.v, a.profiles.n, targets, nt, &o, &rep, &e) < 0)
+	if (rotation_analyse(catalog, a.profiles.v, a.profiles.n, targets, nt, &o, &rep, &e) < 0)
 		goto fail;
-	text = a.json ? render_json(cat, &rep) : render_text(cat, &rep);
+	text = a.json ? render_json(catalog, &rep) : render_text(catalog, &rep);
 	if (text == NULL)
 		goto oom;
 	fputs(text, stdout);
@@ -498,6 +491,7 @@ out:
 	free(targets);
 	rotation_report_free(&rep);
 	catalog_free(cat);
+	targets_free(tg);
 	config_free(cfg);
 	strvec_free(&a.profiles);
 	return rc;

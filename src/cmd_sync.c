@@ -13,6 +13,7 @@
 #include "fileio.h"
 #include "sync.h"
 #include "sync_metrics.h"
+#include "target.h"
 
 const char cmd_sync_usage[] =
         "rootwarden sync [--config PATH | --default-config] [options]\n"
@@ -200,10 +201,10 @@ static void report_contents(const struct out *w, const struct sync_bundle_result
 {
 	char na[11], fsha[65];
 
-	for (size_t k = 0; k < b->n_roots; k++) {
-		date_format(date_of_time(b->roots[k].not_after), na);
-		line(w, 6, "  %-46s not after %s  SHA-256 %s", b->roots[k].label, na,
-		     b->roots[k].sha256);
+	for (size_t k = 0; k < b->roots.n; k++) {
+		date_format(date_of_time(b->roots.v[k].not_after), na);
+		line(w, 6, "  %-46s not after %s  SHA-256 %s", b->roots.v[k].name, na,
+		     b->roots.v[k].sha256);
 	}
 	if (file_sha256(b->path, fsha, NULL) == 0)
 		line(w, 6, "  file SHA-256 %s", fsha);
@@ -213,17 +214,19 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
                           int verbose)
 {
 	for (size_t k = 0; k < b->n_notes; k++)
-		line(w, strstr(b->notes[k], "no verified copy") ? 4 : 6, "bundle %s: note: %s",
-		     b->name, b->notes[k]);
+		line(w, 6, "bundle %s: note: %s", b->name, b->notes[k]);
+	if (b->n_unavailable)
+		line(w, 4, "bundle %s: %zu configured root%s left out: no verified copy yet",
+		     b->name, b->n_unavailable, b->n_unavailable == 1 ? "" : "s");
 	switch (b->status) {
 	case SYNC_BUNDLE_UNCHANGED:
-		line(w, 6, "bundle %s: %s unchanged (%zu roots)", b->name, b->path, b->n_roots);
+		line(w, 6, "bundle %s: %s unchanged (%zu roots)", b->name, b->path, b->roots.n);
 		if (verbose)
 			report_contents(w, b);
 		break;
 	case SYNC_BUNDLE_UPDATED:
 		line(w, 6, "bundle %s: %s %s +%zu -%zu (%zu roots)", b->name, b->path,
-		     dry ? "would be updated" : "updated", b->n_added, b->n_removed, b->n_roots);
+		     dry ? "would be updated" : "updated", b->added.n, b->removed.n, b->roots.n);
 		if (verbose && !dry)
 			report_contents(w, b);
 		break;
@@ -253,6 +256,7 @@ int cmd_sync(int argc, char **argv)
 {
 	struct sync_args a;
 	struct config *cfg = NULL;
+	struct targets *t = NULL;
 	struct sync_result res;
 	struct rw_err e = {{0}, 0};
 	struct out w = {getenv("JOURNAL_STREAM") != NULL};
@@ -275,8 +279,11 @@ int cmd_sync(int argc, char **argv)
 		rc = config_load(path, &cfg, &e);
 	if (rc == 0) {
 		a.o.roots_dir = cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir);
-		rc = sync_run(cfg, &a.o, &res, &e);
+		a.o.record_success = !a.o.dry_run && (a.metrics || cfg->metrics_file);
+		rc = targets_build(cfg, a.o.roots_dir, &t, &e);
 	}
+	if (rc == 0)
+		rc = sync_run(t, &a.o, &res, &e);
 	if (rc < 0) {
 		/* Could not start: bad configuration or catalog, lock held, state dir unusable. */
 		line(&w, 3, "rootwarden: %s", e.msg);
@@ -294,8 +301,8 @@ int cmd_sync(int argc, char **argv)
 		for (size_t i = 0; i < res.n_checks; i++)
 			line(&w, res.checks[i].status == RW_CHECK_OK ? 6 : 4, "check %s (%s): %s",
 			     res.checks[i].name, res.checks[i].kind, res.checks[i].summary);
-		for (size_t i = 0; i < res.n_notes; i++)
-			line(&w, 4, "rootwarden sync: %s", res.notes[i]);
+		for (size_t i = 0; i < res.n_problems; i++)
+			line(&w, 4, "rootwarden sync: %s", res.problems[i]);
 	}
 	if (!a.o.dry_run && (a.metrics || cfg->metrics_file) &&
 	    sync_metrics_write(&res, a.metrics ? a.metrics : cfg->metrics_file, &e) < 0) {
@@ -340,6 +347,7 @@ int cmd_sync(int argc, char **argv)
 	}
 out:
 	sync_result_free(&res);
+	targets_free(t);
 	config_free(cfg);
 	return rc;
 }

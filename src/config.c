@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "check.h"
 #include "confutil.h"
 #include "emit.h"
 
@@ -62,14 +64,11 @@ void config_free(struct config *cfg)
 
 		free(c->kind);
 		free(c->name);
-		free(c->mssql_conf);
-		free(c->cert);
-		free(c->key);
-		free(c->bundle);
-		free_strv(c->hosts, c->n_hosts);
-		free_strv(c->paths, c->n_paths);
-		free(c->policy);
-		free(c->service_user);
+		for (size_t k = 0; k < c->n_values; k++) {
+			free(c->values[k].key);
+			free_strv(c->values[k].v, c->values[k].n);
+		}
+		free(c->values);
 	}
 	free(cfg->checks);
 	free(cfg);
@@ -507,11 +506,36 @@ static int parse_bundles(struct ctx *c, const config_setting_t *list, struct con
 	return 0;
 }
 
+/* One setting of a check, as its kind's row types it. */
+static int parse_check_value(struct ctx *c, const config_setting_t *g, const struct check_key *k,
+                             const char *what, struct config_check_value *out)
+{
+	const config_setting_t *m = config_setting_get_member(g, k->name);
+	int list = k->type == CHECK_KEY_STRINGS || k->type == CHECK_KEY_PATHS;
+	int abs = k->type == CHECK_KEY_PATH || k->type == CHECK_KEY_PATHS;
+
+	out->line = conf_line(m);
+	out->is_list = list;
+	if ((out->key = strdup(k->name)) == NULL)
+		return oom(c);
+	if (list) {
+		if (get_strv(c, g, k->name, what, abs, &out->v, &out->n) < 0)
+			return -1;
+		if (out->n == 0)
+			return err_set(c->e, RW_EXIT_INPUT, "%s:%d: '%s' in %s must not be empty",
+			               c->path, out->line, k->name, what);
+		return 0;
+	}
+	if ((out->v = calloc(2, sizeof(char *))) == NULL)
+		return oom(c);
+	out->n = 1;
+	return abs ? get_path(c, g, k->name, 1, what, &out->v[0])
+	           : get_str(c, g, k->name, 1, what, &out->v[0]);
+}
+
+/* Every check: its kind must be a row of check.h's table, and its keys those the row lists. */
 static int parse_checks(struct ctx *c, const config_setting_t *list, struct config *cfg)
 {
-	static const char *const keys[] = {"kind",   "name",         "mssql_conf", "cert",
-	                                   "key",    "bundle",       "hosts",      "paths",
-	                                   "policy", "service_user", NULL};
 	int n = config_setting_length(list);
 
 	cfg->checks = calloc((size_t)n + 1, sizeof(*cfg->checks));
@@ -520,17 +544,38 @@ static int parse_checks(struct ctx *c, const config_setting_t *list, struct conf
 	for (int i = 0; i < n; i++) {
 		const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
 		struct config_check *k = &cfg->checks[cfg->n_checks++];
+		const struct check_kind *kind;
+		const char *keys[32];
+		size_t nk = 0, nkeys = 0;
 		char what[256];
 
 		k->line = conf_line(g);
-		if (conf_check_keys(g, keys, c->path, "a check", c->e) < 0 ||
-		    get_str(c, g, "kind", 1, "a check", &k->kind) < 0)
-			return -1;
-		if (strcmp(k->kind, "sqlserver") != 0 && strcmp(k->kind, "key") != 0)
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
 			return err_set(c->e, RW_EXIT_INPUT,
-			               "%s:%d: check kind '%s' is not \"sqlserver\" or \"key\"",
-			               c->path, k->line, k->kind);
-		if (get_str(c, g, "name", 0, "a check", &k->name) < 0)
+			               "%s:%d: a check must be a group { ... }", c->path, k->line);
+		if (get_str(c, g, "kind", 1, "a check", &k->kind) < 0)
+			return -1;
+		if ((kind = check_kind_find(k->kind)) == NULL || kind->from_config == NULL) {
+			struct buf names;
+
+			buf_init(&names, 0);
+			for (const struct check_kind *r = check_kinds(); r->name; r++)
+				if (r->from_config)
+					buf_printf(&names, "%s\"%s\"", names.len ? ", " : "",
+					           r->name);
+			err_set(c->e, RW_EXIT_INPUT, "%s:%d: check kind '%s' is not one of %s",
+			        c->path, k->line, k->kind, names.data ? names.data : "");
+			buf_free(&names);
+			return -1;
+		}
+		keys[nkeys++] = "kind";
+		keys[nkeys++] = "name";
+		for (const struct check_key *ck = kind->keys; ck->name && nkeys + 1 < 32; ck++)
+			keys[nkeys++] = ck->name;
+		keys[nkeys] = NULL;
+		snprintf(what, sizeof(what), "a %s check", kind->name);
+		if (conf_check_keys(g, keys, c->path, what, c->e) < 0 ||
+		    get_str(c, g, "name", 0, "a check", &k->name) < 0)
 			return -1;
 		if (k->name == NULL && asprintf(&k->name, "%s%d", k->kind, i + 1) < 0) {
 			k->name = NULL;
@@ -543,20 +588,41 @@ static int parse_checks(struct ctx *c, const config_setting_t *list, struct conf
 				        "%s:%d: duplicate check name '%s' (first at line %d)",
 				        c->path, k->line, k->name, cfg->checks[j].line);
 		snprintf(what, sizeof(what), "check '%s'", k->name);
-		if (get_path(c, g, "mssql_conf", 0, what, &k->mssql_conf) < 0 ||
-		    get_path(c, g, "cert", 0, what, &k->cert) < 0 ||
-		    get_path(c, g, "key", 0, what, &k->key) < 0 ||
-		    get_path(c, g, "bundle", 0, what, &k->bundle) < 0 ||
-		    get_strv(c, g, "hosts", what, 0, &k->hosts, &k->n_hosts) < 0 ||
-		    get_strv(c, g, "paths", what, 1, &k->paths, &k->n_paths) < 0 ||
-		    get_str(c, g, "policy", 0, what, &k->policy) < 0 ||
-		    get_str(c, g, "service_user", 0, what, &k->service_user) < 0)
-			return -1;
-		if (strcmp(k->kind, "key") == 0 && k->n_paths == 0)
-			return err_set(c->e, RW_EXIT_INPUT, "%s:%d: %s needs 'paths'", c->path,
-			               k->line, what);
+		k->values = calloc(nkeys + 1, sizeof(*k->values));
+		if (k->values == NULL)
+			return oom(c);
+		for (const struct check_key *ck = kind->keys; ck->name; ck++) {
+			if (config_setting_get_member(g, ck->name) == NULL) {
+				if (ck->required)
+					return err_set(c->e, RW_EXIT_INPUT, "%s:%d: %s needs '%s'",
+					               c->path, k->line, what, ck->name);
+				continue;
+			}
+			k->n_values = ++nk;
+			if (parse_check_value(c, g, ck, what, &k->values[nk - 1]) < 0)
+				return -1;
+		}
 	}
 	return 0;
+}
+
+const char *config_check_str(const struct config_check *cc, const char *key)
+{
+	for (size_t i = 0; i < cc->n_values; i++)
+		if (strcmp(cc->values[i].key, key) == 0 && cc->values[i].n > 0)
+			return cc->values[i].v[0];
+	return NULL;
+}
+
+char *const *config_check_strv(const struct config_check *cc, const char *key, size_t *n)
+{
+	for (size_t i = 0; i < cc->n_values; i++)
+		if (strcmp(cc->values[i].key, key) == 0) {
+			*n = cc->values[i].n;
+			return cc->values[i].v;
+		}
+	*n = 0;
+	return NULL;
 }
 
 int config_load(const char *path, struct config **out, struct rw_err *e)
@@ -666,75 +732,6 @@ int config_load_default(struct config **out, struct rw_err *e)
 		return err_set(e, RW_EXIT_FAILURE, "(embedded default): out of memory");
 	}
 	*out = cfg;
-	return 0;
-}
-
-int config_expand_profiles(struct config *cfg, const struct catalog *cat, struct rw_err *e)
-{
-	struct config_bundle *nb;
-	size_t add = 0;
-
-	if (cfg->profile_bundles_dir == NULL)
-		return 0;
-	nb = realloc(cfg->bundles, (cfg->n_bundles + cat->n_profiles + 1) * sizeof(*nb));
-	if (nb == NULL)
-		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", cfg->path);
-	cfg->bundles = nb;
-	for (size_t i = 0; i < cat->n_profiles; i++) {
-		const char *id = cat->profiles[i].id;
-		struct config_bundle *b;
-		int dup = 0;
-
-		for (size_t k = 0; k < cfg->n_bundles; k++)
-			if (strcmp(cfg->bundles[k].name, id) == 0)
-				dup = 1;
-		if (dup)
-			continue;
-		b = &cfg->bundles[cfg->n_bundles];
-		memset(b, 0, sizeof(*b));
-		b->mode = 0644;
-		b->name = strdup(id);
-		b->format = strdup("pem");
-		b->profiles = calloc(2, sizeof(char *));
-		if (b->profiles)
-			b->profiles[0] = strdup(id);
-		b->n_profiles = 1;
-		if (asprintf(&b->path, "%s/%s.pem", cfg->profile_bundles_dir, id) < 0)
-			b->path = NULL;
-		cfg->n_bundles++;
-		add++;
-		if (b->name == NULL || b->format == NULL || b->profiles == NULL ||
-		    b->profiles[0] == NULL || b->path == NULL)
-			return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", cfg->path);
-	}
-	(void)add;
-	return 0;
-}
-
-int config_check_catalog(const struct config *cfg, const struct catalog *cat, struct rw_err *e)
-{
-	for (size_t i = 0; i < cfg->n_bundles; i++) {
-		const struct config_bundle *b = &cfg->bundles[i];
-
-		for (size_t k = 0; k < b->n_profiles; k++)
-			if (catalog_profile(cat, b->profiles[k]) == NULL)
-				return err_set(e, RW_EXIT_INPUT,
-				               "%s:%d: bundle '%s': unknown profile '%s' (see "
-				               "'rootwarden roots list')",
-				               cfg->path, b->line, b->name, b->profiles[k]);
-	}
-	for (size_t i = 0; i < cfg->n_roots; i++) {
-		const struct config_root *r = &cfg->roots[i];
-
-		if (catalog_root_index(cat, r->id) >= 0)
-			return err_set(e, RW_EXIT_INPUT,
-			               "%s:%d: root id '%s' is already a catalog root (%s)",
-			               cfg->path, r->line, r->id, cat->path);
-		if (r->sha256[0] && catalog_root_by_sha256(cat, r->sha256) >= 0)
-			return err_set(e, RW_EXIT_INPUT,
-			               "%s:%d: root '%s' has the SHA-256 of a catalog root",
-			               cfg->path, r->line, r->id);
-	}
 	return 0;
 }
 
@@ -848,22 +845,14 @@ int config_print(const struct config *cfg, FILE *fp)
 		fprintf(fp, "%s\n  {\n", i ? "," : "");
 		print_str(fp, "    ", "kind", k->kind);
 		print_str(fp, "    ", "name", k->name);
-		if (k->mssql_conf)
-			print_str(fp, "    ", "mssql_conf", k->mssql_conf);
-		if (k->cert)
-			print_str(fp, "    ", "cert", k->cert);
-		if (k->key)
-			print_str(fp, "    ", "key", k->key);
-		if (k->bundle)
-			print_str(fp, "    ", "bundle", k->bundle);
-		if (k->n_hosts)
-			print_strv(fp, "    ", "hosts", k->hosts, k->n_hosts);
-		if (k->n_paths)
-			print_strv(fp, "    ", "paths", k->paths, k->n_paths);
-		if (k->policy)
-			print_str(fp, "    ", "policy", k->policy);
-		if (k->service_user)
-			print_str(fp, "    ", "service_user", k->service_user);
+		for (size_t v = 0; v < k->n_values; v++) {
+			const struct config_check_value *cv = &k->values[v];
+
+			if (cv->is_list)
+				print_strv(fp, "    ", cv->key, cv->v, cv->n);
+			else
+				print_str(fp, "    ", cv->key, cv->v[0]);
+		}
 		fprintf(fp, "  }");
 	}
 	fprintf(fp, "%s);\n", cfg->n_checks ? "\n" : "");

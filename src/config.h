@@ -9,8 +9,8 @@
  *   (strings copied out of libconfig).
  * - Errors are "file:line: why" with RW_EXIT_INPUT: unknown keys, wrong types, duplicate bundle or
  *   root or check names, relative paths where absolute ones are needed, unknown formats.
- *   Profile ids are checked against the catalog later (config_check_catalog), because the
- *   configuration may name the roots directory.
+ *   Profile ids, root files and everything else that needs the catalog are checked when the
+ *   target model is built (target.h), because the configuration may name the roots directory.
  * - Defaults are filled in for every absent key, so users of the struct never re-derive them.
  */
 #ifndef RW_CONFIG_H
@@ -74,24 +74,29 @@ struct config_bundle {
 	int line;
 };
 
-/* A check that sync runs (issue: check sqlserver / check key). Fields by kind. */
-struct config_check {
-	char *kind; /* "sqlserver" | "key" */
-	char *name; /* default: kind + index */
-	/* sqlserver */
-	char *mssql_conf;
-	char *cert;
+/* One setting of a configured check: a string (n == 1, !is_list) or a list of strings. */
+struct config_check_value {
 	char *key;
-	char *bundle;
-	char **hosts;
-	size_t n_hosts;
-	/* key */
-	char **paths;
-	size_t n_paths;
-	char *policy;
-	char *service_user;
+	char **v; /* n strings, NULL-terminated */
+	size_t n;
+	int is_list;
 	int line;
 };
+
+/* A check that sync runs: its kind (a row of check.h's table) and the settings that row lists,
+ * already checked for type, absolute paths and required keys. The kind interprets them
+ * (check_kind.from_config). */
+struct config_check {
+	char *kind;
+	char *name; /* default: kind + index */
+	struct config_check_value *values;
+	size_t n_values;
+	int line;
+};
+
+/* A check's setting, or NULL / (NULL, 0) when absent. */
+const char *config_check_str(const struct config_check *cc, const char *key);
+char *const *config_check_strv(const struct config_check *cc, const char *key, size_t *n);
 
 struct config {
 	char *path;            /* the file read, or "(embedded default)" */
@@ -111,19 +116,14 @@ struct config {
 	size_t n_bundles;
 	struct config_check *checks;
 	size_t n_checks;
-	/* When set (key profile_bundles_dir; the embedded default sets CWD/out), sync adds one PEM
-	 * bundle per catalog profile, DIR/PROFILE.pem, beside the configured bundles
-	 * (config_expand_profiles). */
+	/* When set (key profile_bundles_dir; the embedded default sets CWD/out), one PEM bundle per
+	 * catalog profile, DIR/PROFILE.pem, beside the configured bundles (target.h expands it). */
 	char *profile_bundles_dir;
 };
 
 int config_load(const char *path, struct config **out, struct rw_err *e);
 int config_load_default(struct config **out, struct rw_err *e);
-/* Checks every profile id and root reference against the catalog ("file:line: ..."). */
-int config_check_catalog(const struct config *cfg, const struct catalog *cat, struct rw_err *e);
 void config_free(struct config *cfg);
-/* Appends a bundle for every catalog profile into cfg->profile_bundles_dir (no-op when NULL). */
-int config_expand_profiles(struct config *cfg, const struct catalog *cat, struct rw_err *e);
 /* Prints the effective configuration as libconfig text (every key, defaults filled in). */
 int config_print(const struct config *cfg, FILE *fp);
 

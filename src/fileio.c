@@ -5,6 +5,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,4 +118,88 @@ int file_sha256(const char *path, char out[65], struct rw_err *e)
 	for (char *p = out; *p; p++)
 		*p = (char)toupper((unsigned char)*p);
 	return 0;
+}
+
+char *path_canonical(const char *path)
+{
+	char *norm, *res = NULL, *cut;
+	size_t n = 0, len;
+
+	if (path == NULL || path[0] != '/')
+		return path ? strdup(path) : NULL;
+	len = strlen(path);
+	if ((norm = malloc(len + 2)) == NULL)
+		return NULL;
+	/* lexical: drop "", "." and resolve ".." */
+	norm[n++] = '/';
+	for (const char *p = path; *p;) {
+		const char *q;
+		size_t l;
+
+		while (*p == '/')
+			p++;
+		q = p;
+		while (*q && *q != '/')
+			q++;
+		l = (size_t)(q - p);
+		if (l == 0 || (l == 1 && p[0] == '.')) {
+			/* nothing */
+		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
+			while (n > 1 && norm[n - 1] != '/')
+				n--;
+			if (n > 1)
+				n--;
+			while (n > 1 && norm[n - 1] != '/')
+				n--;
+		} else {
+			if (norm[n - 1] != '/')
+				norm[n++] = '/';
+			memcpy(norm + n, p, l);
+			n += l;
+		}
+		p = q;
+	}
+	if (n > 1 && norm[n - 1] == '/')
+		n--;
+	norm[n] = '\0';
+	/* the longest existing prefix, through realpath */
+	cut = norm + n;
+	for (;;) {
+		char saved = *cut, *real;
+
+		*cut = '\0';
+		real = realpath(cut == norm ? "/" : norm, NULL);
+		*cut = saved;
+		if (real != NULL) {
+			const char *rest = cut;
+			size_t rl = strlen(real);
+
+			if (rl == 1 && *rest == '/')
+				rl = 0; /* "/" + "/rest" */
+			res = malloc(rl + strlen(rest) + 1);
+			if (res) {
+				memcpy(res, real, rl);
+				strcpy(res + rl, rest);
+			}
+			free(real);
+			break;
+		}
+		if (cut == norm)
+			break;
+		while (cut > norm && *--cut != '/')
+			;
+	}
+	if (res == NULL && errno != ENOMEM)
+		res = strdup(norm);
+	free(norm);
+	return res;
+}
+
+int path_within(const char *path, const char *dir)
+{
+	size_t l = strlen(dir);
+
+	if (l == 1 && dir[0] == '/')
+		return 1;
+	return strncmp(path, dir, l) == 0 && (path[l] == '\0' || path[l] == '/');
 }

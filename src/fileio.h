@@ -25,4 +25,14 @@ int file_open_regular(const char *path, struct stat *st, struct rw_err *e);
 /* SHA-256 of a whole file (at most FILEIO_DEFAULT_MAX bytes), upper-case hex into out. */
 int file_sha256(const char *path, char out[65], struct rw_err *e);
 
+/*
+ * The canonical form of an absolute path, for comparing the places outputs go: "." and empty
+ * components removed, ".." resolved, and the longest existing leading part resolved with
+ * realpath() (symbolic links followed), so /out/./a.pem, /out//a.pem and /link-to-out/a.pem name
+ * the same file. A path that is not absolute is returned as is. malloc'd; NULL when out of memory.
+ */
+char *path_canonical(const char *path);
+/* 1 if path is dir or below it (both canonical), else 0. */
+int path_within(const char *path, const char *dir);
+
 #endif

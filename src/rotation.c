@@ -11,11 +11,14 @@
 
 #include "strv.h"
 #include "buf.h"
+#include "bundle.h"
 #include "date.h"
 #include "exitcode.h"
 #include "fileio.h"
 #include "plan.h"
+#include "rootref.h"
 #include "save.h"
+#include "store.h"
 
 #define OOM(e) err_set(e, RW_EXIT_FAILURE, "out of memory")
 
@@ -272,50 +275,35 @@ out:
 
 /* ---- written sets and changes ---- */
 
-static int excluded(const struct rotation_target *t, const char *sha256, struct rw_err *e)
-{
-	char fp[CERT_HEX_LEN + 1];
-
-	for (size_t i = 0; i < t->n_excludes; i++) {
-		if (fingerprint_normalize(t->excludes[i], fp) < 0)
-			return err_set(
-			        e, RW_EXIT_INPUT,
-			        "%s: exclude '%s': not a SHA-256 fingerprint (64 hex digits)",
-			        t->name, t->excludes[i]);
-		if (strcmp(fp, sha256) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 int rotation_written(const struct catalog *cat, const struct rotation_target *t, int32_t day,
                      const struct rotation_opts *o, struct rotation_roots *out, struct rw_err *e)
 {
-	struct plan_opts po = {day, o->grace_days, o->keep_expired, o->ahead_days};
-	struct plan pl;
+	struct bundle_spec spec;
+	struct selection sel;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (plan_build(cat, t->profiles, t->n_profiles, &po, &pl, e) < 0)
+	bundle_spec_init(&spec);
+	spec.profiles = t->profiles;
+	spec.n_profiles = t->n_profiles;
+	spec.roots = t->roots;
+	spec.n_roots = t->n_roots;
+	spec.excludes = t->excludes;
+	spec.n_excludes = t->n_excludes;
+	spec.day = day;
+	spec.grace_days = o->grace_days;
+	spec.keep_expired = o->keep_expired;
+	spec.ahead_days = o->ahead_days;
+	if (bundle_select(cat, &spec, &sel, e) < 0)
 		return -1;
-	for (size_t ri = 0; ri < pl.n; ri++) {
-		const struct catalog_root *r = &cat->roots[ri];
-		int x;
-
-		if (pl.role[ri] == PLAN_NONE || r->cert == NULL ||
-		    (pl.expired[ri] && !o->keep_expired))
-			continue;
-		x = excluded(t, r->sha256, e);
-		if (x < 0)
-			goto out;
-		if (x == 0 && roots_add(out, ri) < 0) {
+	for (size_t ri = 0; ri < sel.plan.n; ri++)
+		if (sel.state[ri] == SEL_WRITTEN && roots_add(out, ri) < 0) {
 			OOM(e);
 			goto out;
 		}
-	}
 	rc = 0;
 out:
-	plan_free(&pl);
+	selection_free(&sel);
 	if (rc < 0)
 		rotation_roots_free(out);
 	return rc;
@@ -842,45 +830,24 @@ static char *event_key(const struct catalog *cat, const char *name, const struct
 	return buf_steal(&b, NULL);
 }
 
-static char *state_path(const char *state_dir)
+/* The record as a JSON object with an "announced" array (a new one when it is absent). */
+static json_t *load_record(const struct store *st, struct rw_err *e)
 {
-	char *p = NULL;
+	json_t *root = NULL;
 
-	if (asprintf(&p, "%s/%s", state_dir, ROTATION_STATE_FILE) < 0)
+	if (store_json_get(st, NULL, ROTATION_STATE_NAME, &root, e) < 0)
 		return NULL;
-	return p;
-}
-
-/* The record as a JSON object with an "announced" array (a new one when the file is absent). */
-static json_t *load_record(const char *path, struct rw_err *e)
-{
-	struct stat st;
-	struct buf b;
-	json_error_t je;
-	json_t *root, *arr;
-
-	if (stat(path, &st) < 0 && errno == ENOENT) {
+	if (root == NULL) {
 		root = json_pack("{s:i, s:[]}", "version", 1, "announced");
 		if (root == NULL)
 			OOM(e);
 		return root;
 	}
-	if (file_read_all(path, FILEIO_DEFAULT_MAX, &b, e) < 0) {
-		buf_free(&b);
-		return NULL;
-	}
-	root = json_loadb(b.data, b.len, 0, &je);
-	buf_free(&b);
-	if (root == NULL) {
-		err_set(e, RW_EXIT_INPUT, "%s:%d: not a rotation record: %s", path, je.line,
-		        je.text);
-		return NULL;
-	}
-	arr = json_object_get(root, "announced");
-	if (!json_is_object(root) || !json_is_array(arr)) {
+	if (!json_is_object(root) || !json_is_array(json_object_get(root, "announced"))) {
 		json_decref(root);
-		err_set(e, RW_EXIT_INPUT, "%s: not a rotation record (no \"announced\" array)",
-		        path);
+		err_set(e, RW_EXIT_INPUT,
+		        "%s/%s.json: not a rotation record (no \"announced\" array)", store_dir(st),
+		        ROTATION_STATE_NAME);
 		return NULL;
 	}
 	return root;
@@ -902,17 +869,14 @@ static int record_has(json_t *root, const char *key)
 }
 
 int rotation_due_events(const struct catalog *cat, const struct rotation_target *targets,
-                        size_t n_targets, const struct rotation_opts *o, const char *state_dir,
+                        size_t n_targets, const struct rotation_opts *o, const struct store *st,
                         struct rotation_events *out, struct rw_err *e)
 {
-	char *path = state_path(state_dir);
 	json_t *rec = NULL;
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (path == NULL)
-		return OOM(e);
-	rec = load_record(path, e);
+	rec = load_record(st, e);
 	if (rec == NULL)
 		goto out;
 	for (size_t t = 0; t < n_targets; t++) {
@@ -958,7 +922,6 @@ out:
 	if (rc < 0)
 		rotation_events_free(out);
 	json_decref(rec);
-	free(path);
 	return rc;
 }
 
@@ -970,19 +933,15 @@ static int cmp_entry(const void *a, const void *b)
 	return strcmp(x ? x : "", y ? y : "");
 }
 
-int rotation_mark_announced(const char *state_dir, const struct rotation_event *ev,
+int rotation_mark_announced(struct store *st, const struct rotation_event *ev,
                             const struct rotation_opts *o, struct rw_err *e)
 {
-	char *path = state_path(state_dir), *text = NULL;
 	json_t *rec = NULL, *arr, *keep = NULL, *it, *mine = NULL, **sorted = NULL, **nv;
-	struct save_opts so;
 	char d[11], today[11];
 	size_t i, n = 0;
 	int rc = -1;
 
-	if (path == NULL)
-		return OOM(e);
-	rec = load_record(path, e);
+	rec = load_record(st, e);
 	if (rec == NULL)
 		goto out;
 	arr = json_object_get(rec, "announced");
@@ -1019,35 +978,30 @@ int rotation_mark_announced(const char *state_dir, const struct rotation_event *
 			goto oom;
 	if (json_object_set(rec, "announced", keep) < 0)
 		goto oom;
-	text = json_dumps(rec, JSON_INDENT(2) | JSON_SORT_KEYS);
-	if (text == NULL)
-		goto oom;
-	save_opts_init(&so);
-	if (save_bytes(path, text, strlen(text), &so, e) == SAVE_ERROR)
+	if (store_json_put(st, NULL, ROTATION_STATE_NAME, rec, e) < 0)
 		goto out;
 	rc = 0;
 	goto out;
 oom:
 	OOM(e);
 out:
-	free(text);
 	free(sorted);
 	json_decref(mine);
 	json_decref(keep);
 	json_decref(rec);
-	free(path);
 	return rc;
 }
 
 json_t *rotation_root_json(const struct catalog *cat, size_t ri)
 {
-	const struct catalog_root *r = &cat->roots[ri];
-	char d[11] = "";
+	struct rootref r;
+	json_t *o;
 
-	if (r->cert != NULL)
-		date_format(date_of_time(r->cert->not_after), d);
-	return json_pack("{s:s, s:s, s:s, s:s?}", "id", r->id, "name", r->name, "sha256", r->sha256,
-	                 "not_after", r->cert ? d : NULL);
+	if (rootref_from_catalog(&r, cat, ri) < 0)
+		return NULL;
+	o = rootref_json(&r);
+	rootref_clear(&r);
+	return o;
 }
 
 static json_t *roots_json(const struct catalog *cat, const struct rotation_roots *r)

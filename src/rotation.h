@@ -25,11 +25,11 @@
  *   pin, or when it is self-signed and its SubjectPublicKeyInfo SHA-256 matches the root's SPKI
  *   pin (a re-issued root with the same key anchors the same chains; a cross-certificate does
  *   not).
- * - The written set of a target on day D is what sync writes from the catalog: every root the
- *   plan wants (any role) that has a certificate, is not excluded, and is not expired (unless
- *   keep_expired). A *change* is a day after D on which the written set differs from the day
- *   before; the candidate days are step dates, step dates + grace_days and expiry days (the day
- *   after a root's notAfter day), so the list is finite and exact.
+ * - The written set of a target on day D is what sync writes from the catalog: the roots that
+ *   bundle_select() (bundle.h, the one definition bundles are built from) marks SEL_WRITTEN. A
+ * *change* is a day after D on which the written set differs from the day before; the candidate
+ * days are step dates, step dates + grace_days and expiry days (the day after a root's notAfter
+ * day), so the list is finite and exact.
  *
  * Ownership: rotation_analyse(), rotation_bundle_assess() and rotation_changes() fill structs
  * that the caller releases with the matching _free (safe on zeroed structs). Everything in them
@@ -37,7 +37,7 @@
  * Nothing here prints or exits.
  *
  * rotation-upcoming bookkeeping: rotation_due_events() returns the changes that are at most
- * warn_days away and not yet recorded in STATE_DIR/rotation-announced.json;
+ * warn_days away and not yet recorded in the state directory's rotation-announced record (store.h);
  * rotation_mark_announced() records one (written through save.h). Sync calls the first, raises
  * ROOTWARDEN_EVENT=rotation-upcoming for each event, and calls the second once the hooks ran, so
  * every coming change of every bundle is announced exactly once.
@@ -53,8 +53,10 @@
 #include "cert.h"
 #include "err.h"
 
+struct store;
+
 #define ROTATION_DEFAULT_WARN_DAYS 90
-#define ROTATION_STATE_FILE "rotation-announced.json"
+#define ROTATION_STATE_NAME "rotation-announced" /* STATE/rotation-announced.json (store.h) */
 
 struct rotation_opts {
 	int32_t day;      /* default: date_today() */
@@ -74,6 +76,8 @@ struct rotation_target {
 	size_t n_profiles;
 	const char *const *excludes; /* SHA-256 (any case, ':' allowed); may be NULL */
 	size_t n_excludes;
+	const size_t *roots; /* catalog roots the bundle names itself (bundle.h spec->roots) */
+	size_t n_roots;
 };
 
 /* A set of catalog root indices, ascending. */
@@ -192,18 +196,18 @@ struct rotation_events {
 /* Changes of the targets with change.day - o->day <= o->warn_days that STATE_DIR's record does
  * not list yet. A missing record is empty; an unreadable or corrupt one is an error naming it. */
 int rotation_due_events(const struct catalog *cat, const struct rotation_target *targets,
-                        size_t n_targets, const struct rotation_opts *o, const char *state_dir,
+                        size_t n_targets, const struct rotation_opts *o, const struct store *st,
                         struct rotation_events *out, struct rw_err *e);
 /* Adds ev to the record (announced on o->day); entries whose change is more than 400 days past
  * are dropped. The record is rewritten atomically (save.h, mode 0644). */
-int rotation_mark_announced(const char *state_dir, const struct rotation_event *ev,
+int rotation_mark_announced(struct store *st, const struct rotation_event *ev,
                             const struct rotation_opts *o, struct rw_err *e);
 void rotation_events_free(struct rotation_events *ev);
 /* The JSON object a hook receives on stdin for ev (caller json_decref's):
  * {"event":"rotation-upcoming","bundle","path","date","days","cause","added":[..],"removed":[..]}
- * with each root as {"id","name","sha256","not_after"}. */
+ * with each root in rootref.h's shape. */
 json_t *rotation_event_json(const struct catalog *cat, const struct rotation_event *ev);
-/* {"id","name","sha256","not_after"} of catalog root ri. */
+/* Catalog root ri in rootref.h's shape. */
 json_t *rotation_root_json(const struct catalog *cat, size_t ri);
 
 #endif

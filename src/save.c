@@ -26,6 +26,8 @@ void save_opts_init(struct save_opts *o)
 	o->mode = 0644;
 	o->uid = (uid_t)-1;
 	o->gid = (gid_t)-1;
+	o->before_commit = NULL;
+	o->commit_arg = NULL;
 }
 
 static void save_free(struct save *s)
@@ -247,6 +249,11 @@ int save_finish(struct save *s, struct rw_err *e)
 	if (fsync(s->fd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync failed: %s (the file was left as it was)",
 		        s->target, strerror(errno));
+		goto out;
+	}
+	if (s->opts.before_commit && s->opts.before_commit(s->opts.commit_arg, s->target, e) < 0) {
+		if (strncmp(e->msg, s->target, strlen(s->target)) != 0)
+			err_prefix(e, s->target);
 		goto out;
 	}
 	if (rename(s->tmp, s->target) < 0) {

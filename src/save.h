@@ -32,6 +32,12 @@ struct save_opts {
 	mode_t mode; /* default 0644 */
 	uid_t uid;   /* (uid_t)-1: leave as created */
 	gid_t gid;   /* (gid_t)-1: leave as created */
+	/* Called by save_finish() when the new content differs, after the temp file is complete and
+	 * fsync'd and just before the rename that makes it the target: a write-ahead record (sync's
+	 * pending hooks) goes there. Returning -1 (with e) abandons the write, the target
+	 * untouched. NULL: none. */
+	int (*before_commit)(void *arg, const char *target, struct rw_err *e);
+	void *commit_arg;
 };
 
 struct save;

@@ -163,7 +163,8 @@ static char *doc_path(const struct store *st, const char *kind, const char *name
 {
 	char *p = NULL;
 
-	if (asprintf(&p, "%s/%s/%s.%s", st->dir, kind, name, ext) < 0)
+	if ((kind ? asprintf(&p, "%s/%s/%s.%s", st->dir, kind, name, ext)
+	          : asprintf(&p, "%s/%s.%s", st->dir, name, ext)) < 0)
 		return NULL;
 	return p;
 }

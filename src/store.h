@@ -8,7 +8,13 @@
  *   STATE/quarantine/SHA256.der   downloaded content that failed its pin (never used)
  *   STATE/quarantine/SHA256.json  its report: root, url, reason, subject, issuer, sha256, not_after
  *   STATE/bundles/NAME.json       what each bundle last held (sha256 list) and when it changed
- *   STATE/hooks/NAME.json         hooks of a bundle change that failed and are to be retried
+ *   STATE/hooks/NAME.json         a bundle change whose hooks have not all succeeded yet: written
+ *                                 before the bundle's rename, struck hook by hook (sync_events.c)
+ *   STATE/sync/counters.json      fetch failures per root, over all runs
+ *   STATE/rotation-announced.json the rotation-upcoming events already raised (rotation.h)
+ *
+ * Every file under STATE is read and written through this module; no other module builds a path
+ * below STATE.
  *
  * Contract: store_open() returns a handle the caller frees with store_free() (safe with NULL);
  * with create, missing directories are made (0755; the state dir itself 0750). JSON documents
@@ -41,7 +47,8 @@ int store_get_root(const struct store *st, const char *sha256, struct cert **out
 int store_quarantine(struct store *st, const char *sha256, const void *data, size_t len,
                      json_t *report, struct rw_err *e);
 
-/* JSON documents by kind ("fetch", "bundles", "hooks") and name. */
+/* JSON documents by kind ("fetch", "bundles", "hooks", "sync") and name; kind NULL: a document
+ * at the top of STATE (STATE/NAME.json). */
 int store_json_get(const struct store *st, const char *kind, const char *name, json_t **out,
                    struct rw_err *e);
 int store_json_put(struct store *st, const char *kind, const char *name, json_t *doc,

@@ -3,18 +3,26 @@
  *
  * Steps (each documented in docs/sync.md):
  *   1. take the lock in the state dir (lock.h) - not in a dry run, which writes nothing;
- *   2. load the catalog (opts->roots_dir) and add the configuration's own roots to it;
+ *   2. run the hooks still pending from an earlier run that died or whose hooks failed
+ *      (sync_events.c: the write-ahead record STATE/hooks/NAME.json);
  *   3. fetch every root that has URLs (unless offline; catalog roots only when
  *      cfg->fetch.catalog_roots): a match with the pins is stored (store.h), a mismatch is
  *      quarantined and never used, a failed fetch keeps the last good or shipped copy;
- *   4. build each configured bundle for today (bundle_build) and write it through its emit format
- *      and save.h (an unchanged file is not touched);
- *   5. run the hooks of each bundle that changed, and retry hooks that failed in earlier runs;
+ *   4. build each bundle for today (bundle_build) and write it through its emit format and
+ *      save.h (an unchanged file is not touched); the hooks a change makes due are recorded
+ *      (fsync'd) before the rename that puts the new file in place (save_opts.before_commit);
+ *   5. run the hooks of each bundle that changed; each is struck from the record when it
+ *      succeeds, so a run that dies leaves the rest for the next run;
  *   6. raise ROOTWARDEN_EVENT=rotation-upcoming to a bundle's hooks once per coming change of that
  *      bundle, warn_days ahead (rotation.h keeps the record; an event whose hooks fail is raised
  *      again on the next run);
  *   7. run the configured checks (check.h); one that is not OK makes the run degraded;
- *   8. keep the counters that metrics need (last success, fetch failures) in the state dir.
+ *   8. keep the counters that metrics need in the state dir (store.h): fetch failures, and the
+ *      last success when o->record_success.
+ *
+ * The code: sync.c (orchestration, final status), sync_roots.c (fetch, verify, store),
+ * sync_bundles.c (select, emit, save), sync_events.c (change records, hooks, rotation-upcoming),
+ * sync_report.c (the result as JSON, freeing it).
  *
  * Contract: sync_run() fills *res (the caller frees it with sync_result_free, also on failure)
  * and returns the exit status of the run (RW_EXIT_OK, _CHANGED, _DEGRADED, _FAILURE). It returns
@@ -32,6 +40,8 @@
 
 #include "cert.h"
 #include "config.h"
+#include "rootref.h"
+#include "target.h"
 #include "err.h"
 
 struct sync_opts {
@@ -39,6 +49,7 @@ struct sync_opts {
 	int dry_run;           /* fetch and plan; write nothing, run no hook */
 	int offline;           /* fetch nothing */
 	double lock_timeout_s; /* 0: do not wait */
+	int record_success;    /* keep the last success time in the state dir (for metrics) */
 };
 
 enum sync_root_status {
@@ -53,13 +64,6 @@ enum sync_bundle_status {
 	SYNC_BUNDLE_UNCHANGED = 0,
 	SYNC_BUNDLE_UPDATED, /* written (dry run: would be written) */
 	SYNC_BUNDLE_FAILED,  /* could not be built or written; the old file is intact */
-};
-
-struct sync_cert {
-	char sha256[CERT_HEX_LEN + 1];
-	char *label;
-	char *subject;
-	time_t not_after; /* 0 when unknown */
 };
 
 struct sync_root_result {
@@ -97,13 +101,11 @@ struct sync_bundle_result {
 	char *format;
 	enum sync_bundle_status status;
 	char *reason;
-	struct sync_cert *roots; /* what the bundle holds now (or would hold) */
-	size_t n_roots;
-	struct sync_cert *added;
-	size_t n_added;
-	struct sync_cert *removed;
-	size_t n_removed;
-	time_t last_change; /* when its contents last changed (0: unknown) */
+	struct rootrefs roots; /* what the bundle holds now (or would hold) */
+	struct rootrefs added;
+	struct rootrefs removed;
+	size_t n_unavailable; /* configuration roots it names that have no verified copy yet */
+	time_t last_change;   /* when its contents last changed (0: unknown) */
 	struct sync_hook_result *hooks;
 	size_t n_hooks;
 	char **notes;
@@ -121,8 +123,11 @@ struct sync_check_result {
 struct sync_result {
 	struct sync_check_result *checks;
 	size_t n_checks;
-	char **notes; /* run-level remarks (e.g. an unreadable rotation record) */
-	size_t n_notes;
+	/* Run-level problems, each one line naming what it is about: a state record that could not
+	 * be written, a hook retry that would be lost, rotation-upcoming not raised. Each makes the
+	 * run degraded. */
+	char **problems;
+	size_t n_problems;
 	time_t last_success; /* this run's start when it succeeded, else 0 */
 	struct sync_root_result *roots;
 	size_t n_roots;
@@ -137,7 +142,9 @@ struct sync_result {
 	time_t started;
 };
 
-int sync_run(struct config *cfg, const struct sync_opts *o, struct sync_result *res,
+/* The targets are built by the caller (target.h) from the configuration and the catalog in
+ * o->roots_dir; sync's roots step may give a configuration root its first verified copy. */
+int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *res,
              struct rw_err *e);
 void sync_result_free(struct sync_result *res);
 /* The machine-readable report (caller json_decref's). */

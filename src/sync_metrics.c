@@ -4,28 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "fileio.h"
 #include "metrics.h"
-
-/* The last success recorded in the metrics file written before, or 0. A failed run keeps it, so
- * an alert on its age fires at the right time. */
-static double previous_success(const char *path)
-{
-	struct buf b;
-	const char *p;
-	double v = 0;
-
-	if (file_read_all(path, (size_t)4 << 20, &b, NULL) == 0) {
-		for (p = b.data; p != NULL && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
-			if (strncmp(p, M_SYNC_LAST_SUCCESS " ", strlen(M_SYNC_LAST_SUCCESS) + 1) ==
-			    0) {
-				v = strtod(p + strlen(M_SYNC_LAST_SUCCESS) + 1, NULL);
-				break;
-			}
-	}
-	buf_free(&b);
-	return v;
-}
 
 int sync_metrics_write(const struct sync_result *res, const char *path, struct rw_err *e)
 {
@@ -38,11 +17,16 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 	for (size_t i = 0; i < res->n_bundles; i++) {
 		const struct sync_bundle_result *b = &res->bundles[i];
 
-		for (size_t k = 0; k < b->n_roots; k++)
-			if (metrics_add(m, e, M_ROOT_NOT_AFTER, (double)b->roots[k].not_after,
-			                "root", b->roots[k].label, "bundle", b->name, NULL) < 0)
+		for (size_t k = 0; k < b->roots.n; k++) {
+			const struct rootref *r = &b->roots.v[k];
+
+			/* the catalog id, as rootwarden_fetch_failures_total uses; an included
+			 * certificate has none and goes by its name */
+			if (metrics_add(m, e, M_ROOT_NOT_AFTER, (double)r->not_after, "root",
+			                r->id ? r->id : r->name, "bundle", b->name, NULL) < 0)
 				goto out;
-		if (metrics_add(m, e, M_BUNDLE_ROOTS, (double)b->n_roots, "bundle", b->name, NULL) <
+		}
+		if (metrics_add(m, e, M_BUNDLE_ROOTS, (double)b->roots.n, "bundle", b->name, NULL) <
 		    0)
 			goto out;
 		if (b->last_change &&
@@ -50,7 +34,7 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 		                b->name, NULL) < 0)
 			goto out;
 	}
-	last = res->last_success ? (double)res->last_success : previous_success(path);
+	last = (double)res->last_success;
 	if (last > 0 && metrics_add(m, e, M_SYNC_LAST_SUCCESS, last, NULL) < 0)
 		goto out;
 	for (size_t i = 0; i < res->n_roots; i++) {

@@ -4,8 +4,9 @@
  * Contract: sync_metrics_write() turns a finished run's results into
  *   rootwarden_root_not_after_timestamp_seconds{root,bundle}  per root of each bundle
  *   rootwarden_bundle_roots{bundle}, rootwarden_bundle_last_change_timestamp_seconds{bundle}
- *   rootwarden_sync_last_success_timestamp_seconds            (a failed run keeps the value
- *                                                             of the file written before)
+ *   rootwarden_sync_last_success_timestamp_seconds            (res->last_success: a failed
+ *                                                             run reports the one before, kept
+ *                                                             by sync in the state dir)
  *   rootwarden_fetch_failures_total{root}                     (a counter kept across runs)
  *   rootwarden_quarantined_roots                              (roots quarantined in this run)
  *   rootwarden_check_status{check=KIND,target=NAME}           per configured check

@@ -20,7 +20,7 @@ fx_need() {
 fx_key() { certtool --generate-privkey --key-type ecdsa --outfile "$1" >/dev/null 2>&1; }
 
 fx_ca() { # DIR NAME CN
-	printf 'cn = "%s"\norganization = "rootwarden tests"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 60\n' "$3" >"$1/$2.tmpl"
+	printf 'cn = "%s"\norganization = "rootwarden tests"\nca\ncert_signing_key\ncrl_signing_key\nexpiration_days = 3650\n' "$3" >"$1/$2.tmpl"
 	fx_key "$1/$2-key.pem"
 	certtool --generate-self-signed --load-privkey "$1/$2-key.pem" --template "$1/$2.tmpl" \
 		--outfile "$1/$2.pem" >/dev/null 2>&1

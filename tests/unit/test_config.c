@@ -172,53 +172,6 @@ static void test_errors_name_file_and_line(void **state)
 	             "names a directory");
 }
 
-static void test_profiles_checked_against_catalog(void **state)
-{
-	struct config *cfg = NULL;
-	struct catalog *cat = NULL;
-	struct rw_err e = {{0}, 0};
-	char *roots = tu_source("roots");
-
-	(void)state;
-	assert_int_equal(catalog_load(roots, &cat, &e), 0);
-	assert_int_equal(
-	        load("bundles = ( { name = \"a\"; path = \"/a.pem\";\n"
-	             "  profiles = [ \"azure-mysql-flexible\", \"azure-nowhere\" ]; } );\n",
-	             &cfg, &e, NULL),
-	        0);
-	assert_int_equal(config_check_catalog(cfg, cat, &e), -1);
-	assert_non_null(strstr(e.msg, "rw.conf:1: bundle 'a': unknown profile 'azure-nowhere'"));
-	config_free(cfg);
-	catalog_free(cat);
-	free(roots);
-}
-
-static void test_embedded_default_has_a_bundle_per_profile(void **state)
-{
-	struct config *cfg = NULL;
-	struct catalog *cat = NULL;
-	struct rw_err e = {{0}, 0};
-	char *roots = tu_source("roots");
-
-	(void)state;
-	assert_int_equal(config_load_default(&cfg, &e), 0);
-	assert_true(ends_with(cfg->state_dir, "/out/.state")); /* ./out, made absolute */
-	assert_true(ends_with(cfg->hooks_dir, "/out/hooks.d"));
-	assert_int_equal(catalog_load(roots, &cat, &e), 0);
-	assert_int_equal(config_expand_profiles(cfg, cat, &e), 0);
-	assert_int_equal(cfg->n_bundles, cat->n_profiles);
-	for (size_t i = 0; i < cfg->n_bundles; i++) {
-		char want[256];
-
-		snprintf(want, sizeof(want), "/out/%s.pem", cat->profiles[i].id);
-		assert_true(ends_with(cfg->bundles[i].path, want));
-	}
-	assert_int_equal(config_check_catalog(cfg, cat, &e), 0);
-	config_free(cfg);
-	catalog_free(cat);
-	free(roots);
-}
-
 static void test_printed_configuration_loads_again(void **state)
 {
 	struct config *cfg = NULL, *again = NULL;
@@ -254,8 +207,6 @@ int main(void)
 	        cmocka_unit_test(test_empty_file_gets_every_default),
 	        cmocka_unit_test(test_full_file),
 	        cmocka_unit_test(test_errors_name_file_and_line),
-	        cmocka_unit_test(test_profiles_checked_against_catalog),
-	        cmocka_unit_test(test_embedded_default_has_a_bundle_per_profile),
 	        cmocka_unit_test(test_printed_configuration_loads_again),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

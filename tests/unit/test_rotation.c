@@ -16,6 +16,7 @@
 #include "date.h"
 #include "plan.h"
 #include "rotation.h"
+#include "store.h"
 
 #define B "baltimore-cybertrust-root"
 #define CA "digicert-global-root-ca"
@@ -194,7 +195,7 @@ static void check_table(const char *tz)
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		const struct row *r = &table[i];
 		const char *profiles[] = {r->profile};
-		struct rotation_target t = {r->profile, NULL, profiles, 1, NULL, 0};
+		struct rotation_target t = {r->profile, NULL, profiles, 1, NULL, 0, NULL, 0};
 		struct rotation_opts o;
 		struct rotation_profile p;
 		struct rotation_roots w;
@@ -268,7 +269,7 @@ static void test_every_step_sweep(void **state)
 	for (size_t pi = 0; pi < cat->n_profiles; pi++) {
 		const struct catalog_profile *p = &cat->profiles[pi];
 		const char *profiles[] = {p->id};
-		struct rotation_target t = {p->id, NULL, profiles, 1, NULL, 0};
+		struct rotation_target t = {p->id, NULL, profiles, 1, NULL, 0, NULL, 0};
 
 		for (size_t s = 0; s < p->n_steps; s++) {
 			for (int delta = -1; delta <= 1; delta++) {
@@ -318,7 +319,7 @@ static void test_every_step_sweep(void **state)
 static int written_has(const char *profile, const char *date, int grace, const char *root)
 {
 	const char *profiles[] = {profile};
-	struct rotation_target t = {profile, NULL, profiles, 1, NULL, 0};
+	struct rotation_target t = {profile, NULL, profiles, 1, NULL, 0, NULL, 0};
 	struct rotation_opts o;
 	struct rotation_roots w;
 	struct rw_err e = {{0}, 0};
@@ -350,7 +351,7 @@ static void test_grace_period(void **state)
 static void test_changes_list_dates(void **state)
 {
 	const char *profiles[] = {"azure-mysql-single"};
-	struct rotation_target t = {"app", NULL, profiles, 1, NULL, 0};
+	struct rotation_target t = {"app", NULL, profiles, 1, NULL, 0, NULL, 0};
 	struct rotation_opts o;
 	struct rotation_changes ch;
 	struct rw_err e = {{0}, 0};
@@ -549,26 +550,28 @@ static void test_event_fires_once(void **state)
 	const char *profiles[] = {"azure-mysql-single"};
 	const char *profiles2[] = {"azure-postgres-single"};
 	struct rotation_target t[] = {
-	        {"app", "/etc/app/ca.pem", profiles, 1, NULL, 0},
-	        {"pg", "/etc/pg/ca.pem", profiles2, 1, NULL, 0},
+	        {"app", "/etc/app/ca.pem", profiles, 1, NULL, 0, NULL, 0},
+	        {"pg", "/etc/pg/ca.pem", profiles2, 1, NULL, 0, NULL, 0},
 	};
 	struct rotation_opts o;
 	struct rotation_events ev;
 	struct rw_err e = {{0}, 0};
 	char *state_dir = tu_path(dir, "state"), *rec;
+	struct store *st = NULL;
 	json_t *j;
 
 	(void)state;
 	assert_int_equal(mkdir(state_dir, 0755), 0);
+	assert_int_equal(store_open(state_dir, 1, &st, &e), 0);
 	rotation_opts_init(&o);
 	/* 91 days before Baltimore leaves app's bundle: not yet. */
 	o.day = day("2022-08-01");
-	assert_int_equal(rotation_due_events(cat, t, 1, &o, state_dir, &ev, &e), 0);
+	assert_int_equal(rotation_due_events(cat, t, 1, &o, st, &ev, &e), 0);
 	assert_int_equal(ev.n, 0);
 	rotation_events_free(&ev);
 	/* 90 days before: due, once. */
 	o.day = day("2022-08-02");
-	assert_int_equal(rotation_due_events(cat, t, 2, &o, state_dir, &ev, &e), 0);
+	assert_int_equal(rotation_due_events(cat, t, 2, &o, st, &ev, &e), 0);
 	assert_int_equal(ev.n, 1);
 	assert_string_equal(ev.v[0].key, "app|2022-10-31|+|-" B);
 	assert_int_equal(ev.v[0].days, 90);
@@ -578,37 +581,38 @@ static void test_event_fires_once(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "date")), "2022-10-31");
 	assert_int_equal(json_array_size(json_object_get(j, "removed")), 1);
 	json_decref(j);
-	assert_int_equal(rotation_mark_announced(state_dir, &ev.v[0], &o, &e), 0);
+	assert_int_equal(rotation_mark_announced(st, &ev.v[0], &o, &e), 0);
 	rotation_events_free(&ev);
 	/* The same day again, and the days after: not again. */
 	for (int k = 0; k < 3; k++) {
 		o.day = day("2022-08-02") + k * 10;
-		assert_int_equal(rotation_due_events(cat, t, 1, &o, state_dir, &ev, &e), 0);
+		assert_int_equal(rotation_due_events(cat, t, 1, &o, st, &ev, &e), 0);
 		assert_int_equal(ev.n, 0);
 		rotation_events_free(&ev);
 	}
 	/* pg's own step (2022-12-01 adds the optional roots) is its own event. */
 	o.day = day("2022-09-15");
-	assert_int_equal(rotation_due_events(cat, t, 2, &o, state_dir, &ev, &e), 0);
+	assert_int_equal(rotation_due_events(cat, t, 2, &o, st, &ev, &e), 0);
 	assert_int_equal(ev.n, 1);
 	assert_string_equal(ev.v[0].target->name, "pg");
 	assert_string_equal(ev.v[0].key, "pg|2022-12-01|+" G3 "," MR "," ME "|-");
-	assert_int_equal(rotation_mark_announced(state_dir, &ev.v[0], &o, &e), 0);
+	assert_int_equal(rotation_mark_announced(st, &ev.v[0], &o, &e), 0);
 	rotation_events_free(&ev);
-	assert_int_equal(rotation_due_events(cat, t, 2, &o, state_dir, &ev, &e), 0);
+	assert_int_equal(rotation_due_events(cat, t, 2, &o, st, &ev, &e), 0);
 	assert_int_equal(ev.n, 0);
 	rotation_events_free(&ev);
 	/* The record is JSON and lists both. */
-	rec = tu_path(state_dir, ROTATION_STATE_FILE);
+	rec = tu_path(state_dir, ROTATION_STATE_NAME ".json");
 	j = json_load_file(rec, 0, NULL);
 	assert_non_null(j);
 	assert_int_equal(json_array_size(json_object_get(j, "announced")), 2);
 	json_decref(j);
 	/* A corrupt record is an error naming it, not a silent re-announcement. */
 	tu_writef(rec, "{not json");
-	assert_int_equal(rotation_due_events(cat, t, 2, &o, state_dir, &ev, &e), -1);
-	assert_non_null(strstr(e.msg, ROTATION_STATE_FILE));
+	assert_int_equal(rotation_due_events(cat, t, 2, &o, st, &ev, &e), -1);
+	assert_non_null(strstr(e.msg, ROTATION_STATE_NAME ".json"));
 	free(rec);
+	store_free(st);
 	free(state_dir);
 }
 

@@ -1,0 +1,187 @@
+/* sync_report.c - a sync result: names of its statuses, its JSON document, freeing it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "date.h"
+#include "hooks.h"
+#include "strv.h"
+#include "sync.h"
+
+const char *sync_root_status_name(enum sync_root_status s)
+{
+	static const char *const names[] = {"skipped", "unchanged", "updated", "quarantined",
+	                                    "failed"};
+	return names[s];
+}
+
+const char *sync_bundle_status_name(enum sync_bundle_status s)
+{
+	static const char *const names[] = {"unchanged", "updated", "failed"};
+	return names[s];
+}
+
+void sync_result_free(struct sync_result *res)
+{
+	for (size_t i = 0; i < res->n_roots; i++) {
+		struct sync_root_result *r = &res->roots[i];
+
+		free(r->id);
+		free(r->url);
+		free(r->reason);
+		free(r->q_subject);
+		free(r->q_issuer);
+	}
+	free(res->roots);
+	for (size_t i = 0; i < res->n_checks; i++) {
+		free(res->checks[i].name);
+		free(res->checks[i].kind);
+		free(res->checks[i].summary);
+	}
+	free(res->checks);
+	strv_free(res->problems, res->n_problems);
+	for (size_t i = 0; i < res->n_bundles; i++) {
+		struct sync_bundle_result *b = &res->bundles[i];
+
+		free(b->name);
+		free(b->path);
+		free(b->format);
+		free(b->reason);
+		rootrefs_free(&b->roots);
+		rootrefs_free(&b->added);
+		rootrefs_free(&b->removed);
+		for (size_t k = 0; k < b->n_hooks; k++) {
+			free(b->hooks[k].id);
+			free(b->hooks[k].event);
+			free(b->hooks[k].reason);
+			free(b->hooks[k].output);
+		}
+		free(b->hooks);
+		strv_free(b->notes, b->n_notes);
+	}
+	free(res->bundles);
+	memset(res, 0, sizeof(*res));
+}
+
+json_t *sync_result_json(const struct sync_result *res)
+{
+	json_t *o = json_object(), *roots = json_array(), *bundles = json_array();
+	static const char *const st[] = {
+	        [RW_EXIT_OK] = "unchanged",      [RW_EXIT_FAILURE] = "failed",
+	        [RW_EXIT_USAGE] = "usage",       [RW_EXIT_INPUT] = "input",
+	        [RW_EXIT_LOCKED] = "locked",     [RW_EXIT_CHANGED] = "changed",
+	        [RW_EXIT_DEGRADED] = "degraded",
+	};
+	char t[21];
+
+	for (size_t i = 0; i < res->n_roots; i++) {
+		const struct sync_root_result *r = &res->roots[i];
+		json_t *jr = json_object();
+
+		json_object_set_new(jr, "id", json_string(r->id));
+		json_object_set_new(jr, "source",
+		                    json_string(r->from_config ? "config" : "catalog"));
+		json_object_set_new(jr, "status", json_string(sync_root_status_name(r->status)));
+		if (r->url)
+			json_object_set_new(jr, "url", json_string(r->url));
+		if (r->reason)
+			json_object_set_new(jr, "reason", json_string(r->reason));
+		json_object_set_new(jr, "failures", json_integer(r->failures));
+		json_object_set_new(jr, "failures_total", json_integer(r->failures_total));
+		json_object_set_new(jr, "bytes", json_integer(r->bytes));
+		json_object_set_new(jr, "have_copy", json_boolean(r->have_copy));
+		if (r->status == SYNC_ROOT_QUARANTINED && r->q_sha256[0]) {
+			json_t *q = json_object();
+
+			json_object_set_new(q, "sha256", json_string(r->q_sha256));
+			json_object_set_new(q, "subject", json_string(r->q_subject));
+			json_object_set_new(q, "issuer", json_string(r->q_issuer));
+			time_format(r->q_not_after, t);
+			json_object_set_new(q, "not_after", json_string(t));
+			json_object_set_new(jr, "quarantined", q);
+		}
+		json_array_append_new(roots, jr);
+	}
+	for (size_t i = 0; i < res->n_bundles; i++) {
+		const struct sync_bundle_result *b = &res->bundles[i];
+		json_t *jb = json_object(), *a = json_array(), *hooks = json_array();
+
+		json_object_set_new(jb, "name", json_string(b->name));
+		json_object_set_new(jb, "path", json_string(b->path));
+		json_object_set_new(jb, "format", json_string(b->format));
+		json_object_set_new(jb, "status", json_string(sync_bundle_status_name(b->status)));
+		if (b->reason)
+			json_object_set_new(jb, "reason", json_string(b->reason));
+		json_decref(a);
+		json_object_set_new(jb, "roots", rootrefs_json(&b->roots));
+		json_object_set_new(jb, "added", rootrefs_json(&b->added));
+		json_object_set_new(jb, "removed", rootrefs_json(&b->removed));
+		json_object_set_new(jb, "unavailable_roots",
+		                    json_integer((json_int_t)b->n_unavailable));
+		a = json_array();
+		if (b->last_change) {
+			time_format(b->last_change, t);
+			json_object_set_new(jb, "last_change", json_string(t));
+		}
+		for (size_t k = 0; k < b->n_notes; k++)
+			json_array_append_new(a, json_string(b->notes[k]));
+		json_object_set_new(jb, "notes", a);
+		for (size_t k = 0; k < b->n_hooks; k++) {
+			const struct sync_hook_result *h = &b->hooks[k];
+			json_t *jh = json_object();
+
+			json_object_set_new(jh, "hook", json_string(h->id));
+			json_object_set_new(
+			        jh, "event",
+			        json_string(h->event ? h->event : HOOK_EVENT_BUNDLE_UPDATED));
+			json_object_set_new(jh, "ok", json_boolean(h->ok));
+			json_object_set_new(jh, "retry", json_boolean(h->retry));
+			json_object_set_new(jh, "timed_out", json_boolean(h->timed_out));
+			json_object_set_new(jh, "refused", json_boolean(h->refused));
+			json_object_set_new(jh, "status", json_integer(h->status));
+			if (h->reason)
+				json_object_set_new(jh, "reason", json_string(h->reason));
+			if (h->output)
+				json_object_set_new(jh, "output", json_string(h->output));
+			json_array_append_new(hooks, jh);
+		}
+		json_object_set_new(jb, "hooks", hooks);
+		json_array_append_new(bundles, jb);
+	}
+	json_object_set_new(o, "status",
+	                    json_string(res->status >= 0 && res->status <= RW_EXIT_DEGRADED
+	                                        ? st[res->status]
+	                                        : "failed"));
+	json_object_set_new(o, "exit", json_integer(res->status));
+	json_object_set_new(o, "dry_run", json_boolean(res->dry_run));
+	json_object_set_new(o, "offline", json_boolean(res->offline));
+	time_format(res->started, t);
+	json_object_set_new(o, "started", json_string(t));
+	json_object_set_new(o, "seconds", json_real(res->seconds));
+	json_object_set_new(o, "bytes_fetched", json_integer(res->bytes));
+	json_object_set_new(o, "files_written", json_integer(res->files_written));
+	json_object_set_new(o, "hooks_run", json_integer(res->hooks_run));
+	json_object_set_new(o, "roots", roots);
+	json_object_set_new(o, "bundles", bundles);
+	{
+		json_t *checks = json_array(), *notes = json_array();
+
+		for (size_t i = 0; i < res->n_checks; i++) {
+			json_t *jc = json_object();
+
+			json_object_set_new(jc, "name", json_string(res->checks[i].name));
+			json_object_set_new(jc, "kind", json_string(res->checks[i].kind));
+			json_object_set_new(jc, "status", json_integer(res->checks[i].status));
+			json_object_set_new(jc, "summary", json_string(res->checks[i].summary));
+			json_array_append_new(checks, jc);
+		}
+		for (size_t i = 0; i < res->n_problems; i++)
+			json_array_append_new(notes, json_string(res->problems[i]));
+		json_object_set_new(o, "checks", checks);
+		json_object_set_new(o, "problems", notes);
+		if (res->last_success) {
+			time_format(res->last_success, t);
+			json_object_set_new(o, "last_success", json_string(t));
+		}
+	}
+	return o;
+}

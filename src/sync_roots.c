@@ -1,0 +1,213 @@
+/* sync_roots.c - sync's roots step: fetch every root that has URLs, keep what matches its pins,
+ * quarantine what does not (sync_internal.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "date.h"
+#include "sync_internal.h"
+
+static void rr_set(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = sync_strdup(s);
+}
+
+static int meta_same(json_t *meta, const char *key, const char *v)
+{
+	const char *s = json_string_value(json_object_get(meta, key));
+
+	if (s == NULL || v == NULL)
+		return s == v;
+	return strcmp(s, v) == 0;
+}
+
+static void quarantine(struct job *j, struct sync_root_result *rr, const struct catalog_root *r,
+                       const char *url, const struct cert *c, const char *why)
+{
+	json_t *rep = json_object();
+	char t[21];
+	struct rw_err qe = {{0}, 0};
+
+	rr->status = SYNC_ROOT_QUARANTINED;
+	memcpy(rr->q_sha256, c->sha256, sizeof(rr->q_sha256));
+	rr_set(&rr->q_subject, c->subject);
+	rr_set(&rr->q_issuer, c->issuer);
+	rr->q_not_after = c->not_after;
+	rr_set(&rr->reason, why);
+	json_object_set_new(rep, "root", json_string(r->id));
+	json_object_set_new(rep, "url", json_string(url));
+	json_object_set_new(rep, "reason", json_string(why));
+	json_object_set_new(rep, "sha256", json_string(c->sha256));
+	json_object_set_new(rep, "subject", json_string(c->subject));
+	json_object_set_new(rep, "issuer", json_string(c->issuer));
+	time_format(c->not_after, t);
+	json_object_set_new(rep, "not_after", json_string(t));
+	time_format(time(NULL), t);
+	json_object_set_new(rep, "quarantined", json_string(t));
+	if (!j->o->dry_run) {
+		if (store_quarantine(j->st, c->sha256, c->der, c->der_len, rep, &qe) < 0) {
+			char *s = NULL;
+
+			if (asprintf(&s, "%s; and it could not be quarantined: %s", why, qe.msg) >=
+			    0) {
+				free(rr->reason);
+				rr->reason = s;
+			}
+		} else {
+			j->res->files_written += 2;
+		}
+	}
+	json_decref(rep);
+}
+
+/* Verifies fetched bytes against root ri; 0 when they are the pinned root (stored), else -1. */
+static int accept_body(struct job *j, size_t ri, struct sync_root_result *rr, const char *url,
+                       const struct fetch_result *fr, struct rw_err *e)
+{
+	struct catalog_root *r = &j->t->cat->roots[ri];
+	struct certlist l = {0};
+	int rc = -1, w;
+
+	if (certs_parse((const unsigned char *)fr->body.data, fr->body.len, url, &l, e) < 0) {
+		err_prefix(e, "content rejected");
+		goto out;
+	}
+	if (l.n != 1) {
+		err_set(e, RW_EXIT_INPUT, "%s: content rejected: %zu certificates, expected one",
+		        url, l.n);
+		goto out;
+	}
+	if (catalog_root_matches(r, l.v[0], e) < 0 || cert_check_root(l.v[0], e) < 0) {
+		quarantine(j, rr, r, url, l.v[0], e->msg);
+		goto out;
+	}
+	if (!j->o->dry_run) {
+		if ((w = store_put_root(j->st, l.v[0], e)) < 0)
+			goto out;
+		j->res->files_written += (unsigned)w;
+	}
+	if (r->cert == NULL) {
+		r->cert = l.v[0];
+		l.v[0] = NULL;
+		l.n = 0;
+	}
+	rc = 0;
+out:
+	certlist_free(&l);
+	return rc;
+}
+
+static void fetch_root(struct job *j, size_t ri, struct sync_root_result *rr)
+{
+	struct catalog_root *r = &j->t->cat->roots[ri];
+	const struct config_fetch *cf = &j->cfg->fetch;
+	json_t *meta = NULL;
+	char *stored = store_root_path(j->st, r->sha256);
+	int have_stored = stored && access(stored, R_OK) == 0, done = 0;
+
+	free(stored);
+	if (store_json_get(j->st, "fetch", r->id, &meta, NULL) < 0)
+		meta = NULL;
+	for (size_t u = 0; u < r->n_urls && !done; u++) {
+		const char *url = r->urls[u];
+		struct fetch_opts fo = {
+		        cf->connect_timeout_s, cf->total_timeout_s, cf->max_bytes, cf->retries,
+		        cf->backoff_ms,        cf->ca_file,         NULL,          NULL};
+		struct fetch_result fr;
+		struct rw_err e = {{0}, 0};
+		int s;
+
+		if (meta && have_stored && meta_same(meta, "url", url) &&
+		    meta_same(meta, "sha256", r->sha256)) {
+			fo.etag = json_string_value(json_object_get(meta, "etag"));
+			fo.last_modified =
+			        json_string_value(json_object_get(meta, "last_modified"));
+		}
+		rr_set(&rr->url, url);
+		s = fetch_url_in(j->fs, url, &fo, &fr, &e);
+		rr->bytes += fr.bytes;
+		j->res->bytes += fr.bytes;
+		if (s == FETCH_NOT_MODIFIED && (fo.etag || fo.last_modified)) {
+			if (rr->status != SYNC_ROOT_QUARANTINED)
+				rr->status = SYNC_ROOT_UNCHANGED;
+			done = 1;
+		} else if (s == FETCH_NOT_MODIFIED) {
+			err_set(&e, RW_EXIT_FAILURE,
+			        "%s: 304 Not Modified to an unconditional request", url);
+		} else if (s == FETCH_OK && accept_body(j, ri, rr, url, &fr, &e) == 0) {
+			json_t *m = json_object();
+			struct rw_err me = {{0}, 0};
+			char t[21];
+
+			if (rr->status != SYNC_ROOT_QUARANTINED)
+				rr->status = have_stored ? SYNC_ROOT_UNCHANGED : SYNC_ROOT_UPDATED;
+			done = 1;
+			json_object_set_new(m, "url", json_string(url));
+			json_object_set_new(m, "sha256", json_string(r->sha256));
+			if (fr.etag)
+				json_object_set_new(m, "etag", json_string(fr.etag));
+			if (fr.last_modified)
+				json_object_set_new(m, "last_modified",
+				                    json_string(fr.last_modified));
+			/* Rewritten only when what a conditional request needs has changed, so
+			 * that a daily fetch of unchanged content writes nothing. */
+			if (!j->o->dry_run &&
+			    (!meta || !meta_same(meta, "url", url) ||
+			     !meta_same(meta, "sha256", r->sha256) ||
+			     !meta_same(meta, "etag", fr.etag) ||
+			     !meta_same(meta, "last_modified", fr.last_modified))) {
+				time_format(time(NULL), t);
+				json_object_set_new(m, "fetched", json_string(t));
+				if (store_json_put(j->st, "fetch", r->id, m, &me) == 0)
+					j->res->files_written++;
+			}
+			json_decref(m);
+		}
+		if (!done && e.msg[0]) {
+			rr->failures++;
+			/* Every URL's failure, in order; each message starts with its URL. */
+			if (rr->status != SYNC_ROOT_QUARANTINED) {
+				char *joined = NULL;
+
+				if (rr->reason == NULL)
+					rr_set(&rr->reason, e.msg);
+				else if (asprintf(&joined, "%s; %s", rr->reason, e.msg) >= 0) {
+					free(rr->reason);
+					rr->reason = joined;
+				}
+			}
+		}
+		fetch_result_free(&fr);
+	}
+	if (!done && rr->status != SYNC_ROOT_QUARANTINED)
+		rr->status = SYNC_ROOT_FAILED;
+	rr->have_copy = r->cert != NULL;
+	json_decref(meta);
+}
+
+int sync_roots(struct job *j, struct rw_err *e)
+{
+	size_t n = j->t->cat->n_roots;
+
+	j->res->roots = calloc(n + 1, sizeof(*j->res->roots));
+	if (j->res->roots == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	for (size_t ri = 0; ri < n; ri++) {
+		const struct catalog_root *r = &j->t->cat->roots[ri];
+		struct sync_root_result *rr = &j->res->roots[j->res->n_roots++];
+		int from_config = targets_is_config_root(j->t, ri);
+
+		rr->id = sync_strdup(r->id);
+		rr->from_config = from_config;
+		rr->have_copy = r->cert != NULL;
+		rr->status = SYNC_ROOT_SKIPPED;
+		if (r->n_urls == 0 || j->o->offline ||
+		    (!from_config && !j->cfg->fetch.catalog_roots))
+			continue;
+		fetch_root(j, ri, rr);
+	}
+	return 0;
+}
