@@ -146,11 +146,9 @@ char *path_canonical(const char *path)
 			/* nothing */
 		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
 			while (n > 1 && norm[n - 1] != '/')
-				n--;
+				n--; /* drop the last component */
 			if (n > 1)
-				n--;
-			while (n > 1 && norm[n - 1] != '/')
-				n--;
+				n--; /* and its slash */
 		} else {
 			if (norm[n - 1] != '/')
 				norm[n++] = '/';

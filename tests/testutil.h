@@ -58,6 +58,11 @@ gnutls_x509_privkey_t tu_key(enum tu_key_type t);
 /* PEM of a private key (PKCS#8, unencrypted); caller gnutls_free's data. */
 gnutls_datum_t tu_key_pem(gnutls_x509_privkey_t k);
 
+/* Points TMPDIR at a private directory (0755) in a tree hooks may run from (hooks.h refuses a hook
+ * below a group- or world-writable directory, so /tmp will not do): under the current directory
+ * (ctest runs tests in the build tree) when it is safe, else /run, else $HOME. 1 when found;
+ * 0 (with a note on stderr) when not: a test that runs hooks then skips. */
+int tu_safe_tmpdir(void);
 /* Files. tu_tmpdir makes a fresh directory under $TMPDIR (or /tmp); tu_rmrf removes a tree. */
 char *tu_tmpdir(void);
 void tu_rmrf(const char *path);

@@ -408,30 +408,6 @@ int main(void)
 	        cmocka_unit_test(test_symlinks_and_parent_directories),
 	        cmocka_unit_test(test_relative_argv0_is_refused),
 	};
-	char *cwd = getcwd(NULL, 0), *why = NULL;
-	const char *home = getenv("HOME");
-	char *cand[3] = {cwd ? tu_path(cwd, "hooks-tmp") : NULL, strdup("/run/rw-test-tmp"),
-	                 home && *home ? tu_path(home, "rw-test-tmp") : NULL};
-
-	/* A private temporary directory (mode 0755) in a tree hooks may run from: under the build
-	 * tree when the clone sits somewhere safe, else under /run (root), else under $HOME. */
-	for (size_t i = 0; i < 3 && !safe_tree; i++) {
-		if (cand[i] == NULL || (mkdir(cand[i], 0755) < 0 && errno != EEXIST) ||
-		    chmod(cand[i], 0755) < 0)
-			continue;
-		free(why);
-		why = hook_refusal(cand[i], 1);
-		if (why == NULL) {
-			setenv("TMPDIR", cand[i], 1);
-			safe_tree = 1;
-		}
-	}
-	if (!safe_tree)
-		fprintf(stderr, "# %s: the tests that need a safe tree are skipped\n",
-		        why ? why : "no candidate directory");
-	free(why);
-	for (size_t i = 0; i < 3; i++)
-		free(cand[i]);
-	free(cwd);
+	safe_tree = tu_safe_tmpdir();
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
