@@ -25,12 +25,12 @@ static const struct check_key key_keys[] = {
 };
 
 static const struct check_kind kinds[] = {
-        {"bundle", "does a bundle hold what its profiles need at a date", check_bundle_usage,
+        {"bundle", "does a bundle hold what its profiles need at a date", &check_bundle_help,
          bundle_keys, NULL, NULL, NULL, check_bundle_main},
-        {"sqlserver", "does a certificate meet SQL Server's requirements", check_sqlserver_usage,
+        {"sqlserver", "does a certificate meet SQL Server's requirements", &check_sqlserver_help,
          sqlserver_keys, check_sqlserver_from_config, check_sqlserver_run, check_sqlserver_free,
          check_sqlserver_main},
-        {"key", "is a private key file owned and protected as its server needs", check_key_usage,
+        {"key", "is a private key file owned and protected as its server needs", &check_key_help,
          key_keys, check_key_from_config, check_key_run, check_key_free, check_key_main},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };

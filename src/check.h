@@ -28,6 +28,7 @@
 #include "findings.h"
 
 struct config_check;
+struct cmd_help;
 
 enum check_key_type {
 	CHECK_KEY_STRING,  /* a non-empty string */
@@ -45,7 +46,7 @@ struct check_key {
 struct check_kind {
 	const char *name;
 	const char *summary;
-	const char *usage;            /* synopsis and options, for 'check KIND --help' */
+	const struct cmd_help *help;  /* for 'check KIND --help' (cli.h) */
 	const struct check_key *keys; /* its settings in checks = (...); ends with name NULL */
 	int (*from_config)(const struct config_check *cc, void **spec, struct rw_err *e);
 	int (*run)(const void *spec, struct findings *f, struct rw_err *e);
@@ -61,9 +62,10 @@ const struct check_kind *check_kind_find(const char *name);
 int check_bundle_main(int argc, char **argv);
 int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
-extern const char check_bundle_usage[];
-extern const char check_sqlserver_usage[];
-extern const char check_key_usage[];
+struct cmd_help;
+extern const struct cmd_help check_bundle_help;
+extern const struct cmd_help check_sqlserver_help;
+extern const struct cmd_help check_key_help;
 
 int check_sqlserver_from_config(const struct config_check *cc, void **spec, struct rw_err *e);
 int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e);

@@ -9,22 +9,22 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char help_usage[] = "rootwarden help [COMMAND]\n";
-static const char version_usage[] = "rootwarden version\n";
+static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n", NULL, NULL, NULL};
+static const struct cmd_help version_help = {"rootwarden version\n", NULL, NULL, NULL};
 
 static const struct command commands[] = {
         {"sync", cmd_sync, "fetch and verify roots, rewrite the bundles that changed, run hooks",
-         cmd_sync_usage},
+         &cmd_sync_help},
         {"bundle", cmd_bundle, "write the trust bundle of service profiles at a date (offline)",
-         cmd_bundle_usage},
+         &cmd_bundle_help},
         {"rotation", cmd_rotation, "show coming root rotations and whether bundles are ready",
-         cmd_rotation_usage},
+         &cmd_rotation_help},
         {"check", cmd_check, "check a bundle, a SQL Server certificate or a private key file",
-         cmd_check_usage},
-        {"roots", cmd_roots, "list or show the roots of the catalog", cmd_roots_usage},
-        {"config", cmd_config, "validate and print the configuration", cmd_config_usage},
-        {"help", cmd_help, "show help for rootwarden or for one command", help_usage},
-        {"version", cmd_version, "print the version", version_usage},
+         &cmd_check_help},
+        {"roots", cmd_roots, "list or show the roots of the catalog", &cmd_roots_help},
+        {"config", cmd_config, "validate and print the configuration", &cmd_config_help},
+        {"help", cmd_help, "show help for rootwarden or for one command", &help_help},
+        {"version", cmd_version, "print the version", &version_help},
         {NULL, NULL, NULL, NULL},
 };
 
@@ -85,6 +85,36 @@ int cli_opt_int(const char *cmd, int status, const char *opt, const char *arg, l
 	}
 	cli_usage_error(cmd, status, "%s: '%s' is not %ld..%ld", opt, arg, min, max);
 	return -1;
+}
+
+int cli_help_text(const struct cmd_help *h, struct buf *out)
+{
+	buf_puts(out, h->synopsis);
+	if (h->body && h->body(out) < 0)
+		return -1;
+	if (h->options && h->options[0].name) {
+		buf_puts(out, "\n");
+		if (cliopt_help(out, h->options) < 0)
+			return -1;
+	}
+	if (h->footer) {
+		buf_puts(out, "\n");
+		buf_puts(out, h->footer);
+	}
+	return 0;
+}
+
+int cli_print_help(const struct cmd_help *h, FILE *fp)
+{
+	struct buf b;
+	int rc;
+
+	buf_init(&b, 0);
+	rc = cli_help_text(h, &b);
+	if (rc == 0 && b.len)
+		fwrite(b.data, 1, b.len, fp);
+	buf_free(&b);
+	return rc;
 }
 
 int cli_fail(const struct rw_err *e)
@@ -166,7 +196,8 @@ int cmd_help(int argc, char **argv)
 	c = cli_find(argv[1]);
 	if (c == NULL)
 		return cli_usage_error("help", RW_EXIT_USAGE, "unknown command '%s'", argv[1]);
-	printf("%s - %s\n\nusage: %s", c->name, c->summary, c->usage);
+	printf("%s - %s\n\nusage: ", c->name, c->summary);
+	cli_print_help(c->help, stdout);
 	return RW_EXIT_OK;
 }
 

@@ -14,15 +14,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <stdio.h>
+
+#include "buf.h"
 #include "catalog.h"
+#include "cliopt.h"
 #include "err.h"
+
+/* What 'rootwarden help NAME' (and NAME --help) prints: the synopsis and description, the option
+ * list made from the command's option table (cliopt.h), then the footer (exit status, notes). */
+struct cmd_help {
+	const char *synopsis;
+	const struct cliopt *options; /* NULL: none */
+	const char *footer;           /* NULL: none */
+	int (*body)(struct buf *out); /* more text after the synopsis, made from a table; NULL */
+};
 
 struct command {
 	const char *name;
 	int (*run)(int argc, char **argv);
 	const char *summary;
-	const char *usage; /* the synopsis and every option, printed by 'rootwarden help NAME' */
+	const struct cmd_help *help;
 };
+
+/* The help text of a command or check kind, appended to out. */
+int cli_help_text(const struct cmd_help *h, struct buf *out);
+int cli_print_help(const struct cmd_help *h, FILE *fp);
 
 int cli_main(int argc, char **argv);
 const struct command *cli_commands(void);
@@ -64,11 +81,11 @@ int cmd_check(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
-extern const char cmd_bundle_usage[];
-extern const char cmd_roots_usage[];
-extern const char cmd_config_usage[];
-extern const char cmd_sync_usage[];
-extern const char cmd_rotation_usage[];
-extern const char cmd_check_usage[];
+extern const struct cmd_help cmd_bundle_help;
+extern const struct cmd_help cmd_roots_help;
+extern const struct cmd_help cmd_config_help;
+extern const struct cmd_help cmd_sync_help;
+extern const struct cmd_help cmd_rotation_help;
+extern const struct cmd_help cmd_check_help;
 
 #endif

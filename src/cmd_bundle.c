@@ -1,5 +1,4 @@
 /* cmd_bundle.c - "rootwarden bundle": one-shot, offline, reproducible bundle generation. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,32 +11,58 @@
 #include "fileio.h"
 #include "save.h"
 
-const char cmd_bundle_usage[] =
+static const char synopsis[] =
         "rootwarden bundle (--profile P... | --all) (--output PATH | --output-dir DIR) [options]\n"
         "\n"
         "Writes the client trust bundle that the profiles need on a date, from the shipped roots\n"
-        "(no network). The same inputs always give the same bytes. A bundle that would be empty "
-        "or\n"
-        "lack a required root is refused; an unchanged file is not rewritten.\n"
-        "\n"
-        "  --profile P        a service profile (repeatable: the union); see 'rootwarden roots "
-        "list'\n"
-        "  --all              every profile of the catalog (with --output-dir: one file each)\n"
-        "  --at YYYY-MM-DD    the date to build for (default: today, UTC)\n"
-        "  --output PATH      the bundle file; '-' for standard output\n"
-        "  --output-dir DIR   one file per profile: DIR/PROFILE.pem\n"
-        "  --roots-dir DIR    the catalog and shipped roots (default: the installed roots)\n"
-        "  --include PATH     extra local roots: a PEM/DER file or a directory of them "
-        "(repeatable);\n"
-        "                     each must be a valid self-signed CA root\n"
-        "  --exclude SHA256   leave out the certificate with this fingerprint (repeatable)\n"
-        "  --format NAME      output format (default: pem)\n"
-        "  --mode OCTAL       file mode of the written bundle (default: 0644 for a new file;\n"
-        "                     an existing file keeps its mode)\n"
-        "  --grace-days N     keep a retired root N days after its step (default: 30)\n"
-        "  --ahead-days N     add the roots of a coming step N days before it (default: 0)\n"
-        "  --keep-expired     keep expired roots (default: drop them)\n"
-        "  --quiet            print nothing but errors\n";
+        "(no network). The same inputs always give the same bytes. A bundle that would be empty\n"
+        "or lack a required root is refused; an unchanged file is not rewritten.\n";
+
+enum {
+	O_PROFILE,
+	O_ALL,
+	O_AT,
+	O_OUTPUT,
+	O_OUTDIR,
+	O_ROOTS,
+	O_INCLUDE,
+	O_EXCLUDE,
+	O_FORMAT,
+	O_MODE,
+	O_GRACE,
+	O_AHEAD,
+	O_KEEP,
+	O_QUIET
+};
+static const struct cliopt opts[] = {
+        [O_PROFILE] = {"profile", 'p', "P",
+                       "a service profile (repeatable: the union); see 'rootwarden roots list'"},
+        [O_ALL] = {"all", 'a', NULL,
+                   "every profile of the catalog (with --output-dir: one file each)"},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "the date to build for (default: today, UTC)"},
+        [O_OUTPUT] = {"output", 'o', "PATH", "the bundle file; '-' for standard output"},
+        [O_OUTDIR] = {"output-dir", 0, "DIR", "one file per profile: DIR/PROFILE.pem"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR",
+                     "the catalog and shipped roots (default: the installed roots)"},
+        [O_INCLUDE] = {"include", 0, "PATH",
+                       "extra local roots: a PEM/DER file or a directory of them\n"
+                       "(repeatable); each must be a valid self-signed CA root"},
+        [O_EXCLUDE] = {"exclude", 0, "SHA256",
+                       "leave out the certificate with this fingerprint (repeatable)"},
+        [O_FORMAT] = {"format", 'f', "NAME", "output format (default: pem)"},
+        [O_MODE] = {"mode", 0, "OCTAL",
+                    "file mode of the written bundle (default: 0644 for a new file;\n"
+                    "an existing file keeps its mode)"},
+        [O_GRACE] = {"grace-days", 0, "N",
+                     "keep a retired root N days after its step (default: 30)"},
+        [O_AHEAD] = {"ahead-days", 0, "N",
+                     "add the roots of a coming step N days before it (default: 0)"},
+        [O_KEEP] = {"keep-expired", 0, NULL, "keep expired roots (default: drop them)"},
+        [O_QUIET] = {"quiet", 'q', NULL, "print nothing but errors"},
+        {NULL, 0, NULL, NULL},
+};
+
+const struct cmd_help cmd_bundle_help = {synopsis, opts, NULL, NULL};
 
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
@@ -92,114 +117,79 @@ static int write_one(const struct bundle *b, const char *path, const struct bund
 
 static int parse_args(int argc, char **argv, struct bundle_args *a)
 {
-	enum {
-		O_AT = 256,
-		O_OUTDIR,
-		O_ROOTS,
-		O_INCLUDE,
-		O_EXCLUDE,
-		O_FORMAT,
-		O_MODE,
-		O_GRACE,
-		O_AHEAD,
-		O_KEEP
-	};
-	static const struct option opts[] = {
-	        {"profile", required_argument, NULL, 'p'},
-	        {"all", no_argument, NULL, 'a'},
-	        {"at", required_argument, NULL, O_AT},
-	        {"output", required_argument, NULL, 'o'},
-	        {"output-dir", required_argument, NULL, O_OUTDIR},
-	        {"roots-dir", required_argument, NULL, O_ROOTS},
-	        {"include", required_argument, NULL, O_INCLUDE},
-	        {"exclude", required_argument, NULL, O_EXCLUDE},
-	        {"format", required_argument, NULL, O_FORMAT},
-	        {"mode", required_argument, NULL, O_MODE},
-	        {"grace-days", required_argument, NULL, O_GRACE},
-	        {"keep-expired", no_argument, NULL, O_KEEP},
-	        {"ahead-days", required_argument, NULL, O_AHEAD},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {NULL, 0, NULL, 0},
-	};
-	int c;
-	char *end;
+	struct cliopt_parser p;
+	char *end, **ops;
+	int c, n;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:ao:q", opts, NULL)) != -1) {
+	cliopt_init(&p, "bundle", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
-		case 'p':
-			if (strvec_push(&a->profiles, optarg) < 0)
+		case O_PROFILE:
+			if (strvec_push(&a->profiles, p.arg) < 0)
 				return -1;
 			break;
-		case 'a':
+		case O_ALL:
 			a->all = 1;
 			break;
 		case O_AT:
-			if (cli_opt_date("bundle", RW_EXIT_USAGE, "--at", optarg, &a->spec.day) < 0)
+			if (cli_opt_date("bundle", RW_EXIT_USAGE, "--at", p.arg, &a->spec.day) < 0)
 				return -1;
 			break;
-		case 'o':
-			a->output = optarg;
+		case O_OUTPUT:
+			a->output = p.arg;
 			break;
 		case O_OUTDIR:
-			a->output_dir = optarg;
+			a->output_dir = p.arg;
 			break;
 		case O_ROOTS:
-			a->roots_dir = optarg;
+			a->roots_dir = p.arg;
 			break;
 		case O_INCLUDE:
-			if (strvec_push(&a->includes, optarg) < 0)
+			if (strvec_push(&a->includes, p.arg) < 0)
 				return -1;
 			break;
 		case O_EXCLUDE:
-			if (strvec_push(&a->excludes, optarg) < 0)
+			if (strvec_push(&a->excludes, p.arg) < 0)
 				return -1;
 			break;
 		case O_FORMAT:
-			a->format = optarg;
+			a->format = p.arg;
 			break;
 		case O_MODE:
 			a->mode_given = 1;
-			a->save.mode = (mode_t)strtoul(optarg, &end, 8);
-			if (*optarg == '\0' || *end != '\0' || a->save.mode > 07777 ||
+			a->save.mode = (mode_t)strtoul(p.arg, &end, 8);
+			if (*p.arg == '\0' || *end != '\0' || a->save.mode > 07777 ||
 			    (a->save.mode & 07022))
 				return cli_usage_error(
 				               "bundle", RW_EXIT_USAGE,
 				               "--mode: '%s' is not an octal mode without group or "
 				               "other write or special bits",
-				               optarg),
+				               p.arg),
 				       -1;
 			break;
 		case O_GRACE:
-			if (cli_opt_int("bundle", RW_EXIT_USAGE, "--grace-days", optarg, 0, 3650,
+			if (cli_opt_int("bundle", RW_EXIT_USAGE, "--grace-days", p.arg, 0, 3650,
 			                &a->spec.grace_days) < 0)
 				return -1;
 			break;
 		case O_AHEAD:
-			if (cli_opt_int("bundle", RW_EXIT_USAGE, "--ahead-days", optarg, 0, 3650,
+			if (cli_opt_int("bundle", RW_EXIT_USAGE, "--ahead-days", p.arg, 0, 3650,
 			                &a->spec.ahead_days) < 0)
 				return -1;
 			break;
 		case O_KEEP:
 			a->spec.keep_expired = 1;
 			break;
-		case 'q':
+		case O_QUIET:
 			a->quiet = 1;
 			break;
-		case ':':
-			return cli_usage_error("bundle", RW_EXIT_USAGE, "%s needs a value",
-			                       argv[optind - 1]),
-			       -1;
-		default:
-			return cli_usage_error("bundle", RW_EXIT_USAGE, "unknown option '%s'",
-			                       argv[optind - 1]),
-			       -1;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("bundle", RW_EXIT_USAGE, "unexpected argument '%s'",
-		                       argv[optind]),
+	if (c != CLIOPT_DONE)
+		return -1;
+	ops = cliopt_operands(&p, &n);
+	if (n > 0)
+		return cli_usage_error("bundle", RW_EXIT_USAGE, "unexpected argument '%s'", ops[0]),
 		       -1;
 	if (!a->all && a->profiles.n == 0)
 		return cli_usage_error("bundle", RW_EXIT_USAGE, "give --profile P or --all"), -1;

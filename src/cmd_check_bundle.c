@@ -1,7 +1,6 @@
 /* cmd_check_bundle.c - "rootwarden check bundle PATH": what a PEM/DER bundle file holds (made by
  * rootwarden or by hand), what is wrong with its certificates, and whether it holds what each
  * given profile needs at a date (rotation.c's readiness rules). */
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,25 +14,41 @@
 #include "cli.h"
 #include "date.h"
 #include "metrics.h"
+#include "fileio.h"
 #include "rotation.h"
+#include "target.h"
 
 static const char usage_hint[] = "check";
 
-const char check_bundle_usage[] =
-        "rootwarden check bundle PATH [--profile P]... [--at YYYY-MM-DD] [--warn-days N] [--json]\n"
-        "                        [--metrics-file PATH] [--roots-dir DIR]\n"
+static const char synopsis[] =
+        "rootwarden check bundle PATH [--profile P]... [--config PATH] [--at YYYY-MM-DD]\n"
+        "                        [--warn-days N] [--json] [--metrics-file PATH] [--roots-dir DIR]\n"
         "\n"
         "Lists each certificate of a PEM/DER bundle (made by rootwarden or by hand): name,\n"
         "SHA-256, not-after, CA or not; flags duplicates, expired and non-CA certificates and\n"
-        "SHA-1-signed roots; and for each profile, the roots missing at that date.\n"
-        "\n"
-        "  --profile P          a service profile to check against (repeatable)\n"
-        "  --at YYYY-MM-DD      the day to judge (default: today, UTC)\n"
-        "  --warn-days N        WARNING for a step or expiry within N days (default 90)\n"
-        "  --json               machine-readable report\n"
-        "  --metrics-file PATH  also write rootwarden_check_status to a Prometheus text file\n"
-        "  --roots-dir DIR      the catalog directory (default: the installed roots)\n"
-        "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+        "SHA-1-signed roots; and for each profile, the roots missing at that date. With\n"
+        "--config, PATH may be a bundle of the configuration: its profiles and its own roots\n"
+        "are what it is checked against (unless --profile is given), and the configuration's\n"
+        "roots are known by name.\n";
+
+enum { O_PROFILE, O_CONFIG, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
+static const struct cliopt opts[] = {
+        [O_PROFILE] = {"profile", 'p', "P", "a service profile to check against (repeatable)"},
+        [O_CONFIG] = {"config", 'c', "PATH",
+                      "the agent configuration (its roots; PATH's profiles if PATH is one\n"
+                      "of its bundles)"},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "the day to judge (default: today, UTC)"},
+        [O_WARN] = {"warn-days", 0, "N", "WARNING for a step or expiry within N days (default 90)"},
+        [O_JSON] = {"json", 0, NULL, "machine-readable report"},
+        [O_METRICS] = {"metrics-file", 0, "PATH",
+                       "also write rootwarden_check_status to a Prometheus text file"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)"},
+        {NULL, 0, NULL, NULL},
+};
+
+static const char footer[] = "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+
+const struct cmd_help check_bundle_help = {synopsis, opts, footer, NULL};
 
 /* What is wrong with one certificate of the file. */
 struct cert_flags {
@@ -46,7 +61,7 @@ struct cert_flags {
 };
 
 struct cb_args {
-	const char *path, *metrics, *roots_dir;
+	const char *path, *metrics, *roots_dir, *config;
 	struct strvec profiles;
 	int json, warn_days;
 	struct rotation_opts o;
@@ -54,61 +69,50 @@ struct cb_args {
 
 static int parse_args(int argc, char **argv, struct cb_args *a)
 {
-	enum { O_AT = 256, O_WARN, O_JSON, O_METRICS, O_ROOTS };
-	static const struct option opts[] = {
-	        {"profile", required_argument, NULL, 'p'},
-	        {"at", required_argument, NULL, O_AT},
-	        {"warn-days", required_argument, NULL, O_WARN},
-	        {"json", no_argument, NULL, O_JSON},
-	        {"metrics-file", required_argument, NULL, O_METRICS},
-	        {"roots-dir", required_argument, NULL, O_ROOTS},
-	        {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct cliopt_parser p;
+	char **ops;
+	int c, n;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:", opts, NULL)) != -1) {
+	cliopt_init(&p, "check bundle", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
-		case 'p':
-			if (strvec_push(&a->profiles, optarg) < 0)
+		case O_PROFILE:
+			if (strvec_push(&a->profiles, p.arg) < 0)
 				return -1;
 			break;
+		case O_CONFIG:
+			a->config = p.arg;
+			break;
 		case O_AT:
-			if (cli_opt_date(usage_hint, RW_CHECK_UNKNOWN, "--at", optarg, &a->o.day) <
+			if (cli_opt_date(usage_hint, RW_CHECK_UNKNOWN, "--at", p.arg, &a->o.day) <
 			    0)
 				return -1;
 			break;
 		case O_WARN:
-			if (cli_opt_int(usage_hint, RW_CHECK_UNKNOWN, "--warn-days", optarg, 0,
-			                3650, &a->o.warn_days) < 0)
+			if (cli_opt_int(usage_hint, RW_CHECK_UNKNOWN, "--warn-days", p.arg, 0, 3650,
+			                &a->o.warn_days) < 0)
 				return -1;
 			break;
 		case O_JSON:
 			a->json = 1;
 			break;
 		case O_METRICS:
-			a->metrics = optarg;
+			a->metrics = p.arg;
 			break;
 		case O_ROOTS:
-			a->roots_dir = optarg;
+			a->roots_dir = p.arg;
 			break;
-		case ':':
-			return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "%s needs a value",
-			                       argv[optind - 1]),
-			       -1;
-		default:
-			return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "unknown option '%s'",
-			                       argv[optind - 1]),
-			       -1;
 		}
 	}
-	if (optind >= argc)
+	if (c != CLIOPT_DONE)
+		return -1;
+	ops = cliopt_operands(&p, &n);
+	if (n == 0)
 		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "give the bundle's PATH"), -1;
-	a->path = argv[optind++];
-	if (optind < argc)
+	a->path = ops[0];
+	if (n > 1)
 		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "unexpected argument '%s'",
-		                       argv[optind]),
+		                       ops[1]),
 		       -1;
 	return 0;
 }
@@ -353,7 +357,11 @@ out:
 int check_bundle_main(int argc, char **argv)
 {
 	struct cb_args a;
-	struct catalog *cat = NULL;
+	struct config *cfg = NULL;
+	struct targets *tg = NULL;
+	const struct target_bundle *mine = NULL;
+	struct catalog *own = NULL;
+	const struct catalog *cat;
 	struct rotation_target base_t, *pt = NULL;
 	struct rotation_bundle base, *pb = NULL;
 	struct rotation_notes cwhy = {NULL, 0};
@@ -368,8 +376,25 @@ int check_bundle_main(int argc, char **argv)
 	rotation_opts_init(&a.o);
 	if (parse_args(argc, argv, &a) < 0)
 		goto out;
-	if (cli_load_catalog(a.roots_dir, &cat, &e) < 0)
+	if (a.config &&
+	    (config_load(a.config, &cfg, &e) < 0 ||
+	     targets_build(cfg, cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir), &tg,
+	                   &e) < 0))
 		goto fail;
+	if (tg == NULL && cli_load_catalog(a.roots_dir, &own, &e) < 0)
+		goto fail;
+	cat = tg ? tg->cat : own;
+	if (tg != NULL) { /* PATH as a bundle of the configuration */
+		char *canon = path_canonical(a.path);
+
+		for (size_t i = 0; canon && i < tg->n_bundles; i++)
+			if (strcmp(tg->bundles[i].path, canon) == 0)
+				mine = &tg->bundles[i];
+		free(canon);
+		for (size_t i = 0; mine && a.profiles.n == 0 && i < mine->n_profiles; i++)
+			if (strvec_push(&a.profiles, mine->profiles[i]) < 0)
+				goto oom;
+	}
 	for (size_t i = 0; i < a.profiles.n; i++)
 		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
 			rc = cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
@@ -400,6 +425,10 @@ int check_bundle_main(int argc, char **argv)
 			pt[np] = base_t;
 			pt[np].profiles = &a.profiles.v[np];
 			pt[np].n_profiles = 1;
+			if (mine) {
+				pt[np].roots = mine->roots;
+				pt[np].n_roots = mine->n_roots;
+			}
 			if (rotation_bundle_assess(cat, &pt[np], &a.o, &pb[np], &e) < 0)
 				goto fail;
 			if (pb[np].verdict > verdict)
@@ -433,7 +462,9 @@ out:
 	free(f);
 	free(text);
 	rotation_bundle_free(&base);
-	catalog_free(cat);
+	catalog_free(own);
+	targets_free(tg);
+	config_free(cfg);
 	strvec_free(&a.profiles);
 	return rc;
 }

@@ -1,6 +1,5 @@
 /* cmd_check_key.c - "rootwarden check key": is a private key file owned and protected as its server
  * needs (rules in keyperm.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -11,27 +10,38 @@
 #include "keyperm.h"
 #include "metrics.h"
 
-const char check_key_usage[] =
+static const char synopsis[] =
         "rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [options]\n"
         "\n"
         "Checks that each private key file is a regular file, owned and protected as its server\n"
         "needs, with no POSIX ACL entry or parent directory letting anyone else read or replace\n"
-        "it, and that it parses as a private key. Every finding names the command that fixes it.\n"
-        "\n"
-        "  --policy P          postgresql: owned by the service user with no group/other access,\n"
-        "                        or owned by root with at most group read\n"
-        "                      mssql: owned by the service user, mode 0400 or 0600\n"
-        "                      mysql: owned by the service user, no access for others\n"
-        "                      strict: any owner, no group or other access\n"
-        "  --service-user NAME the service user (default: postgres, mssql, mysql by policy)\n"
-        "  --follow            follow a symbolic link (both the link and the target are reported)\n"
-        "  --json              JSON output\n"
-        "  --metrics-file PATH also write rootwarden_check_status to a Prometheus text file\n"
-        "                      (atomically; labels check=\"key\" and target=the key paths as\n"
-        "                      given, joined with \",\")\n"
-        "\n"
+        "it, and that it parses as a private key. Every finding names the command that fixes it.\n";
+
+enum { O_POLICY, O_USER, O_FOLLOW, O_JSON, O_METRICS };
+static const struct cliopt opts[] = {
+        [O_POLICY] = {"policy", 0, "P",
+                      "postgresql: owned by the service user with no group/other access,\n"
+                      "  or owned by root with at most group read\n"
+                      "mssql: owned by the service user, mode 0400 or 0600\n"
+                      "mysql: owned by the service user, no access for others\n"
+                      "strict: any owner, no group or other access"},
+        [O_USER] = {"service-user", 'u', "NAME",
+                    "the service user (default: postgres, mssql, mysql by policy)"},
+        [O_FOLLOW] = {"follow", 0, NULL,
+                      "follow a symbolic link (both the link and the target are reported)"},
+        [O_JSON] = {"json", 0, NULL, "JSON output"},
+        [O_METRICS] = {"metrics-file", 0, "PATH",
+                       "also write rootwarden_check_status to a Prometheus text file\n"
+                       "(atomically; labels check=\"key\" and target=the key paths as\n"
+                       "given, joined with \",\")"},
+        {NULL, 0, NULL, NULL},
+};
+
+static const char footer[] =
         "Exit status: 0 all pass, 1 a WARN, 2 a FAIL, 3 could not check (missing file, usage,\n"
         "the metrics file cannot be written).\n";
+
+const struct cmd_help check_key_help = {synopsis, opts, footer, NULL};
 
 /* Writes the status to path with the key paths, as given, joined with "," as the target. Prints
  * the error; returns rc, or RW_CHECK_UNKNOWN when the file cannot be written. */
@@ -59,52 +69,37 @@ out:
 
 int check_key_main(int argc, char **argv)
 {
-	enum { O_METRICS = 256 };
-	static const struct option opts[] = {
-	        {"policy", required_argument, NULL, 'p'},
-	        {"service-user", required_argument, NULL, 'u'},
-	        {"follow", no_argument, NULL, 'f'},
-	        {"json", no_argument, NULL, 'j'},
-	        {"metrics-file", required_argument, NULL, O_METRICS},
-	        {"help", no_argument, NULL, 'h'},
-	        {NULL, 0, NULL, 0},
-	};
 	struct keyperm_opts ko = {0};
 	struct findings f;
 	struct rw_err e = {0};
 	const char *policy = NULL, *metrics = NULL;
-	int c, json = 0, failed = 0, rc = RW_CHECK_UNKNOWN;
+	int c, json = 0, failed = 0, rc = RW_CHECK_UNKNOWN, n_keys;
+	struct cliopt_parser p;
+	char **keys;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:u:fjh", opts, NULL)) != -1) {
+	cliopt_init(&p, "check key", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
-		case 'p':
-			policy = optarg;
+		case O_POLICY:
+			policy = p.arg;
 			break;
-		case 'u':
-			ko.service_user = optarg;
+		case O_USER:
+			ko.service_user = p.arg;
 			break;
-		case 'f':
+		case O_FOLLOW:
 			ko.follow = 1;
 			break;
-		case 'j':
+		case O_JSON:
 			json = 1;
 			break;
 		case O_METRICS:
-			metrics = optarg;
+			metrics = p.arg;
 			break;
-		case 'h':
-			fputs(check_key_usage, stdout);
-			return RW_CHECK_OK;
-		case ':':
-			return cli_usage_error("check", RW_CHECK_UNKNOWN, "key: %s needs a value",
-			                       argv[optind - 1]);
-		default:
-			return cli_usage_error("check", RW_CHECK_UNKNOWN,
-			                       "key: unknown option '%s'", argv[optind - 1]);
 		}
 	}
+	if (c != CLIOPT_DONE)
+		return RW_CHECK_UNKNOWN;
+	keys = cliopt_operands(&p, &n_keys);
 	if (policy == NULL)
 		return cli_usage_error("check", RW_CHECK_UNKNOWN,
 		                       "key: give --policy mssql|postgresql|mysql|strict");
@@ -112,16 +107,16 @@ int check_key_main(int argc, char **argv)
 		return cli_usage_error(
 		        "check", RW_CHECK_UNKNOWN,
 		        "key: --policy: '%s' is not mssql, postgresql, mysql or strict", policy);
-	if (optind >= argc)
+	if (n_keys == 0)
 		return cli_usage_error("check", RW_CHECK_UNKNOWN, "key: give the key file's path");
 	findings_init(&f);
-	for (int i = optind; i < argc && !failed; i++)
-		failed = keyperm_check(argv[i], &ko, &f, &e) < 0;
+	for (int i = 0; i < n_keys && !failed; i++)
+		failed = keyperm_check(keys[i], &ko, &f, &e) < 0;
 	rc = check_report(&f, "key", json, failed ? &e : NULL);
 	/* Written for UNKNOWN too (not for a usage error), so a monitor sees a check that could
 	 * not run. */
 	if (metrics)
-		rc = write_metrics(metrics, argv + optind, argc - optind, rc);
+		rc = write_metrics(metrics, keys, n_keys, rc);
 	findings_free(&f);
 	return rc;
 }

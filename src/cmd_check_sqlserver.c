@@ -1,6 +1,5 @@
 /* cmd_check_sqlserver.c - "rootwarden check sqlserver": does a certificate, its key and mssql.conf
  * meet SQL Server's requirements (rules in sqlcert.h). */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,69 +12,65 @@
 #include "mssql_conf.h"
 #include "sqlcert.h"
 
-const char check_sqlserver_usage[] =
+static const char synopsis[] =
         "rootwarden check sqlserver --cert FILE [--key FILE] --host FQDN [--host NAME]... "
         "[options]\n"
         "rootwarden check sqlserver [--mssql-conf PATH] [--host FQDN]... [options]\n"
         "\n"
         "Checks a certificate against SQL Server's requirements before the server is restarted:\n"
-        "validity, Server Authentication EKU, key usage, host names, key strength, signature "
-        "hash,\n"
-        "the private key, the chain to a trusted root, the key file's owner and mode (mssql\n"
-        "policy) and, from mssql.conf, forceencryption and tlsprotocols.\n"
-        "\n"
-        "  --cert FILE          the certificate: PEM or DER (then its intermediates) or PKCS#12\n"
-        "  --key FILE           its private key (default: mssql.conf's tlskey, or in the PKCS#12)\n"
-        "  --password-file F    the PKCS#12 password, on the first line of F\n"
-        "  --host NAME          a name clients connect to (repeatable; each must match)\n"
-        "  --mssql-conf PATH    read tlscert, tlskey, tlsprotocols, forceencryption from PATH\n"
-        "                       (default " MSSQL_CONF_DEFAULT_PATH " when --cert is not given)\n"
-        "  --bundle PATH        trust anchors (PEM file or directory; default: the system store)\n"
-        "  --at YYYY-MM-DD      check validity at 00:00 UTC of this day (default: now)\n"
-        "  --warn-days N        WARN when the certificate expires within N days (default 30)\n"
-        "  --service-user NAME  the owner the key file must have (default: mssql)\n"
-        "  --no-key-perms       skip the key file's owner, mode, ACL and directory rules\n"
-        "  --json               JSON output\n"
-        "  --metrics-file PATH  also write rootwarden_check_status to a Prometheus text file\n"
-        "                       (atomically; labels check=\"sqlserver\" and target=the --cert\n"
-        "                       FILE, else the mssql.conf path)\n"
-        "\n"
+        "validity, Server Authentication EKU, key usage, host names, key strength, signature\n"
+        "hash, the private key, the chain to a trusted root, the key file's owner and mode\n"
+        "(mssql policy) and, from mssql.conf, forceencryption and tlsprotocols.\n";
+
+enum {
+	O_CERT,
+	O_KEY,
+	O_PASS,
+	O_HOST,
+	O_CONF,
+	O_BUNDLE,
+	O_AT,
+	O_WARN,
+	O_USER,
+	O_NOPERM,
+	O_JSON,
+	O_METRICS
+};
+static const struct cliopt opts[] = {
+        [O_CERT] = {"cert", 0, "FILE",
+                    "the certificate: PEM or DER (then its intermediates) or PKCS#12"},
+        [O_KEY] = {"key", 0, "FILE",
+                   "its private key (default: mssql.conf's tlskey, or in the PKCS#12)"},
+        [O_PASS] = {"password-file", 0, "F", "the PKCS#12 password, on the first line of F"},
+        [O_HOST] = {"host", 0, "NAME", "a name clients connect to (repeatable; each must match)"},
+        [O_CONF] = {"mssql-conf", 0, "PATH",
+                    "read tlscert, tlskey, tlsprotocols, forceencryption from PATH\n"
+                    "(default " MSSQL_CONF_DEFAULT_PATH " when --cert is not given)"},
+        [O_BUNDLE] = {"bundle", 0, "PATH",
+                      "trust anchors (PEM file or directory; default: the system store)"},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "check validity at 00:00 UTC of this day (default: now)"},
+        [O_WARN] = {"warn-days", 0, "N",
+                    "WARN when the certificate expires within N days (default 30)"},
+        [O_USER] = {"service-user", 'u', "NAME",
+                    "the owner the key file must have (default: mssql)"},
+        [O_NOPERM] = {"no-key-perms", 0, NULL,
+                      "skip the key file's owner, mode, ACL and directory rules"},
+        [O_JSON] = {"json", 0, NULL, "JSON output"},
+        [O_METRICS] = {"metrics-file", 0, "PATH",
+                       "also write rootwarden_check_status to a Prometheus text file\n"
+                       "(atomically; labels check=\"sqlserver\" and target=the --cert\n"
+                       "FILE, else the mssql.conf path)"},
+        {NULL, 0, NULL, NULL},
+};
+
+static const char footer[] =
         "Exit status: 0 all pass, 1 a WARN, 2 a FAIL, 3 could not check (missing or unreadable\n"
         "file, bad password, usage error, the metrics file cannot be written).\n";
 
+const struct cmd_help check_sqlserver_help = {synopsis, opts, footer, NULL};
+
 int check_sqlserver_main(int argc, char **argv)
 {
-	enum {
-		O_CERT = 256,
-		O_KEY,
-		O_PASS,
-		O_HOST,
-		O_CONF,
-		O_BUNDLE,
-		O_AT,
-		O_WARN,
-		O_USER,
-		O_NOPERM,
-		O_JSON,
-		O_METRICS,
-		O_HELP
-	};
-	static const struct option opts[] = {
-	        {"cert", required_argument, NULL, O_CERT},
-	        {"key", required_argument, NULL, O_KEY},
-	        {"password-file", required_argument, NULL, O_PASS},
-	        {"host", required_argument, NULL, O_HOST},
-	        {"mssql-conf", required_argument, NULL, O_CONF},
-	        {"bundle", required_argument, NULL, O_BUNDLE},
-	        {"at", required_argument, NULL, O_AT},
-	        {"warn-days", required_argument, NULL, O_WARN},
-	        {"service-user", required_argument, NULL, O_USER},
-	        {"no-key-perms", no_argument, NULL, O_NOPERM},
-	        {"json", no_argument, NULL, O_JSON},
-	        {"metrics-file", required_argument, NULL, O_METRICS},
-	        {"help", no_argument, NULL, O_HELP},
-	        {NULL, 0, NULL, 0},
-	};
 	struct sqlcert_opts so = {.check_key_perms = 1};
 	struct strvec hosts = {0};
 	struct mssql_conf *conf = NULL;
@@ -84,55 +79,56 @@ int check_sqlserver_main(int argc, char **argv)
 	const char *conf_path = NULL, *metrics = NULL;
 	int c, json = 0, rc = RW_CHECK_UNKNOWN;
 	int32_t day;
-	char *end;
+	char *end, **ops;
+	struct cliopt_parser p;
+	int n;
 
 	findings_init(&f);
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cliopt_init(&p, "check sqlserver", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
 		case O_CERT:
-			so.cert_path = optarg;
+			so.cert_path = p.arg;
 			break;
 		case O_KEY:
-			so.key_path = optarg;
+			so.key_path = p.arg;
 			break;
 		case O_PASS:
-			so.password_file = optarg;
+			so.password_file = p.arg;
 			break;
 		case O_HOST:
-			if (strvec_push(&hosts, optarg) < 0) {
+			if (strvec_push(&hosts, p.arg) < 0) {
 				fprintf(stderr, "rootwarden: out of memory\n");
 				goto out;
 			}
 			break;
 		case O_CONF:
-			conf_path = optarg;
+			conf_path = p.arg;
 			break;
 		case O_BUNDLE:
-			so.bundle = optarg;
+			so.bundle = p.arg;
 			break;
 		case O_AT:
-			if (date_parse(optarg, &day) < 0) {
+			if (date_parse(p.arg, &day) < 0) {
 				rc = cli_usage_error(
 				        "check", RW_CHECK_UNKNOWN,
-				        "sqlserver: --at: '%s' is not a date (YYYY-MM-DD)", optarg);
+				        "sqlserver: --at: '%s' is not a date (YYYY-MM-DD)", p.arg);
 				goto out;
 			}
 			so.at = date_start(day);
 			break;
 		case O_WARN:
-			so.warn_days = (int)strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || so.warn_days < 1 ||
+			so.warn_days = (int)strtol(p.arg, &end, 10);
+			if (*p.arg == '\0' || *end != '\0' || so.warn_days < 1 ||
 			    so.warn_days > 3650) {
 				rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
 				                     "sqlserver: --warn-days: '%s' is not 1..3650",
-				                     optarg);
+				                     p.arg);
 				goto out;
 			}
 			break;
 		case O_USER:
-			so.service_user = optarg;
+			so.service_user = p.arg;
 			break;
 		case O_NOPERM:
 			so.check_key_perms = 0;
@@ -141,25 +137,16 @@ int check_sqlserver_main(int argc, char **argv)
 			json = 1;
 			break;
 		case O_METRICS:
-			metrics = optarg;
+			metrics = p.arg;
 			break;
-		case O_HELP:
-			fputs(check_sqlserver_usage, stdout);
-			rc = RW_CHECK_OK;
-			goto out;
-		case ':':
-			rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
-			                     "sqlserver: %s needs a value", argv[optind - 1]);
-			goto out;
-		default:
-			rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
-			                     "sqlserver: unknown option '%s'", argv[optind - 1]);
-			goto out;
 		}
 	}
-	if (optind < argc) {
+	if (c != CLIOPT_DONE)
+		goto out;
+	ops = cliopt_operands(&p, &n);
+	if (n > 0) {
 		rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
-		                     "sqlserver: unexpected argument '%s'", argv[optind]);
+		                     "sqlserver: unexpected argument '%s'", ops[0]);
 		goto out;
 	}
 	if (so.cert_path == NULL && conf_path == NULL)

@@ -1,5 +1,4 @@
 /* cmd_config.c - "rootwarden config check": validate and print the effective configuration. */
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -7,28 +6,34 @@
 #include "config.h"
 #include "target.h"
 
-const char cmd_config_usage[] =
+static const char synopsis[] =
         "rootwarden config check [--config PATH | --default-config] [--roots-dir DIR] [--quiet]\n"
         "\n"
-        "Validates the configuration (unknown keys, wrong types, duplicate names, relative paths,\n"
-        "unknown formats and profiles are errors naming file:line) and prints the effective\n"
-        "configuration, every default filled in, on standard output.\n"
-        "\n"
-        "  --config PATH      the configuration (default: " CONFIG_DEFAULT_PATH ")\n"
-        "  --default-config   the embedded default that 'sync --default-config' uses\n"
-        "  --roots-dir DIR    the catalog to check profile names against\n"
-        "  --quiet            print nothing; only the exit status (0 valid, 3 invalid)\n";
+        "Validates the configuration exactly as sync loads it (unknown keys, wrong types,\n"
+        "duplicate names, relative paths, unknown formats and profiles, root files that are not\n"
+        "a pinned root, check settings, two bundles writing one file, outputs inside state_dir\n"
+        "are errors naming file:line) and prints the effective configuration, every default\n"
+        "filled in, on standard output.\n";
+
+enum { O_CONFIG, O_DEFAULT, O_ROOTS, O_QUIET };
+static const struct cliopt opts[] = {
+        [O_CONFIG] = {"config", 'c', "PATH",
+                      "the configuration (default: " CONFIG_DEFAULT_PATH ")"},
+        [O_DEFAULT] = {"default-config", 0, NULL,
+                       "the embedded default that 'sync --default-config' uses"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog to check profile names against"},
+        [O_QUIET] = {"quiet", 'q', NULL,
+                     "print nothing; only the exit status (0 valid, 3 invalid)"},
+        {NULL, 0, NULL, NULL},
+};
+
+const struct cmd_help cmd_config_help = {synopsis, opts, NULL, NULL};
 
 int cmd_config(int argc, char **argv)
 {
-	enum { O_CONFIG = 256, O_DEFAULT, O_ROOTS };
-	static const struct option opts[] = {
-	        {"config", required_argument, NULL, O_CONFIG},
-	        {"default-config", no_argument, NULL, O_DEFAULT},
-	        {"roots-dir", required_argument, NULL, O_ROOTS},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {NULL, 0, NULL, 0},
-	};
+	struct cliopt_parser p;
+	char **ops;
+	int n;
 	const char *path = NULL, *roots = NULL;
 	int use_default = 0, quiet = 0, c, rc;
 	struct config *cfg = NULL;
@@ -39,33 +44,28 @@ int cmd_config(int argc, char **argv)
 		return cli_usage_error("config", RW_EXIT_USAGE, "expected 'check'");
 	argc--;
 	argv++;
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":q", opts, NULL)) != -1) {
+	cliopt_init(&p, "config", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
 		case O_CONFIG:
-			path = optarg;
+			path = p.arg;
 			break;
 		case O_DEFAULT:
 			use_default = 1;
 			break;
 		case O_ROOTS:
-			roots = optarg;
+			roots = p.arg;
 			break;
-		case 'q':
+		case O_QUIET:
 			quiet = 1;
 			break;
-		case ':':
-			return cli_usage_error("config", RW_EXIT_USAGE, "%s needs a value",
-			                       argv[optind - 1]);
-		default:
-			return cli_usage_error("config", RW_EXIT_USAGE, "unknown option '%s'",
-			                       argv[optind - 1]);
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("config", RW_EXIT_USAGE, "unexpected argument '%s'",
-		                       argv[optind]);
+	if (c != CLIOPT_DONE)
+		return RW_EXIT_USAGE;
+	ops = cliopt_operands(&p, &n);
+	if (n > 0)
+		return cli_usage_error("config", RW_EXIT_USAGE, "unexpected argument '%s'", ops[0]);
 	if (path && use_default)
 		return cli_usage_error("config", RW_EXIT_USAGE,
 		                       "--config and --default-config exclude each other");

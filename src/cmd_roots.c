@@ -1,5 +1,4 @@
 /* cmd_roots.c - "rootwarden roots list|show": what the catalog holds. */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <string.h>
@@ -8,15 +7,22 @@
 #include "cli.h"
 #include "date.h"
 
-const char cmd_roots_usage[] =
+static const char synopsis[] =
         "rootwarden roots list [--json] [--roots-dir DIR]\n"
         "       rootwarden roots show ID [--json] [--roots-dir DIR]\n"
         "\n"
         "  list   every root: id, name, not-after, SHA-256, the profiles using it\n"
         "  show   one root in full: pins, URLs, subject, issuer, key, signature,\n"
-        "         validity, and every profile step that names it\n"
-        "  --json         machine-readable output\n"
-        "  --roots-dir    the catalog directory (default: the installed roots)\n";
+        "         validity, and every profile step that names it\n";
+
+enum { O_JSON, O_ROOTS };
+static const struct cliopt opts[] = {
+        [O_JSON] = {"json", 0, NULL, "machine-readable output"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)"},
+        {NULL, 0, NULL, NULL},
+};
+
+const struct cmd_help cmd_roots_help = {synopsis, opts, NULL, NULL};
 
 /* Profiles whose timeline names root ri, as "a, b" or "-". */
 static void profiles_using(const struct catalog *cat, size_t ri, char *out, size_t len, json_t *arr)
@@ -152,37 +158,31 @@ static int roots_show(const struct catalog *cat, const char *id, int json)
 
 int cmd_roots(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	        {"json", no_argument, NULL, 'j'},
-	        {"roots-dir", required_argument, NULL, 'r'},
-	        {NULL, 0, NULL, 0},
-	};
+	struct cliopt_parser p;
 	const char *roots_dir = NULL;
 	struct catalog *cat = NULL;
 	struct rw_err e = {{0}, 0};
-	int c, json = 0, rc;
+	char **ops;
+	int c, n, json = 0, rc;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'j')
+	cliopt_init(&p, "roots", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
+		if (c == O_JSON)
 			json = 1;
-		else if (c == 'r')
-			roots_dir = optarg;
-		else
-			return cli_usage_error("roots", RW_EXIT_USAGE, "bad option '%s'",
-			                       argv[optind - 1]);
+		else if (c == O_ROOTS)
+			roots_dir = p.arg;
 	}
-	if (optind >= argc)
-		return cli_usage_error("roots", RW_EXIT_USAGE, "give 'list' or 'show ID'");
-	if (strcmp(argv[optind], "list") == 0 && optind + 1 == argc) {
+	if (c != CLIOPT_DONE)
+		return RW_EXIT_USAGE;
+	ops = cliopt_operands(&p, &n);
+	if (n == 1 && strcmp(ops[0], "list") == 0) {
 		if (cli_load_catalog(roots_dir, &cat, &e) < 0)
 			return cli_fail(&e);
 		rc = roots_list(cat, json);
-	} else if (strcmp(argv[optind], "show") == 0 && optind + 2 == argc) {
+	} else if (n == 2 && strcmp(ops[0], "show") == 0) {
 		if (cli_load_catalog(roots_dir, &cat, &e) < 0)
 			return cli_fail(&e);
-		rc = roots_show(cat, argv[optind + 1], json);
+		rc = roots_show(cat, ops[1], json);
 	} else {
 		return cli_usage_error("roots", RW_EXIT_USAGE, "give 'list' or 'show ID'");
 	}

@@ -1,7 +1,6 @@
 /* cmd_rotation.c - "rootwarden rotation": every profile's timeline around a day, whether the
  * configured bundles are ready for what comes, and what sync will change when. The analysis is
  * rotation.c's; this file parses options, renders text or JSON and writes metrics. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,30 +15,42 @@
 #include "rotation.h"
 #include "target.h"
 
-const char cmd_rotation_usage[] =
+static const char synopsis[] =
         "rootwarden rotation [--profile P]... [--config PATH] [--at YYYY-MM-DD] [--warn-days N]\n"
         "                          [--json] [--metrics-file PATH] [--roots-dir DIR]\n"
         "\n"
         "Shows each profile's rotation timeline (past, current and next steps, days until the\n"
         "next), the roots required now and after the next step, and roots expiring within the\n"
         "warning window; with --config, whether each configured bundle file holds what is\n"
-        "required now and at the next step, and what 'sync' will change on which date.\n"
-        "\n"
-        "  --profile P        only this profile (repeatable; default: every profile); with\n"
-        "                     --config, only the bundles that use one of them\n"
-        "  --config PATH      the agent configuration whose bundles to assess\n"
-        "  --at YYYY-MM-DD    answer for this day instead of today (rehearse a rotation)\n"
-        "  --warn-days N      the warning window (default: the configuration's warn_days, 90)\n"
-        "  --json             one JSON report on standard output\n"
-        "  --metrics-file P   also write Prometheus metrics to P (atomically)\n"
-        "  --roots-dir DIR    the catalog and shipped roots (default: the configuration's\n"
-        "                     roots_dir, else the installed roots)\n"
-        "\n"
+        "required now and at the next step, and what 'sync' will change on which date.\n";
+
+enum { O_PROFILE, O_CONFIG, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
+static const struct cliopt opts[] = {
+        [O_PROFILE] = {"profile", 'p', "P",
+                       "only this profile (repeatable; default: every profile); with\n"
+                       "--config, only the bundles that use one of them"},
+        [O_CONFIG] = {"config", 'c', "PATH", "the agent configuration whose bundles to assess"},
+        [O_AT] = {"at", 0, "YYYY-MM-DD",
+                  "answer for this day instead of today (rehearse a rotation)"},
+        [O_WARN] = {"warn-days", 0, "N",
+                    "the warning window (default: the configuration's warn_days, 90)"},
+        [O_JSON] = {"json", 0, NULL, "one JSON report on standard output"},
+        [O_METRICS] = {"metrics-file", 0, "PATH",
+                       "also write Prometheus metrics to PATH (atomically)"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR",
+                     "the catalog and shipped roots (default: the configuration's\n"
+                     "roots_dir, else the installed roots)"},
+        {NULL, 0, NULL, NULL},
+};
+
+static const char footer[] =
         "Verdicts: CRITICAL when a bundle lacks a root required now (or holds only expired\n"
         "roots for a profile); WARNING when a step or an expiry within the window finds it not\n"
         "ready, or a transition root is missing. Without --config the verdict is the profiles':\n"
         "WARNING when a step or an expiry falls within the window.\n"
         "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN (also usage and input errors).\n";
+
+const struct cmd_help cmd_rotation_help = {synopsis, opts, footer, NULL};
 
 struct rot_args {
 	struct strvec profiles;
@@ -50,62 +61,47 @@ struct rot_args {
 
 static int parse_args(int argc, char **argv, struct rot_args *a)
 {
-	enum { O_CONFIG = 256, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
-	static const struct option opts[] = {
-	        {"profile", required_argument, NULL, 'p'},
-	        {"config", required_argument, NULL, O_CONFIG},
-	        {"at", required_argument, NULL, O_AT},
-	        {"warn-days", required_argument, NULL, O_WARN},
-	        {"json", no_argument, NULL, O_JSON},
-	        {"metrics-file", required_argument, NULL, O_METRICS},
-	        {"roots-dir", required_argument, NULL, O_ROOTS},
-	        {NULL, 0, NULL, 0},
-	};
-	int c;
+	struct cliopt_parser p;
+	char **ops;
+	int c, n;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:", opts, NULL)) != -1) {
+	cliopt_init(&p, "rotation", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
-		case 'p':
-			if (strvec_push(&a->profiles, optarg) < 0)
+		case O_PROFILE:
+			if (strvec_push(&a->profiles, p.arg) < 0)
 				return -1;
 			break;
 		case O_CONFIG:
-			a->config = optarg;
+			a->config = p.arg;
 			break;
 		case O_AT:
-			if (cli_opt_date("rotation", RW_CHECK_UNKNOWN, "--at", optarg, &a->day) < 0)
+			if (cli_opt_date("rotation", RW_CHECK_UNKNOWN, "--at", p.arg, &a->day) < 0)
 				return -1;
 			a->have_at = 1;
 			break;
 		case O_WARN:
-			if (cli_opt_int("rotation", RW_CHECK_UNKNOWN, "--warn-days", optarg, 0,
-			                3650, &a->warn_days) < 0)
+			if (cli_opt_int("rotation", RW_CHECK_UNKNOWN, "--warn-days", p.arg, 0, 3650,
+			                &a->warn_days) < 0)
 				return -1;
 			break;
 		case O_JSON:
 			a->json = 1;
 			break;
 		case O_METRICS:
-			a->metrics = optarg;
+			a->metrics = p.arg;
 			break;
 		case O_ROOTS:
-			a->roots_dir = optarg;
+			a->roots_dir = p.arg;
 			break;
-		case ':':
-			return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "%s needs a value",
-			                       argv[optind - 1]),
-			       -1;
-		default:
-			return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "unknown option '%s'",
-			                       argv[optind - 1]),
-			       -1;
 		}
 	}
-	if (optind < argc)
+	if (c != CLIOPT_DONE)
+		return -1;
+	ops = cliopt_operands(&p, &n);
+	if (n > 0)
 		return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "unexpected argument '%s'",
-		                       argv[optind]),
+		                       ops[0]),
 		       -1;
 	return 0;
 }

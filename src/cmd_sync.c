@@ -1,5 +1,4 @@
 /* cmd_sync.c - "rootwarden sync": the scheduled agent's front end (options, report). */
-#include <getopt.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -15,35 +14,59 @@
 #include "sync_metrics.h"
 #include "target.h"
 
-const char cmd_sync_usage[] =
+static const char synopsis[] =
         "rootwarden sync [--config PATH | --default-config] [options]\n"
         "\n"
         "Fetches the roots that have URLs, verifies them against their pins (a mismatch is\n"
         "quarantined, never used), rebuilds every configured bundle for today, rewrites only the\n"
-        "files whose bytes changed, and runs the hooks of the bundles that changed (and hooks "
-        "that\n"
-        "failed in an earlier run). Quiet when nothing changed: one summary line.\n"
-        "\n"
-        "  --config PATH        the configuration (default: " CONFIG_DEFAULT_PATH ")\n"
-        "  --default-config     the embedded default: a bundle per catalog profile in ./out,\n"
-        "                       state in ./out/.state, hooks in ./out/hooks.d (no root needed)\n"
-        "  --roots-dir DIR      the catalog and shipped roots (default: roots_dir of the\n"
-        "                       configuration, else the installed roots)\n"
-        "  --lock-timeout SEC   wait up to SEC seconds for another sync to finish (default: 0)\n"
-        "  --dry-run            fetch and plan, but write nothing and run no hook\n"
-        "  --offline            fetch nothing: build from the shipped and stored roots\n"
-        "  --json               print one JSON report on standard output\n"
-        "  --metrics-file PATH  write Prometheus metrics there (default: metrics_file of the\n"
-        "                       configuration); not in a dry run\n"
-        "  --verbose, -v        print every root and bundle line even when nothing changed,\n"
-        "                       with each bundle's roots, their not-after and the file's SHA-256\n"
-        "  --quiet, -q          print only problems (no summary line)\n"
-        "\n"
+        "files whose bytes changed, and runs the hooks of the bundles that changed (and hooks\n"
+        "still due from an earlier run). Quiet when nothing changed: one summary line.\n";
+
+enum {
+	O_CONFIG,
+	O_DEFAULT,
+	O_ROOTS,
+	O_LOCK,
+	O_DRY,
+	O_OFFLINE,
+	O_JSON,
+	O_METRICS,
+	O_VERBOSE,
+	O_QUIET
+};
+static const struct cliopt opts[] = {
+        [O_CONFIG] = {"config", 'c', "PATH",
+                      "the configuration (default: " CONFIG_DEFAULT_PATH ")"},
+        [O_DEFAULT] = {"default-config", 0, NULL,
+                       "the embedded default: a bundle per catalog profile in ./out,\n"
+                       "state in ./out/.state, hooks in ./out/hooks.d (no root needed)"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR",
+                     "the catalog and shipped roots (default: roots_dir of the\n"
+                     "configuration, else the installed roots)"},
+        [O_LOCK] = {"lock-timeout", 0, "SEC",
+                    "wait up to SEC seconds for another sync to finish (default: 0)"},
+        [O_DRY] = {"dry-run", 'n', NULL, "fetch and plan, but write nothing and run no hook"},
+        [O_OFFLINE] = {"offline", 0, NULL,
+                       "fetch nothing: build from the shipped and stored roots"},
+        [O_JSON] = {"json", 0, NULL, "print one JSON report on standard output"},
+        [O_METRICS] = {"metrics-file", 0, "PATH",
+                       "write Prometheus metrics there (default: metrics_file of the\n"
+                       "configuration); not in a dry run"},
+        [O_VERBOSE] = {"verbose", 'v', NULL,
+                       "print every root and bundle line even when nothing changed,\n"
+                       "with each bundle's roots, their not-after and the file's SHA-256"},
+        [O_QUIET] = {"quiet", 'q', NULL, "print only problems (no summary line)"},
+        {NULL, 0, NULL, NULL},
+};
+
+static const char footer[] =
         "Exit status: 0 nothing changed, 5 a bundle was updated, 6 degraded (a fetch failed, a\n"
         "root was quarantined or a configured check did not pass; the bundles are still\n"
         "correct), 1 failed (a bundle, the metrics file or a hook failed), 2 usage, 3 bad\n"
         "configuration or catalog, 4 another sync holds the lock.\n"
         "With JOURNAL_STREAM set, lines carry syslog priority prefixes (<3> <4> <6>).\n";
+
+const struct cmd_help cmd_sync_help = {synopsis, opts, footer, NULL};
 
 struct sync_args {
 	const char *config, *roots_dir, *metrics;
@@ -72,44 +95,30 @@ static void line(const struct out *w, int prio, const char *fmt, ...)
 
 static int parse_args(int argc, char **argv, struct sync_args *a)
 {
-	enum { O_CONFIG = 256, O_DEFAULT, O_ROOTS, O_LOCK, O_DRY, O_OFFLINE, O_JSON, O_METRICS };
-	static const struct option opts[] = {
-	        {"config", required_argument, NULL, O_CONFIG},
-	        {"default-config", no_argument, NULL, O_DEFAULT},
-	        {"roots-dir", required_argument, NULL, O_ROOTS},
-	        {"lock-timeout", required_argument, NULL, O_LOCK},
-	        {"dry-run", no_argument, NULL, O_DRY},
-	        {"offline", no_argument, NULL, O_OFFLINE},
-	        {"json", no_argument, NULL, O_JSON},
-	        {"metrics-file", required_argument, NULL, O_METRICS},
-	        {"verbose", no_argument, NULL, 'v'},
-	        {"quiet", no_argument, NULL, 'q'},
-	        {NULL, 0, NULL, 0},
-	};
-	char *end;
-	int c;
+	struct cliopt_parser p;
+	char *end, **ops;
+	int c, n;
 
-	optind = 0;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":vq", opts, NULL)) != -1) {
+	cliopt_init(&p, "sync", opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
 		case O_CONFIG:
-			a->config = optarg;
+			a->config = p.arg;
 			break;
 		case O_DEFAULT:
 			a->use_default = 1;
 			break;
 		case O_ROOTS:
-			a->roots_dir = optarg;
+			a->roots_dir = p.arg;
 			break;
 		case O_LOCK:
-			a->o.lock_timeout_s = strtod(optarg, &end);
-			if (*optarg == '\0' || *end != '\0' || !isfinite(a->o.lock_timeout_s) ||
+			a->o.lock_timeout_s = strtod(p.arg, &end);
+			if (*p.arg == '\0' || *end != '\0' || !isfinite(a->o.lock_timeout_s) ||
 			    a->o.lock_timeout_s < 0 || a->o.lock_timeout_s > 86400)
 				return cli_usage_error(
 				               "sync", RW_EXIT_USAGE,
 				               "--lock-timeout: '%s' is not 0..86400 seconds",
-				               optarg),
+				               p.arg),
 				       -1;
 			break;
 		case O_DRY:
@@ -122,27 +131,21 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 			a->json = 1;
 			break;
 		case O_METRICS:
-			a->metrics = optarg;
+			a->metrics = p.arg;
 			break;
-		case 'v':
+		case O_VERBOSE:
 			a->verbose = 1;
 			break;
-		case 'q':
+		case O_QUIET:
 			a->quiet = 1;
 			break;
-		case ':':
-			return cli_usage_error("sync", RW_EXIT_USAGE, "%s needs a value",
-			                       argv[optind - 1]),
-			       -1;
-		default:
-			return cli_usage_error("sync", RW_EXIT_USAGE, "unknown option '%s'",
-			                       argv[optind - 1]),
-			       -1;
 		}
 	}
-	if (optind < argc)
-		return cli_usage_error("sync", RW_EXIT_USAGE, "unexpected argument '%s'",
-		                       argv[optind]),
+	if (c != CLIOPT_DONE)
+		return -1;
+	ops = cliopt_operands(&p, &n);
+	if (n > 0)
+		return cli_usage_error("sync", RW_EXIT_USAGE, "unexpected argument '%s'", ops[0]),
 		       -1;
 	if (a->config && a->use_default)
 		return cli_usage_error("sync", RW_EXIT_USAGE,

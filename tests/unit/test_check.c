@@ -143,7 +143,7 @@ static void test_table(void **state)
 	for (const struct check_kind *k = check_kinds(); k->name; k++, n++) {
 		assert_ptr_equal(check_kind_find(k->name), k);
 		assert_non_null(k->main);
-		assert_non_null(k->usage);
+		assert_non_null(k->help);
 		assert_non_null(k->keys);
 		if (k->from_config) {
 			assert_non_null(k->run);

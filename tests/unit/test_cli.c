@@ -8,6 +8,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "check.h"
+#include "cli.h"
+
 static const char *bin(void)
 {
 	const char *b = getenv("RW_BINARY");
@@ -302,9 +305,46 @@ static void test_reproducible_across_environment(void **state)
 	free(b);
 }
 
+/* One table per command: a short option means the same long option in every command and check
+ * kind (no "-p" for --profile here and --policy there), and no table lists a name twice. */
+static void check_table(const char *who, const struct cliopt *t, const char *longs[128])
+{
+	for (size_t i = 0; t && t[i].name; i++) {
+		for (size_t k = 0; k < i; k++) {
+			if (strcmp(t[k].name, t[i].name) == 0)
+				fail_msg("%s: --%s is listed twice", who, t[i].name);
+			if (t[i].short_name && t[k].short_name == t[i].short_name)
+				fail_msg("%s: -%c is listed twice", who, t[i].short_name);
+		}
+		assert_non_null(t[i].help);
+		if (t[i].short_name == 0)
+			continue;
+		assert_true(t[i].short_name != 'h'); /* -h is --help everywhere */
+		if (longs[(int)t[i].short_name] == NULL)
+			longs[(int)t[i].short_name] = t[i].name;
+		else if (strcmp(longs[(int)t[i].short_name], t[i].name) != 0)
+			fail_msg("%s: -%c is --%s here but --%s elsewhere", who, t[i].short_name,
+			         t[i].name, longs[(int)t[i].short_name]);
+	}
+}
+
+static void test_short_options_mean_one_thing(void **state)
+{
+	const char *longs[128] = {0};
+
+	(void)state;
+	for (const struct command *c = cli_commands(); c->name; c++)
+		check_table(c->name, c->help->options, longs);
+	for (const struct check_kind *k = check_kinds(); k->name; k++)
+		check_table(k->name, k->help->options, longs);
+	assert_string_equal(longs['p'], "profile");
+	assert_string_equal(longs['c'], "config");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_short_options_mean_one_thing),
 	        cmocka_unit_test_setup_teardown(test_issue_examples, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_all_profiles_into_a_directory_and_stdout,
