@@ -16,11 +16,13 @@ struct check_kind {
 int check_bundle_main(int argc, char **argv);
 int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
+int check_token_main(int argc, char **argv);
 
 /* Each check's full synopsis and options (for 'rootwarden help check'). */
 extern const char check_bundle_usage[];
 extern const char check_sqlserver_usage[];
 extern const char check_key_usage[];
+extern const char check_token_usage[];
 
 /*
  * A check from the agent configuration (config.h, kind "sqlserver" or "key"), run by sync

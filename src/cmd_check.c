@@ -13,6 +13,8 @@ static const struct check_kind kinds[] = {
          check_sqlserver_usage},
         {"key", check_key_main, "is a private key file owned and protected as its server needs",
          check_key_usage},
+        {"token", check_token_main, "will MySQL Flexible Server accept this Entra ID access token",
+         check_token_usage},
         {NULL, NULL, NULL, NULL},
 };
 
@@ -21,10 +23,12 @@ const char cmd_check_usage[] =
         "                        [--metrics-file PATH] [--roots-dir DIR]\n"
         "       rootwarden check sqlserver (--cert FILE --host FQDN... | --mssql-conf PATH) [...]\n"
         "       rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [...]\n"
+        "       rootwarden check token --tenant TID [--token-file F | --token-env VAR] [...]\n"
         "\n"
         "  bundle     does a PEM bundle hold what its profiles need at a date\n"
         "  sqlserver  does a certificate meet SQL Server's requirements\n"
         "  key        is a private key file owned and protected as its server needs\n"
+        "  token      will MySQL Flexible Server accept this Entra ID access token\n"
         "\n"
         "Exit status as a monitoring plugin: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n"
         "Run 'rootwarden check KIND --help' for a check's options.\n";
@@ -32,7 +36,8 @@ const char cmd_check_usage[] =
 int cmd_check(int argc, char **argv)
 {
 	if (argc < 2)
-		return cli_usage_error("check", RW_CHECK_UNKNOWN, "give bundle, sqlserver or key");
+		return cli_usage_error("check", RW_CHECK_UNKNOWN,
+		                       "give bundle, sqlserver, key or token");
 	for (const struct check_kind *k = kinds; k->name; k++) {
 		if (strcmp(k->name, argv[1]) != 0)
 			continue;
