@@ -1,0 +1,223 @@
+/* test_jwks_sync.c - the key set kept in the state directory through a rotation (a kid added,
+ * then the old one removed), served as file:// URLs: the change records, what is written and
+ * what is not, and that a bad or missing key set leaves the last good copy in place. The HTTPS
+ * path (conditional GET, 304) is covered by tests/integration/test_token.sh. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "testutil.h"
+
+#include "jwks_sync.h"
+#include "jwt_fixture.h"
+
+static gnutls_x509_privkey_t ka, kb;
+static char *set_a, *set_ab, *set_b;
+
+static int group_setup(void **state)
+{
+	char *a, *b;
+	const char *v[3] = {NULL, NULL, NULL};
+
+	(void)state;
+	ka = jf_rsa(2048);
+	kb = jf_rsa(2048);
+	a = jf_jwk(ka, "kidA", NULL, NULL);
+	b = jf_jwk(kb, "kidB", NULL, NULL);
+	v[0] = a;
+	set_a = jf_jwks(v);
+	v[1] = b;
+	set_ab = jf_jwks(v);
+	v[0] = b;
+	v[1] = NULL;
+	set_b = jf_jwks(v);
+	free(a);
+	free(b);
+	return 0;
+}
+
+static int group_teardown(void **state)
+{
+	(void)state;
+	gnutls_x509_privkey_deinit(ka);
+	gnutls_x509_privkey_deinit(kb);
+	free(set_a);
+	free(set_ab);
+	free(set_b);
+	return 0;
+}
+
+struct env {
+	char *dir, *state, *served, *url;
+	struct fetch_opts fo;
+};
+
+static int setup(void **state)
+{
+	struct env *v = calloc(1, sizeof(*v));
+
+	assert_non_null(v);
+	v->dir = tu_tmpdir();
+	v->state = tu_path(v->dir, "state");
+	v->served = tu_path(v->dir, "keys.json");
+	assert_int_equal(mkdir(v->state, 0750), 0);
+	assert_true(asprintf(&v->url, "file://%s", v->served) > 0);
+	v->fo = (struct fetch_opts){5, 10, 1 << 20, 0, 10, NULL, NULL, NULL};
+	*state = v;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct env *v = *state;
+
+	tu_rmrf(v->dir);
+	free(v->dir);
+	free(v->state);
+	free(v->served);
+	free(v->url);
+	free(v);
+	return 0;
+}
+
+static void sync_at(struct env *v, long long now, int dry, struct jwks_change *c)
+{
+	struct jwks_sync_opts o = {"public", v->url, &v->fo, NULL, dry, (time_t)now};
+	struct rw_err e = {{0}, 0};
+
+	if (jwks_sync(v->state, &o, c, &e) != 0)
+		fail_msg("jwks_sync: %s", e.msg);
+}
+
+static char *stored(struct env *v)
+{
+	char *p = jwks_state_path(v->state, "public"), *s = tu_read(p, NULL);
+
+	free(p);
+	return s;
+}
+
+static void test_rotation(void **state)
+{
+	struct env *v = *state;
+	struct jwks_change c;
+	char *s, *meta_path = tu_path(v->state, "jwks/public.meta"), *meta;
+
+	/* first copy */
+	tu_write(v->served, set_a, strlen(set_a));
+	sync_at(v, 1000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_UPDATED);
+	assert_int_equal(c.first, 1);
+	assert_int_equal(c.changed, 0);
+	assert_int_equal(c.n_added, 1);
+	assert_string_equal(c.added[0], "kidA");
+	assert_int_equal(c.n_kids, 1);
+	assert_int_equal((long long)c.last_change, 1000);
+	assert_int_equal(c.files_written, 2);
+	s = stored(v);
+	assert_string_equal(s, set_a);
+	free(s);
+	meta = tu_read(meta_path, NULL);
+	assert_non_null(strstr(meta, "\"last_change\": \"1970-01-01T00:16:40Z\""));
+	assert_non_null(strstr(meta, "\"kidA\""));
+	free(meta);
+	jwks_change_free(&c);
+
+	/* nothing changed: nothing written, last change kept */
+	sync_at(v, 2000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_UNCHANGED);
+	assert_int_equal(c.changed, 0);
+	assert_int_equal(c.files_written, 0);
+	assert_int_equal((long long)c.last_change, 1000);
+	jwks_change_free(&c);
+
+	/* a kid added */
+	tu_write(v->served, set_ab, strlen(set_ab));
+	sync_at(v, 3000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_UPDATED);
+	assert_int_equal(c.first, 0);
+	assert_int_equal(c.changed, 1);
+	assert_int_equal(c.n_added, 1);
+	assert_string_equal(c.added[0], "kidB");
+	assert_int_equal(c.n_removed, 0);
+	assert_int_equal(c.n_kids, 2);
+	assert_int_equal((long long)c.last_change, 3000);
+	jwks_change_free(&c);
+
+	/* then the old one removed */
+	tu_write(v->served, set_b, strlen(set_b));
+	sync_at(v, 4000, 0, &c);
+	assert_int_equal(c.changed, 1);
+	assert_int_equal(c.n_added, 0);
+	assert_int_equal(c.n_removed, 1);
+	assert_string_equal(c.removed[0], "kidA");
+	assert_int_equal(c.n_kids, 1);
+	assert_string_equal(c.kids[0], "kidB");
+	assert_int_equal((long long)c.last_change, 4000);
+	jwks_change_free(&c);
+
+	/* a key set that does not validate: FAILED, the last good copy kept */
+	tu_writef(v->served, "%s", "{\"keys\":[{\"kid\":\"x\",\"kty\":\"EC\"}]}");
+	sync_at(v, 5000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_FAILED);
+	assert_non_null(c.reason);
+	assert_int_equal(strncmp(c.reason, v->url, strlen(v->url)), 0);
+	assert_non_null(strstr(c.reason, "not RSA"));
+	assert_int_equal(c.files_written, 0);
+	assert_int_equal(c.n_kids, 1);
+	assert_string_equal(c.kids[0], "kidB");
+	assert_int_equal((long long)c.last_change, 4000);
+	s = stored(v);
+	assert_string_equal(s, set_b);
+	free(s);
+	jwks_change_free(&c);
+
+	/* a fetch that fails: the same */
+	tu_rmrf(v->served);
+	sync_at(v, 6000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_FAILED);
+	assert_int_equal(c.n_kids, 1);
+	jwks_change_free(&c);
+
+	/* a dry run sees the change and writes nothing */
+	tu_write(v->served, set_ab, strlen(set_ab));
+	sync_at(v, 7000, 1, &c);
+	assert_int_equal(c.changed, 1);
+	assert_int_equal(c.n_added, 1);
+	assert_int_equal(c.files_written, 0);
+	jwks_change_free(&c);
+	s = stored(v);
+	assert_string_equal(s, set_b);
+	free(s);
+	free(meta_path);
+}
+
+static void test_bad_name_and_paths(void **state)
+{
+	struct env *v = *state;
+	struct jwks_sync_opts o = {"../x", v->url, &v->fo, NULL, 0, 0};
+	struct jwks_change c;
+	struct rw_err e = {{0}, 0};
+	char *p;
+
+	assert_int_equal(jwks_sync(v->state, &o, &c, &e), -1);
+	assert_non_null(strstr(e.msg, "not a key set name"));
+	jwks_change_free(&c);
+	assert_int_equal(jwks_name_ok("public"), 1);
+	assert_int_equal(jwks_name_ok(".hidden"), 0);
+	assert_int_equal(jwks_name_ok(""), 0);
+	p = jwks_state_path("/var/lib/rootwarden", "china");
+	assert_string_equal(p, "/var/lib/rootwarden/jwks/china.json");
+	free(p);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_bad_name_and_paths, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
