@@ -183,16 +183,18 @@ int check_token_main(int argc, char **argv)
 			return cli_usage_error("check", RW_CHECK_UNKNOWN, "token: %s needs a value",
 			                       argv[optind - 1]);
 		default:
-			return cli_usage_error("check", RW_CHECK_UNKNOWN,
-			                       "token: unknown option '%s'", argv[optind - 1]);
+			return cli_usage_error(
+			        "check", RW_CHECK_UNKNOWN, "token: unknown option '%.*s'",
+			        (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
 		}
 	}
+	/* not echoed: it may be the token itself */
 	if (optind < argc)
 		return cli_usage_error(
 		        "check", RW_CHECK_UNKNOWN,
-		        "token: unexpected argument '%s' (the token is read from --token-file, "
-		        "--token-env or standard input)",
-		        argv[optind]);
+		        "token: unexpected argument (the token is read from "
+		        "--token-file, --token-env or standard input, never from the "
+		        "command line, where other users can see it)");
 	if (o.tenant == NULL)
 		return cli_usage_error("check", RW_CHECK_UNKNOWN, "token: give --tenant TID");
 	if (token_file && token_env)

@@ -126,6 +126,16 @@ static void check_signature(struct ctx *c, const struct jwt *t, const struct tok
 	struct rw_err re = {{0}, 0};
 	int alg_ok = 0, refetched = 0, refetch_failed = 0;
 
+	if (t->kid) {
+		k = jwks_find(o->keys, t->kid);
+		if (k == NULL && o->refetch) {
+			refetched = 1;
+			if (o->refetch(o->refetch_ctx, &fresh, &re) < 0)
+				refetch_failed = 1;
+			else
+				k = jwks_find(fresh, t->kid);
+		}
+	}
 	if (t->alg == NULL)
 		ADD(c, "alg", V_FAIL, NULL, "no alg in the header");
 	else if (strcasecmp(t->alg, "none") == 0)
@@ -137,19 +147,14 @@ static void check_signature(struct ctx *c, const struct jwt *t, const struct tok
 		    t->alg);
 	else if (strcmp(t->alg, "RS256") != 0)
 		ADD(c, "alg", V_FAIL, NULL, "alg %.16s refused: only RS256 is accepted", t->alg);
-	else
+	else if (k && k->alg && strcmp(k->alg, t->alg) != 0)
+		ADD(c, "alg", V_FAIL, NULL, "alg %s, but key %s declares %.16s", t->alg, k->kid,
+		    k->alg);
+	else {
 		alg_ok = 1;
-
-	if (t->kid) {
-		k = jwks_find(o->keys, t->kid);
-		if (k == NULL && o->refetch) {
-			refetched = 1;
-			if (o->refetch(o->refetch_ctx, &fresh, &re) < 0)
-				refetch_failed = 1;
-			else
-				k = jwks_find(fresh, t->kid);
-		}
+		ADD(c, "alg", V_PASS, NULL, "RS256");
 	}
+
 	if (t->kid == NULL)
 		ADD(c, "kid", V_FAIL, NULL,
 		    "no kid in the header: the signing key cannot be found");
@@ -166,14 +171,6 @@ static void check_signature(struct ctx *c, const struct jwt *t, const struct tok
 		ADD(c, "kid", V_PASS, NULL, "signing key %s in the key set (RSA %u bits%s)%s",
 		    k->kid, k->bits, k->has_x5c ? ", x5c certificate matches" : "",
 		    refetched ? ", found after fetching the key set again" : "");
-
-	if (alg_ok && k && k->alg && strcmp(k->alg, t->alg) != 0) {
-		ADD(c, "alg", V_FAIL, NULL, "alg %s, but key %s declares %.16s", t->alg, k->kid,
-		    k->alg);
-		alg_ok = 0;
-	} else if (alg_ok) {
-		ADD(c, "alg", V_PASS, NULL, "RS256");
-	}
 
 	if (!alg_ok)
 		ADD(c, "signature", V_FAIL, NULL, "not verified: the alg is refused");
