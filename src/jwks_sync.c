@@ -288,3 +288,47 @@ out:
 	free(meta_path);
 	return rc;
 }
+
+json_t *jwks_change_json(const char *name, const char *url, const struct jwks_change *c)
+{
+	char t[21];
+
+	time_format(c->last_change, t);
+	return json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:I, s:s}", "event",
+	                 HOOK_EVENT_SIGNING_KEYS_CHANGED, "jwks", name, "url", url, "added",
+	                 kid_array(c->added, c->n_added), "removed",
+	                 kid_array(c->removed, c->n_removed), "kids", kid_array(c->kids, c->n_kids),
+	                 "count", (json_int_t)c->n_kids, "last_change", t);
+}
+
+char *jwks_kids_joined(char *const *kids, size_t n)
+{
+	struct buf b;
+
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++)
+		if ((i && buf_puts(&b, " ") < 0) || buf_puts(&b, kids[i]) < 0) {
+			buf_free(&b);
+			return NULL;
+		}
+	return buf_steal(&b, NULL);
+}
+
+int jwks_change_metrics(struct metrics *m, const char *name, const struct jwks_change *c,
+                        struct rw_err *e)
+{
+	if (metrics_add_family(m, M_JWKS_KEYS, METRIC_GAUGE,
+	                       "Signing keys in the kept Entra ID key set.", e) < 0 ||
+	    metrics_add_family(m, M_JWKS_LAST_CHANGE, METRIC_GAUGE,
+	                       "When the kept key set's list of key ids last changed.", e) < 0 ||
+	    metrics_add_family(m, M_JWKS_FETCH_FAILED, METRIC_GAUGE,
+	                       "1 when the last fetch or validation of the key set failed.", e) < 0)
+		return -1;
+	if (metrics_add(m, e, M_JWKS_KEYS, (double)c->n_kids, "jwks", name, NULL) < 0)
+		return -1;
+	if (c->last_change &&
+	    metrics_add(m, e, M_JWKS_LAST_CHANGE, (double)c->last_change, "jwks", name, NULL) < 0)
+		return -1;
+	return metrics_add(m, e, M_JWKS_FETCH_FAILED, c->status == JWKS_SYNC_FAILED ? 1.0 : 0.0,
+	                   "jwks", name, NULL);
+}

@@ -30,9 +30,18 @@
 #include <stddef.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "err.h"
 #include "fetch.h"
 #include "jwks.h"
+#include "metrics.h"
+
+/* The hook event of a change in a key set (hooks.h struct hook_event .event). */
+#define HOOK_EVENT_SIGNING_KEYS_CHANGED "signing-keys-changed"
+#define M_JWKS_KEYS "rootwarden_jwks_keys"
+#define M_JWKS_LAST_CHANGE "rootwarden_jwks_last_change_timestamp_seconds"
+#define M_JWKS_FETCH_FAILED "rootwarden_jwks_fetch_failed"
 
 enum jwks_sync_status {
 	JWKS_SYNC_UNCHANGED = 0, /* 304, or the same bytes / same kids */
@@ -68,6 +77,24 @@ struct jwks_change {
 int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks_change *out,
               struct rw_err *e);
 void jwks_change_free(struct jwks_change *c);
+
+/*
+ * For sync's report, hooks and metrics (nothing here runs a hook or writes a file):
+ * - jwks_change_json(): the hook's stdin document (and the JSON report's entry) for a change:
+ *   {"event": "signing-keys-changed", "jwks": NAME, "url": URL, "added": [...], "removed": [...],
+ *    "kids": [...], "count": N, "last_change": "YYYY-MM-DDTHH:MM:SSZ"} (caller json_decref's;
+ *   NULL when out of memory).
+ * - jwks_kids_joined(): kids joined by single spaces, for ROOTWARDEN_ADDED / ROOTWARDEN_REMOVED
+ *   (malloc'd; "" for none; NULL when out of memory). Kids hold no spaces (jwks.h).
+ * - jwks_change_metrics(): adds, labelled jwks=NAME, rootwarden_jwks_keys (the kept copy's key
+ *   count), rootwarden_jwks_last_change_timestamp_seconds (when its kid list last changed;
+ *   omitted while there is no copy) and rootwarden_jwks_fetch_failed (1 when this run's fetch or
+ *   validation failed, else 0), declaring the families.
+ */
+json_t *jwks_change_json(const char *name, const char *url, const struct jwks_change *c);
+char *jwks_kids_joined(char *const *kids, size_t n);
+int jwks_change_metrics(struct metrics *m, const char *name, const struct jwks_change *c,
+                        struct rw_err *e);
 
 /* 1 when name is a valid key set name. */
 int jwks_name_ok(const char *name);

@@ -10,6 +10,7 @@
 #include "testutil.h"
 
 #include "jwks_sync.h"
+#include "metrics.h"
 #include "jwt_fixture.h"
 
 static gnutls_x509_privkey_t ka, kb;
@@ -193,6 +194,56 @@ static void test_rotation(void **state)
 	free(meta_path);
 }
 
+/* What sync hands to hooks and metrics for a rotation step. */
+static void test_event_and_metrics(void **state)
+{
+	struct env *v = *state;
+	struct jwks_change c;
+	struct metrics *m = metrics_new();
+	struct rw_err e = {{0}, 0};
+	json_t *doc;
+	char *s, *text;
+
+	tu_write(v->served, set_a, strlen(set_a));
+	sync_at(v, 1000, 0, &c);
+	jwks_change_free(&c);
+	tu_write(v->served, set_ab, strlen(set_ab));
+	sync_at(v, 1800000000, 0, &c);
+	doc = jwks_change_json("public", v->url, &c);
+	assert_non_null(doc);
+	s = json_dumps(doc, JSON_SORT_KEYS);
+	{
+		const char *want = "{\"added\": [\"kidB\"], \"count\": 2, "
+		                   "\"event\": \"signing-keys-changed\", \"jwks\": \"public\", "
+		                   "\"kids\": [\"kidA\", \"kidB\"], "
+		                   "\"last_change\": \"2027-01-15T08:00:00Z\", \"removed\": [], "
+		                   "\"url\": \"file://";
+
+		if (strncmp(s, want, strlen(want)) != 0)
+			fail_msg("event document: %s", s);
+	}
+	free(s);
+	json_decref(doc);
+	s = jwks_kids_joined(c.kids, c.n_kids);
+	assert_string_equal(s, "kidA kidB");
+	free(s);
+	s = jwks_kids_joined(c.removed, c.n_removed);
+	assert_string_equal(s, "");
+	free(s);
+	assert_non_null(m);
+	assert_int_equal(jwks_change_metrics(m, "public", &c, &e), 0);
+	text = metrics_render(m);
+	assert_non_null(strstr(text, "rootwarden_jwks_keys{jwks=\"public\"} 2\n"));
+	assert_non_null(strstr(text,
+	                       "rootwarden_jwks_last_change_timestamp_seconds{jwks=\"public\"} "
+	                       "1800000000\n"));
+	assert_non_null(strstr(text, "rootwarden_jwks_fetch_failed{jwks=\"public\"} 0\n"));
+	assert_non_null(strstr(text, "# TYPE rootwarden_jwks_keys gauge"));
+	free(text);
+	metrics_free(m);
+	jwks_change_free(&c);
+}
+
 static void test_bad_name_and_paths(void **state)
 {
 	struct env *v = *state;
@@ -216,6 +267,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_event_and_metrics, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_name_and_paths, setup, teardown),
 	};
 
