@@ -1,11 +1,14 @@
 /* test_jwks_sync.c - the key set kept in the state directory through a rotation (a kid added,
  * then the old one removed), served as file:// URLs: the change records, what is written and
- * what is not, and that a bad or missing key set leaves the last good copy in place. The HTTPS
- * path (conditional GET, 304) is covered by tests/integration/test_token.sh. */
+ * what is not, and that a bad or missing key set leaves the last good copy in place; and over
+ * HTTPS from tests/integration/https_server.py on 127.0.0.1, the conditional GET (304). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -52,6 +55,7 @@ static int group_teardown(void **state)
 struct env {
 	char *dir, *state, *served, *url;
 	struct fetch_opts fo;
+	pid_t server; /* the HTTPS server, stopped by teardown if a test fails before it does */
 };
 
 static int setup(void **state)
@@ -72,7 +76,12 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct env *v = *state;
+	int st;
 
+	if (v->server > 0) {
+		kill(v->server, SIGKILL);
+		waitpid(v->server, &st, 0);
+	}
 	tu_rmrf(v->dir);
 	free(v->dir);
 	free(v->state);
@@ -244,6 +253,124 @@ static void test_event_and_metrics(void **state)
 	jwks_change_free(&c);
 }
 
+/* A certificate for 127.0.0.1 issued by ca; PEM of it and of its key into files. */
+static void server_cert(const char *dir, struct tu_cert *ca)
+{
+	static const char *const eku[] = {GNUTLS_KP_TLS_WWW_SERVER, NULL};
+	static const unsigned char ip[4] = {127, 0, 0, 1};
+	struct tu_cert_opts o;
+	struct tu_cert *c;
+	gnutls_datum_t pem, key;
+	char *p;
+
+	tu_cert_opts_init(&o, "127.0.0.1");
+	o.eku = eku;
+	o.key_usage = GNUTLS_KEY_DIGITAL_SIGNATURE;
+	o.issuer = ca->crt;
+	o.issuer_key = ca->key;
+	c = tu_make(&o);
+	assert_int_equal(gnutls_x509_crt_set_subject_alt_name(c->crt, GNUTLS_SAN_IPADDRESS, ip, 4,
+	                                                      GNUTLS_FSAN_APPEND),
+	                 0);
+	assert_int_equal(gnutls_x509_crt_sign2(c->crt, ca->crt, ca->key, GNUTLS_DIG_SHA256, 0), 0);
+	assert_int_equal(gnutls_x509_crt_export2(c->crt, GNUTLS_X509_FMT_PEM, &pem), 0);
+	key = tu_key_pem(c->key);
+	p = tu_path(dir, "srv.pem");
+	tu_write(p, pem.data, pem.size);
+	free(p);
+	p = tu_path(dir, "srv.key");
+	tu_write(p, key.data, key.size);
+	free(p);
+	p = tu_path(dir, "ca.pem");
+	tu_write(p, ca->pem.data, ca->pem.size);
+	free(p);
+	gnutls_free(pem.data);
+	gnutls_free(key.data);
+	tu_cert_free(c);
+}
+
+static void test_https_conditional_get(void **state)
+{
+	struct env *v = *state;
+	struct tu_cert *ca = tu_root("rwtest jwks TLS CA", TU_EC_P256);
+	char *www = tu_path(v->dir, "www"), *served = tu_path(www, "keys.json");
+	char *portfile = tu_path(v->dir, "port"), *logfile = tu_path(v->dir, "server.log");
+	char *ca_file = tu_path(v->dir, "ca.pem"), *cert = tu_path(v->dir, "srv.pem");
+	char *key = tu_path(v->dir, "srv.key"),
+	     *script = tu_source("tests/integration/https_server.py");
+	char *url = NULL, *log, *port;
+	struct jwks_change c;
+	pid_t pid;
+	int st;
+
+	if (access("/usr/bin/python3", X_OK) != 0) {
+		fprintf(stderr, "skipped: python3 is not installed\n");
+		skip();
+	}
+	server_cert(v->dir, ca);
+	assert_int_equal(mkdir(www, 0755), 0);
+	tu_write(served, set_a, strlen(set_a));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		execl("/usr/bin/python3", "python3", script, www, cert, key, portfile, logfile,
+		      (char *)NULL);
+		_exit(127);
+	}
+	v->server = pid;
+	for (int i = 0; i < 200 && access(portfile, F_OK) != 0; i++)
+		usleep(25000);
+	if (access(portfile, F_OK) != 0)
+		fail_msg("the test HTTPS server did not start");
+	port = tu_read(portfile, NULL);
+	port[strcspn(port, "\n")] = '\0';
+	assert_true(asprintf(&url, "https://127.0.0.1:%s/keys.json", port) > 0);
+	free(v->url);
+	v->url = url;
+	v->fo.ca_file = ca_file;
+
+	sync_at(v, 1000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_UPDATED);
+	assert_int_equal(c.first, 1);
+	jwks_change_free(&c);
+	/* the same again: a conditional GET answered 304, nothing written */
+	sync_at(v, 2000, 0, &c);
+	assert_int_equal(c.status, JWKS_SYNC_UNCHANGED);
+	assert_int_equal(c.files_written, 0);
+	assert_int_equal(c.bytes, 0);
+	assert_int_equal(c.n_kids, 1);
+	assert_int_equal((long long)c.last_change, 1000);
+	jwks_change_free(&c);
+	/* the key set rotates on the server */
+	tu_write(served, set_ab, strlen(set_ab));
+	sync_at(v, 3000, 0, &c);
+	assert_int_equal(c.changed, 1);
+	assert_int_equal(c.n_added, 1);
+	assert_string_equal(c.added[0], "kidB");
+	jwks_change_free(&c);
+
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	v->server = 0;
+	log = tu_read(logfile, NULL);
+	/* 200 unconditional, 304 with the stored ETag, 200 with it */
+	if (strncmp(log, "GET /keys.json 200 ", 19) != 0 ||
+	    strstr(log, "\nGET /keys.json 304 0 INM=\"") == NULL ||
+	    strstr(strstr(log, " 304 "), "\nGET /keys.json 200 ") == NULL)
+		fail_msg("server log:\n%s", log);
+	free(log);
+	free(port);
+	free(www);
+	free(served);
+	free(portfile);
+	free(logfile);
+	free(ca_file);
+	free(cert);
+	free(key);
+	free(script);
+	tu_cert_free(ca);
+}
+
 static void test_bad_name_and_paths(void **state)
 {
 	struct env *v = *state;
@@ -268,6 +395,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_event_and_metrics, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_https_conditional_get, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_name_and_paths, setup, teardown),
 	};
 
