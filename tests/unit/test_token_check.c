@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "testutil.h"
 
@@ -552,6 +553,49 @@ static void test_whitespace_and_fingerprint(void **state)
 	free(nl);
 }
 
+/* The entry sync's configured checks use: the token in a file, the key set kept in the state
+ * directory. Its exp is judged against now, so it is made relative to the clock. */
+static void test_configured(void **state)
+{
+	struct tc *t = *state;
+	char *dir = tu_tmpdir(), *jdir = tu_path(dir, "jwks"), *keys = tu_path(jdir, "public.json");
+	char *file = tu_path(dir, "token"), *c, *tok;
+	long long now = (long long)time(NULL);
+	struct rw_err e = {{0}, 0};
+
+	c = claims(V1, TID, QAUD, now + 3600, now - 60, now - 60);
+	tok = jf_token(HDR_A, c, key_a);
+	tu_writef(file, "%s\n", tok);
+	assert_int_equal(chmod(file, 0600), 0);
+	/* no copy kept yet: could not run */
+	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, &t->f, &e), -1);
+	assert_non_null(strstr(e.msg, "jwks/public.json: no key set kept by sync"));
+	assert_int_equal(mkdir(jdir, 0755), 0);
+	tu_write(keys, jwks_a_text, strlen(jwks_a_text));
+	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, &t->f, &e), 0);
+	assert_int_equal(findings_status(&t->f), 0);
+	expect(t, "keyset", V_PASS, "1 RSA signing key");
+	assert_no_leak(&t->f, tok);
+	/* the government cloud reads its own copy, absent here */
+	assert_int_equal(token_check_configured(file, TID, "government", NULL, dir, &t->f, &e), -1);
+	assert_int_equal(token_check_configured(file, TID, "germany", NULL, dir, &t->f, &e), -1);
+	assert_int_equal(token_check_configured(file, "contoso", NULL, NULL, dir, &t->f, &e), -1);
+	assert_int_equal(
+	        token_check_configured("/nonexistent/token", TID, NULL, NULL, dir, &t->f, &e), -1);
+	/* an explicit key set file */
+	findings_free(&t->f);
+	assert_int_equal(
+	        token_check_configured(file, TID, "public", keys, "/nonexistent", &t->f, &e), 0);
+	assert_int_equal(findings_status(&t->f), 0);
+	tu_rmrf(dir);
+	free(dir);
+	free(jdir);
+	free(keys);
+	free(file);
+	free(c);
+	free(tok);
+}
+
 static void test_time_and_tenant_parsing(void **state)
 {
 	time_t v;
@@ -598,6 +642,7 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_bad_base64url, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_huge_token, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_whitespace_and_fingerprint, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_configured, setup, teardown),
 	        cmocka_unit_test(test_time_and_tenant_parsing),
 	};
 
