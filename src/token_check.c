@@ -101,6 +101,18 @@ static void span(long long s, char *out, size_t n)
 		snprintf(out, n, "%lld s", s);
 }
 
+/* A claim or header value as shown in a reason: at most n - 1 bytes, control characters as '?'
+ * (they come from the untrusted token and must not break the report's lines). */
+static const char *printable(const char *s, char *buf, size_t n)
+{
+	size_t i;
+
+	for (i = 0; s[i] && i + 1 < n; i++)
+		buf[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	buf[i] = '\0';
+	return buf;
+}
+
 struct ctx {
 	struct findings *f;
 	const char *subject;
@@ -121,6 +133,7 @@ static int is_hmac(const char *alg)
 /* alg, kid and signature. */
 static void check_signature(struct ctx *c, const struct jwt *t, const struct token_opts *o)
 {
+	char pb[256];
 	const struct jwk *k = NULL;
 	struct jwks *fresh = NULL;
 	struct rw_err re = {{0}, 0};
@@ -142,14 +155,15 @@ static void check_signature(struct ctx *c, const struct jwt *t, const struct tok
 		ADD(c, "alg", V_FAIL, NULL, "alg none: an unsigned token; refused");
 	else if (is_hmac(t->alg))
 		ADD(c, "alg", V_FAIL, NULL,
-		    "alg %.16s is a shared-secret MAC, refused (Entra ID signs with RS256; an HMAC "
+		    "alg %s is a shared-secret MAC, refused (Entra ID signs with RS256; an HMAC "
 		    "keyed with the public key is the classic key-confusion attack)",
-		    t->alg);
+		    printable(t->alg, pb, 17));
 	else if (strcmp(t->alg, "RS256") != 0)
-		ADD(c, "alg", V_FAIL, NULL, "alg %.16s refused: only RS256 is accepted", t->alg);
+		ADD(c, "alg", V_FAIL, NULL, "alg %s refused: only RS256 is accepted",
+		    printable(t->alg, pb, 17));
 	else if (k && k->alg && strcmp(k->alg, t->alg) != 0)
-		ADD(c, "alg", V_FAIL, NULL, "alg %s, but key %s declares %.16s", t->alg, k->kid,
-		    k->alg);
+		ADD(c, "alg", V_FAIL, NULL, "alg %s, but key %s declares %s", t->alg, k->kid,
+		    printable(k->alg, pb, 17));
 	else {
 		alg_ok = 1;
 		ADD(c, "alg", V_PASS, NULL, "RS256");
@@ -160,12 +174,12 @@ static void check_signature(struct ctx *c, const struct jwt *t, const struct tok
 		    "no kid in the header: the signing key cannot be found");
 	else if (k == NULL && refetch_failed)
 		ADD(c, "kid", V_FAIL, "run rootwarden sync, or give --jwks",
-		    "unknown signing key %.128s (and fetching the key set again failed: %s)",
-		    t->kid, re.msg);
+		    "unknown signing key %s (and fetching the key set again failed: %s)",
+		    printable(t->kid, pb, 129), re.msg);
 	else if (k == NULL)
 		ADD(c, "kid", V_FAIL,
 		    "run rootwarden sync so the key set is current, or give --jwks",
-		    "unknown signing key %.128s: not in the key set%s", t->kid,
+		    "unknown signing key %s: not in the key set%s", printable(t->kid, pb, 129),
 		    refetched ? ", also after fetching it again" : "");
 	else
 		ADD(c, "kid", V_PASS, NULL, "signing key %s in the key set (RSA %u bits%s)%s",
@@ -212,6 +226,7 @@ static int claim_time(const struct jwt *t, const char *name, long long *out)
 static void check_issuer(struct ctx *c, const struct jwt *t, const struct token_opts *o,
                          const char *tenant)
 {
+	char pb[256];
 	const char *iss = claim_str(t, "iss"), *tid = claim_str(t, "tid");
 	char *v1 = NULL, *v2 = NULL;
 
@@ -229,13 +244,13 @@ static void check_issuer(struct ctx *c, const struct jwt *t, const struct token_
 		ADD(c, "issuer", V_PASS, NULL, "v2 issuer %s", v2);
 	else
 		ADD(c, "issuer", V_FAIL, NULL,
-		    "iss %.200s is neither the %s cloud's v1 issuer %s nor its v2 issuer %s", iss,
-		    o->cloud->name, v1, v2);
+		    "iss %s is neither the %s cloud's v1 issuer %s nor its v2 issuer %s",
+		    printable(iss, pb, 201), o->cloud->name, v1, v2);
 	if (tid == NULL)
 		ADD(c, "tenant", V_FAIL, NULL, "no tid claim");
 	else if (strcasecmp(tid, tenant) != 0)
-		ADD(c, "tenant", V_FAIL, NULL, "tid %.64s is not the server's tenant %s", tid,
-		    tenant);
+		ADD(c, "tenant", V_FAIL, NULL, "tid %s is not the server's tenant %s",
+		    printable(tid, pb, 65), tenant);
 	else
 		ADD(c, "tenant", V_PASS, NULL, "tid %s", tenant);
 	free(v1);
@@ -244,6 +259,7 @@ static void check_issuer(struct ctx *c, const struct jwt *t, const struct token_
 
 static void check_audience(struct ctx *c, const struct jwt *t, const struct token_opts *o)
 {
+	char pb[256];
 	const char *want = o->audience ? o->audience : o->cloud->audience;
 	json_t *aud = json_object_get(t->claims, "aud"), *v;
 	size_t i;
@@ -260,8 +276,8 @@ static void check_audience(struct ctx *c, const struct jwt *t, const struct toke
 		ADD(c, "audience", V_FAIL,
 		    "request the token for the database resource " /* */
 		    "(az account get-access-token --resource-type oss-rdbms)",
-		    "aud %.200s is not %s: a token for another resource", json_string_value(aud),
-		    want);
+		    "aud %s is not %s: a token for another resource",
+		    printable(json_string_value(aud), pb, 201), want);
 	else
 		ADD(c, "audience", V_FAIL, NULL, "aud %s (%s)",
 		    aud ? "does not hold" : "absent, want", want);
@@ -328,6 +344,7 @@ static void check_times(struct ctx *c, const struct jwt *t, const struct token_o
 
 static void check_identity(struct ctx *c, const struct jwt *t)
 {
+	char pb[256];
 	static const char *const names[] = {
 	        "upn", "preferred_username", "unique_name", "oid", "appid", "azp", NULL};
 	struct buf b;
@@ -339,7 +356,7 @@ static void check_identity(struct ctx *c, const struct jwt *t)
 
 		if (v == NULL)
 			continue;
-		if (buf_printf(&b, "%s%s %.128s", any ? ", " : "", names[i], v) < 0)
+		if (buf_printf(&b, "%s%s %s", any ? ", " : "", names[i], printable(v, pb, 129)) < 0)
 			break;
 		any = 1;
 	}

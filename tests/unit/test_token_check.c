@@ -596,6 +596,29 @@ static void test_configured(void **state)
 	free(tok);
 }
 
+/* Values from the token cannot break the report's lines. */
+static void test_control_characters_shown_as_question_marks(void **state)
+{
+	struct tc *t = *state;
+	char *c = NULL, *tok;
+	struct buf b;
+
+	assert_true(asprintf(&c,
+	                     "{\"aud\":%s,\"iss\":\"%s\",\"iat\":%lld,\"exp\":%lld,\"tid\":\"%s\","
+	                     "\"upn\":\"al\\nce@contoso.example\"}",
+	                     QAUD, V1, NOW, NOW + 3600, TID) > 0);
+	tok = jf_token("{\"alg\":\"RS256\",\"kid\":\"evil\\nPASS    signature\"}", c, key_a);
+	run(t, tok, NULL);
+	expect(t, "kid", V_FAIL, "unknown signing key evil?PASS    signature");
+	expect(t, "identity", V_PASS, "upn al?ce@contoso.example");
+	buf_init(&b, 0);
+	assert_int_equal(findings_text(&t->f, "token", &b), 0);
+	assert_null(strstr(b.data, "\nPASS    signature"));
+	buf_free(&b);
+	free(c);
+	free(tok);
+}
+
 static void test_time_and_tenant_parsing(void **state)
 {
 	time_t v;
@@ -643,6 +666,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_huge_token, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_whitespace_and_fingerprint, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_configured, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_control_characters_shown_as_question_marks,
+	                                        setup, teardown),
 	        cmocka_unit_test(test_time_and_tenant_parsing),
 	};
 
