@@ -24,6 +24,14 @@ static const struct check_key key_keys[] = {
         {NULL, 0, 0},
 };
 
+static const struct check_key token_keys[] = {
+        {"token_file", CHECK_KEY_PATH, 1},
+        {"tenant", CHECK_KEY_STRING, 1},
+        {"cloud", CHECK_KEY_STRING, 0},
+        {"jwks", CHECK_KEY_STRING, 0},
+        {NULL, 0, 0},
+};
+
 static const struct check_kind kinds[] = {
         {"bundle", "does a bundle hold what its profiles need at a date", &check_bundle_help,
          bundle_keys, NULL, NULL, NULL, check_bundle_main},
@@ -32,6 +40,8 @@ static const struct check_kind kinds[] = {
          check_sqlserver_main},
         {"key", "is a private key file owned and protected as its server needs", &check_key_help,
          key_keys, check_key_from_config, check_key_run, check_key_free, check_key_main},
+        {"token", "will MySQL Flexible Server accept this Entra ID access token", &check_token_help,
+         token_keys, check_token_from_config, check_token_run, check_token_free, check_token_main},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

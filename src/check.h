@@ -27,6 +27,7 @@
 #include "err.h"
 #include "findings.h"
 
+struct config;
 struct config_check;
 struct cmd_help;
 
@@ -48,7 +49,8 @@ struct check_kind {
 	const char *summary;
 	const struct cmd_help *help;  /* for 'check KIND --help' (cli.h) */
 	const struct check_key *keys; /* its settings in checks = (...); ends with name NULL */
-	int (*from_config)(const struct config_check *cc, void **spec, struct rw_err *e);
+	int (*from_config)(const struct config *cfg, const struct config_check *cc, void **spec,
+	                   struct rw_err *e);
 	int (*run)(const void *spec, struct findings *f, struct rw_err *e);
 	void (*free)(void *spec);
 	int (*main)(int argc, char **argv);
@@ -62,17 +64,24 @@ const struct check_kind *check_kind_find(const char *name);
 int check_bundle_main(int argc, char **argv);
 int check_sqlserver_main(int argc, char **argv);
 int check_key_main(int argc, char **argv);
-struct cmd_help;
+int check_token_main(int argc, char **argv);
 extern const struct cmd_help check_bundle_help;
 extern const struct cmd_help check_sqlserver_help;
 extern const struct cmd_help check_key_help;
+extern const struct cmd_help check_token_help;
 
-int check_sqlserver_from_config(const struct config_check *cc, void **spec, struct rw_err *e);
+int check_sqlserver_from_config(const struct config *cfg, const struct config_check *cc,
+                                void **spec, struct rw_err *e);
 int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_sqlserver_free(void *spec);
-int check_key_from_config(const struct config_check *cc, void **spec, struct rw_err *e);
+int check_key_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
+                          struct rw_err *e);
 int check_key_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_key_free(void *spec);
+int check_token_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
+                            struct rw_err *e);
+int check_token_run(const void *spec, struct findings *f, struct rw_err *e);
+void check_token_free(void *spec);
 
 /*
  * Runs a configured check (its spec from from_config): on return *status is the monitoring

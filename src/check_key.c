@@ -12,10 +12,13 @@ struct key_spec {
 	size_t n_paths;
 };
 
-int check_key_from_config(const struct config_check *cc, void **spec, struct rw_err *e)
+int check_key_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
+                          struct rw_err *e)
 {
 	struct key_spec *s = calloc(1, sizeof(*s));
 	const char *policy = config_check_str(cc, "policy");
+
+	(void)cfg;
 
 	if (s == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "check '%s': out of memory", cc->name);

@@ -66,7 +66,9 @@ int cliopt_next(struct cliopt_parser *p)
 				if (strlen(p->opts[i].name) == len &&
 				    strncmp(p->opts[i].name, name, len) == 0)
 					return take_value(p, i, eq ? eq + 1 : NULL, a);
-			return cli_usage_error(p->cmd, CLIOPT_ERROR, "unknown option '%s'", a);
+			/* never what follows '=': it may be a secret given by mistake */
+			return cli_usage_error(p->cmd, CLIOPT_ERROR, "unknown option '--%.*s'",
+			                       (int)len, name);
 		}
 		if (a[2] != '\0') /* no bundling of short options: "-pX" is not "-p X" */
 			return cli_usage_error(

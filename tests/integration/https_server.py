@@ -8,6 +8,8 @@ requests (If-None-Match / If-Modified-Since) with 304. Per-file switches, as fil
 served one:
   NAME.hang      accept the request and never answer
   NAME.redirect  answer 302 with the Location held in that file
+  NAME.then      after NAME has been answered once with 200, NAME.then replaces it (content that
+                 changes between two requests, e.g. a key set that rotates)
 Each request is logged as one line: "METHOD PATH STATUS BODY_BYTES INM=... IMS=...".
 """
 import email.utils
@@ -89,6 +91,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
         self.log(200, len(body))
+        if os.path.exists(path + ".then"):
+            os.replace(path + ".then", path)
 
 
 class Server(http.server.ThreadingHTTPServer):
