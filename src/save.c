@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
+#include "tempfile.h"
+
 struct save {
 	char *target; /* the file that will be replaced */
 	char *dir;
@@ -34,8 +37,10 @@ static void save_free(struct save *s)
 		return;
 	if (s->fp != NULL && s->fp != stdout)
 		fclose(s->fp);
-	if (s->tmp != NULL && !s->renamed)
+	if (s->tmp != NULL && !s->renamed) {
 		unlink(s->tmp);
+		tempfile_unregister(s->tmp);
+	}
 	free(s->tmp);
 	free(s->target);
 	free(s->dir);
@@ -118,6 +123,7 @@ struct save *save_open(const char *path, const struct save_opts *o, struct rw_er
 		s->tmp = NULL;
 		goto fail;
 	}
+	tempfile_register(s->tmp, 0); /* removed on SIGTERM/SIGINT/SIGHUP */
 	s->fd = fd;
 	s->fp = fdopen(fd, "w");
 	if (s->fp == NULL) {
@@ -233,6 +239,7 @@ int save_finish(struct save *s, struct rw_err *e)
 		        s->target, strerror(s->write_errno));
 		goto out;
 	}
+	crashpoint("save-after-temp-written");
 	if (same_content(s->target, s->fd, &tfd)) {
 		rc = fix_mode_owner(tfd, s->target, &s->opts, e) < 0 ? SAVE_ERROR : SAVE_UNCHANGED;
 		goto out;
@@ -249,18 +256,22 @@ int save_finish(struct save *s, struct rw_err *e)
 		        s->target, strerror(errno));
 		goto out;
 	}
+	crashpoint("save-after-fsync");
 	if (rename(s->tmp, s->target) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: rename failed: %s (the file was left as it was)",
 		        s->target, strerror(errno));
 		goto out;
 	}
 	s->renamed = 1;
+	tempfile_unregister(s->tmp);
+	crashpoint("save-after-rename");
 	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync of the directory failed: %s", s->dir,
 		        strerror(errno));
 		goto out;
 	}
+	crashpoint("save-after-dir-fsync");
 	rc = SAVE_WRITTEN;
 out:
 	if (tfd >= 0)
