@@ -8,9 +8,12 @@ requests (If-None-Match / If-Modified-Since) with 304. Per-file switches, as fil
 served one:
   NAME.hang      accept the request and never answer
   NAME.redirect  answer 302 with the Location held in that file
+  NAME.gzip      send the body gzip-compressed with "Content-Encoding: gzip", whatever the
+                 request's Accept-Encoding said (a misconfigured server or CDN)
 Each request is logged as one line: "METHOD PATH STATUS BODY_BYTES INM=... IMS=...".
 """
 import email.utils
+import gzip
 import hashlib
 import http.server
 import os
@@ -80,7 +83,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.log(304, 0)
             return
+        encode = os.path.exists(path + ".gzip")
+        if encode:
+            body = gzip.compress(body)
         self.send_response(200)
+        if encode:
+            self.send_header("Content-Encoding", "gzip")
         ctype = "text/html" if body.lstrip().startswith(b"<") else "application/octet-stream"
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
