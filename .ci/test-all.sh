@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then builds and runs every test twice:
-# a normal build (warnings fatal) and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# a normal build (warnings fatal) and an AddressSanitizer + UndefinedBehaviorSanitizer build, both
+# with crash points compiled in (tests/integration/test_crashpoints.sh); then builds the libFuzzer
+# targets with clang and runs each for a few seconds (tests/fuzz/run.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -20,4 +22,12 @@ for variant in normal asan; do
     status=1
   fi
 done
+# Fuzzing, briefly: every target on its seed corpus (RW_FUZZ_SECONDS each, default 5).
+echo "== fuzz build (build-test-fuzz)"
+if CC=clang cmake -S . -B build-test-fuzz -DRW_FUZZ=ON -DRW_TESTS=OFF -DRW_WERROR=ON \
+	-DCMAKE_BUILD_TYPE=Debug >/dev/null && cmake --build build-test-fuzz -j"$jobs" --target fuzz_all; then
+	tests/fuzz/run.sh build-test-fuzz "${RW_FUZZ_SECONDS:-5}" || status=1
+else
+	status=1
+fi
 exit $status
