@@ -2,21 +2,37 @@
 #include "fuzz.h"
 
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+static char dir[4096];
+
+static int remove_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static void remove_dir(void)
+{
+	if (dir[0] != '\0')
+		nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *fuzz_dir(void)
 {
-	static char dir[4096];
-
 	if (dir[0] == '\0') {
 		const char *t = getenv("TMPDIR");
 
 		snprintf(dir, sizeof(dir), "%s/rw-fuzz.XXXXXX", t && *t ? t : "/tmp");
 		if (mkdtemp(dir) == NULL)
 			abort();
+		atexit(remove_dir);
 	}
 	return dir;
 }
