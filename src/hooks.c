@@ -506,7 +506,7 @@ static void argv0_of(pid_t pid, char *out, size_t size)
  * to us because we are a child subreaper (a daemon started with setsid escapes the process-group
  * kill, not this). Rounds, because killing one re-parents its own children to us. Returns how
  * many; r->left_behind names them ("PID (argv0)"). */
-static size_t kill_left_behind(struct hook_result *r)
+static size_t kill_left_behind(struct hook_result *r, const pid_t *before, size_t n_before)
 {
 	struct buf names;
 	size_t total = 0;
@@ -518,9 +518,18 @@ static size_t kill_left_behind(struct hook_result *r)
 
 		if (n == 0)
 			break;
+		size_t killed = 0;
+
 		for (size_t i = 0; i < n; i++) {
 			char a0[128], item[192];
+			int mine = 0;
 
+			/* Children the caller had before the hook started are not the hook's. */
+			for (size_t k = 0; k < n_before && !mine; k++)
+				mine = kids[i] == before[k];
+			if (mine)
+				continue;
+			killed++;
 			argv0_of(kids[i], a0, sizeof(a0));
 			kill(kids[i], SIGKILL);
 			waitpid(kids[i], NULL, 0);
@@ -529,6 +538,8 @@ static size_t kill_left_behind(struct hook_result *r)
 			buf_puts(&names, item);
 			total++;
 		}
+		if (killed == 0)
+			break;
 	}
 	if (total) {
 		if (asprintf(&r->left_behind, "%zu process%s left behind, killed: %s", total,
@@ -571,6 +582,8 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 	pid_t pid, done = 0;
 	char **envp = NULL;
 	int reaper = 0, was_reaper = 0;
+	pid_t before[64];
+	size_t n_before = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
@@ -594,6 +607,8 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 	if (prctl(PR_GET_CHILD_SUBREAPER, &was_reaper) < 0)
 		was_reaper = 0;
 	reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+	if (reaper)
+		n_before = our_children(before, sizeof(before) / sizeof(before[0]));
 	crashpoint("hook-before");
 	old_pipe = signal(SIGPIPE, SIG_IGN);
 	pid = fork();
@@ -680,7 +695,7 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 	while (out_open && capture(r, outp[0], &out_open, &truncated) > 0)
 		;
 	crashpoint("hook-after");
-	if (reaper && kill_left_behind(r) > 0 && r->left_behind) {
+	if (reaper && kill_left_behind(r, before, n_before) > 0 && r->left_behind) {
 		buf_puts(&r->output, r->output.len ? "\n[rootwarden: " : "[rootwarden: ");
 		buf_puts(&r->output, r->left_behind);
 		buf_puts(&r->output, "]\n");

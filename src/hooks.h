@@ -22,7 +22,8 @@
  *   (PR_SET_CHILD_SUBREAPER), so a daemon it starts (even with setsid, out of its process group)
  *   re-parents to rootwarden instead of init; once the hook has exited, every such process is
  *   killed (SIGKILL) and reaped, and r->left_behind names them by pid and argv[0] (the same text
- *   is appended to r->output). That does not change the hook's status: a hook that must start a
+ *   is appended to r->output). Children the caller already had when hook_run started are left
+ *   alone. That does not change the hook's status: a hook that must start a
  *   service asks the service manager to (systemctl reload/restart), it does not fork one.
  * - Environment values are at most HOOK_ENV_VALUE_MAX bytes. A longer one (ROOTWARDEN_ADDED /
  *   ROOTWARDEN_REMOVED of a large change) is cut after the last whole space-separated entry that
