@@ -7,14 +7,15 @@
 #   bench/soak.sh sync 100     "sync" with 6 bundles, each with a hook; the configuration alternates
 #                              between two root sets so that every bundle changes on every run
 #
-# Each round: start the command, SIGKILL it after a random delay within one run's duration (a
+# Each round: start the command, SIGKILL (or SOAK_SIGNAL) it after a random delay within one run's duration (a
 # few runs are timed first), then check every output is the complete old or the complete new
 # version (byte for byte against references). For sync, the next, unkilled run must succeed, and
 # afterwards every bundle's current content must have had its hook run ("a due hook lost"
 # otherwise). It prints "N/N consistent, M due hooks lost" (M must be 0) and how many temps were
 # left beside the outputs (expected: only from kills between mkstemp and rename; swept later).
 #
-# Environment: RW_BINARY (default: build-soak/rootwarden, built here as Release if missing).
+# Environment: RW_BINARY (default: build-soak/rootwarden, built here as Release if missing);
+# SOAK_SIGNAL (default KILL; TERM, INT or HUP show that a catchable signal leaves no temp).
 set -uo pipefail
 export LC_ALL=C
 MODE=${1:?usage: soak.sh bundle|sync [KILLS]}
@@ -135,7 +136,7 @@ for ((r = 1; r <= KILLS; r++)); do
 	pid=$!
 	d=$((RANDOM % window))
 	sleep "$(printf '0.%03d' "$d")" 2>/dev/null || sleep "$((d / 1000))"
-	kill -9 "$pid" 2>/dev/null
+	kill -s "${SOAK_SIGNAL:-KILL}" "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	ok=1
 	for f in "$T/out"/*.pem; do

@@ -115,7 +115,7 @@ struct save *save_open(const char *path, const struct save_opts *o, struct rw_er
 		s->tmp = NULL;
 		goto oom;
 	}
-	fd = mkostemp(s->tmp, O_CLOEXEC);
+	fd = tempfile_mkostemp(s->tmp, O_CLOEXEC); /* registered: removed on SIGTERM/INT/HUP */
 	if (fd < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot create a temporary file in %s: %s", path,
 		        s->dir, strerror(errno));
@@ -123,7 +123,6 @@ struct save *save_open(const char *path, const struct save_opts *o, struct rw_er
 		s->tmp = NULL;
 		goto fail;
 	}
-	tempfile_register(s->tmp, 0); /* removed on SIGTERM/SIGINT/SIGHUP */
 	s->fd = fd;
 	s->fp = fdopen(fd, "w");
 	if (s->fp == NULL) {

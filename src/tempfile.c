@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -140,6 +141,49 @@ void tempfile_unregister(const char *path)
 			return;
 		}
 	}
+}
+
+static void block_caught(sigset_t *old)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(caught) / sizeof(caught[0]); i++)
+		sigaddset(&set, caught[i]);
+	pthread_sigmask(SIG_BLOCK, &set, old);
+}
+
+int tempfile_mkostemp(char *tmpl, int flags)
+{
+	sigset_t old;
+	int fd, saved;
+
+	install(); /* before the first temp exists, not after */
+	block_caught(&old);
+	fd = mkostemp(tmpl, flags);
+	saved = errno;
+	if (fd >= 0)
+		tempfile_register(tmpl, 0);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return fd;
+}
+
+char *tempfile_mkdtemp(char *tmpl)
+{
+	sigset_t old;
+	char *r;
+	int saved;
+
+	install();
+	block_caught(&old);
+	r = mkdtemp(tmpl);
+	saved = errno;
+	if (r != NULL)
+		tempfile_register(tmpl, 1);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	errno = saved;
+	return r;
 }
 
 /* name is ".BASE.rw-" followed by exactly six of [A-Za-z0-9]. */

@@ -3,14 +3,16 @@
  * tempfile.c), and a sweep of the ones a harder kill left behind.
  *
  * Contract:
- * - tempfile_register(path, is_dir) records a temporary file (or directory) this process has just
- *   created; tempfile_unregister(path) forgets it once it was renamed into place or removed.
- *   Registering the first one installs handlers for SIGTERM, SIGINT and SIGHUP (a signal that was
- *   ignored when the process started stays ignored): on such a signal every registered temp is
- *   removed (a directory: its entries, one level, then itself), the default action is restored and
- *   the signal raised again, so the process still dies of it. The handler is async-signal-safe
- *   (unlink, unlinkat, rmdir, getdents64 on fixed slots) and acts only in the process that
- *   registered the paths, never in a forked child (a hook between fork and exec).
+ * - tempfile_mkostemp() / tempfile_mkdtemp() create a temp file / directory and register it with
+ *   the three signals blocked in between (what save.c and a directory transaction use: no window
+ *   in which a signal finds it created but unregistered). tempfile_register(path, is_dir) records
+ *   one made some other way, just after creating it; tempfile_unregister(path) forgets it once it
+ * was renamed into place or removed. Registering the first one installs handlers for SIGTERM,
+ * SIGINT and SIGHUP (a signal that was ignored when the process started stays ignored): on such a
+ * signal every registered temp is removed (a directory: its entries, one level, then itself), the
+ * default action is restored and the signal raised again, so the process still dies of it. The
+ * handler is async-signal-safe (unlink, unlinkat, rmdir, getdents64 on fixed slots) and acts only
+ * in the process that registered the paths, never in a forked child (a hook between fork and exec).
  * - At most TEMPFILE_SLOTS temps are registered at once; paths longer than TEMPFILE_PATH_MAX - 1
  *   or a full table make register return -1 (the temp still works; only the signal cleanup is
  *   lost). Both calls are safe from several threads.
@@ -39,6 +41,12 @@
 
 int tempfile_register(const char *path, int is_dir);
 void tempfile_unregister(const char *path);
+
+/* mkostemp(tmpl, flags) / mkdtemp(tmpl) and tempfile_register, with SIGTERM, SIGINT and SIGHUP
+ * blocked in between, so that no signal finds the temp created but not yet registered. Return
+ * and errno as the libc calls; a full registry is not an error (see above). */
+int tempfile_mkostemp(char *tmpl, int flags);
+char *tempfile_mkdtemp(char *tmpl);
 
 /* Removes every registered temp now (what the signal handler does). For tests and exit paths. */
 void tempfile_remove_all(void);
