@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs what is missing, then builds and runs every test twice:
-# a normal build (warnings fatal) and an AddressSanitizer + UndefinedBehaviorSanitizer build.
+# a normal build (warnings fatal) and an AddressSanitizer + UndefinedBehaviorSanitizer build, both
+# with crash points compiled in (tests/integration/test_crashpoints.sh); then builds the libFuzzer
+# targets with clang and runs each for a few seconds (tests/fuzz/run.sh).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -9,7 +11,7 @@ jobs=$(nproc 2>/dev/null || echo 2)
 status=0
 for variant in normal asan; do
   dir="build-test-$variant"
-  flags=(-DRW_WERROR=ON -DRW_TESTS=ON)
+  flags=(-DRW_WERROR=ON -DRW_TESTS=ON -DRW_CRASHPOINTS=ON)
   export RW_TEST_VARIANT=$variant
   [ "$variant" = asan ] && flags+=(-DRW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug)
   echo "== $variant build ($dir)"
@@ -21,4 +23,12 @@ for variant in normal asan; do
     status=1
   fi
 done
+# Fuzzing, briefly: every target on its seed corpus (RW_FUZZ_SECONDS each, default 5).
+echo "== fuzz build (build-test-fuzz)"
+if CC=clang cmake -S . -B build-test-fuzz -DRW_FUZZ=ON -DRW_TESTS=OFF -DRW_WERROR=ON \
+	-DCMAKE_BUILD_TYPE=Debug >/dev/null && cmake --build build-test-fuzz -j"$jobs" --target fuzz_all; then
+	tests/fuzz/run.sh build-test-fuzz "${RW_FUZZ_SECONDS:-5}" || status=1
+else
+	status=1
+fi
 exit $status

@@ -390,7 +390,7 @@ int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e)
 		err_set(e, RW_EXIT_FAILURE, "out of memory");
 		goto out;
 	}
-	if (conf_read(&cfg, cat->path, e) < 0)
+	if (conf_read_max(&cfg, cat->path, CONF_CATALOG_MAX, e) < 0)
 		goto out;
 	root = config_root_setting(&cfg);
 	if (conf_check_keys(root, keys, cat->path, "the catalog", e) < 0 ||

@@ -3,6 +3,7 @@
 #include "date.h"
 
 #include <limits.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -213,6 +214,9 @@ int cli_main(int argc, char **argv)
 	const struct command *c;
 	const char *name;
 
+	/* A file-size limit (ulimit -f, RLIMIT_FSIZE) must be an error of the write that hit it
+	 * ("File too large"), not a silent death by SIGXFSZ that leaves a temp file behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		print_overview(stderr);
 		return RW_EXIT_USAGE;

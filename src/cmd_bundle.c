@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "bundle.h"
 #include "cli.h"
@@ -10,6 +11,7 @@
 #include "emit.h"
 #include "fileio.h"
 #include "save.h"
+#include "tempfile.h"
 
 static const char synopsis[] =
         "rootwarden bundle (--profile P... | --all) (--output PATH | --output-dir DIR) [options]\n"
@@ -108,6 +110,11 @@ static int write_one(const struct bundle *b, const char *path, const struct bund
 
 	if (s == NULL)
 		return SAVE_ERROR;
+	/* Temps that killed runs left beside the target (ours only, older than a write takes: a
+	 * concurrent bundle's own temp is left alone). Best effort: a failure changes nothing. */
+	if (strcmp(path, "-") != 0)
+		tempfile_sweep_beside(save_target(s), time(NULL) - TEMPFILE_SWEEP_GRACE_S, NULL,
+		                      NULL);
 	if (f->write(b, s, e) < 0) {
 		save_discard(s);
 		return SAVE_ERROR;

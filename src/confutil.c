@@ -8,12 +8,22 @@
 
 int conf_read(config_t *cfg, const char *path, struct rw_err *e)
 {
+	return conf_read_max(cfg, path, CONF_CONFIG_MAX, e);
+}
+
+int conf_read_max(config_t *cfg, const char *path, size_t max, struct rw_err *e)
+{
 	struct stat st;
 	int fd = file_open_regular(path, &st, e); /* never hang on a FIFO, name the reason */
 
 	if (fd < 0)
 		return -1;
 	close(fd);
+	/* libconfig's parser slows down with the square of a line's length: a huge file is refused
+	 * before it is parsed, not after minutes. */
+	if ((unsigned long long)st.st_size > max)
+		return err_set(e, RW_EXIT_INPUT, "%s: too large (%lld bytes, limit %zu)", path,
+		               (long long)st.st_size, max);
 	if (config_read_file(cfg, path) == CONFIG_TRUE)
 		return 0;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)

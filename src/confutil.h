@@ -14,8 +14,15 @@
 
 #include "err.h"
 
-/* Reads and parses a file; on a syntax error reports "file:line: text". */
+/* Size limits, checked before parsing: a larger file is refused with "path: too large (N bytes,
+ * limit M)" (RW_EXIT_INPUT). The shipped catalog is ~10 KiB, a large configuration a few. */
+#define CONF_CONFIG_MAX ((size_t)1 << 20)  /* the configuration: 1 MiB */
+#define CONF_CATALOG_MAX ((size_t)4 << 20) /* a catalog: 4 MiB */
+
+/* Reads and parses a file of at most CONF_CONFIG_MAX (conf_read) or max bytes; on a syntax error
+ * reports "file:line: text". */
 int conf_read(config_t *cfg, const char *path, struct rw_err *e);
+int conf_read_max(config_t *cfg, const char *path, size_t max, struct rw_err *e);
 int conf_line(const config_setting_t *s);
 /* Fails on a member of group whose name is not in allowed (NULL-terminated). */
 int conf_check_keys(const config_setting_t *group, const char *const *allowed, const char *path,

@@ -12,6 +12,10 @@
  *   error and nothing of it is kept. Connect and total timeouts apply per attempt; transient
  *   failures (connection, timeout, HTTP 5xx/429) are retried opts->retries times with a backoff
  *   that doubles from opts->backoff_ms.
+ * - Only identity is accepted: the request says "Accept-Encoding: identity", curl decodes nothing,
+ *   and a response that comes with any other Content-Encoding (a gzip body from a misconfigured
+ *   server or CDN) is refused (RW_EXIT_INPUT, not retried): bytes we did not ask for in a form we
+ *   did not ask for are not taken apart, and the pin is checked on what was sent.
  * - fetch_url() returns FETCH_OK / FETCH_NOT_MODIFIED, or FETCH_ERROR with a message that starts
  *   with the URL. res is initialised by fetch_url and released with fetch_result_free (also
  *   after an error). fetch_global_init() once per process before any fetch.
@@ -41,6 +45,17 @@ struct fetch_opts {
 	const char *last_modified; /* NULL: none (If-Modified-Since, the server's own text) */
 };
 
+/* The bounds of a fetch_many phase (a struct of its own: fetch_opts is initialised positionally).
+ */
+struct fetch_phase {
+	long deadline_s;    /* the whole phase; 0: FETCH_DEADLINE_DEFAULT_S */
+	double deadline_at; /* or an absolute monotonic_seconds() time (wins when nonzero) */
+	int max_parallel;   /* transfers at once; 0: FETCH_PARALLEL_DEFAULT */
+};
+
+#define FETCH_DEADLINE_DEFAULT_S 300L
+#define FETCH_PARALLEL_DEFAULT 4
+
 struct fetch_result {
 	struct buf body;
 	char *etag;          /* from the final response, or NULL */
@@ -49,6 +64,10 @@ struct fetch_result {
 	long http_code;      /* 0 for file:// */
 	long long bytes;     /* body bytes received over all attempts */
 	int attempts;
+	/* fetch_many only: */
+	int status;        /* FETCH_OK / FETCH_NOT_MODIFIED / FETCH_ERROR */
+	struct rw_err err; /* the message when status is FETCH_ERROR */
+	double seconds;    /* from the phase's start to this request's end */
 };
 
 int fetch_global_init(struct rw_err *e);
@@ -63,5 +82,32 @@ int fetch_session_new(struct fetch_session **out, struct rw_err *e);
 void fetch_session_free(struct fetch_session *s); /* safe with NULL */
 int fetch_url_in(struct fetch_session *fs, const char *url, const struct fetch_opts *o,
                  struct fetch_result *res, struct rw_err *e);
+
+/* ---- many URLs at once (libcurl's multi interface) ------------------------------------------
+ * fetch_many() fetches reqs[0..n) in parallel, at most ph->max_parallel at once, over one multi
+ * handle (one connection cache) and one share of DNS and TLS sessions, with the same rules as
+ * fetch_url (protocols, redirects, size cap, conditional requests from each req's etag /
+ * last_modified; o->etag and o->last_modified are ignored). Each request is retried on transient
+ * failures up to o->retries times with the doubling backoff, as long as the phase's deadline
+ * allows: the whole phase ends by ph->deadline_at (or start + ph->deadline_s, default
+ * FETCH_DEADLINE_DEFAULT_S; ph may be NULL for the defaults), each attempt's timeouts are cut to
+ * what is left, and a request still unfinished at the deadline ends as FETCH_ERROR "URL: not
+ * finished within the fetch deadline of Ns". out[i] (initialised here, released with
+ * fetch_result_free each) gets request i's result with status and err. progress(ctx, i, &out[i],
+ * done, n) is called once per request as it finishes, in finishing order, from the calling thread
+ * (NULL: none). Returns 0 when the phase ran (whatever each request's status), -1 with e set when
+ * it could not start (no out[] then needs more than fetch_result_free). */
+struct fetch_req {
+	const char *url;
+	const char *etag;          /* NULL: none */
+	const char *last_modified; /* NULL: none */
+};
+
+typedef void (*fetch_progress_fn)(void *ctx, size_t index, const struct fetch_result *r,
+                                  size_t done, size_t total);
+
+int fetch_many(const struct fetch_req *reqs, size_t n, const struct fetch_opts *o,
+               const struct fetch_phase *ph, struct fetch_result *out, fetch_progress_fn progress,
+               void *ctx, struct rw_err *e);
 
 #endif

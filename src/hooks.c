@@ -10,10 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "crashpoint.h"
 
 static double now_s(void)
 {
@@ -321,7 +324,8 @@ void hooklist_free(struct hooklist *l)
 void hook_result_free(struct hook_result *r)
 {
 	free(r->reason);
-	r->reason = NULL;
+	free(r->left_behind);
+	r->reason = r->left_behind = NULL;
 	buf_free(&r->output);
 }
 
@@ -349,7 +353,82 @@ static void close_inherited(void)
 		close((int)fd);
 }
 
-static void child(const struct hook *h, const struct hook_event *ev, int in, int out)
+/* A value cut to at most HOOK_ENV_VALUE_MAX bytes at the last space before the cap (whole
+ * entries only), or copied whole; *cut says which. */
+static char *capped_value(const char *v, int *cut)
+{
+	size_t n = strlen(v);
+
+	*cut = 0;
+	if (n > HOOK_ENV_VALUE_MAX) {
+		n = HOOK_ENV_VALUE_MAX;
+		while (n > 0 && v[n] != ' ')
+			n--; /* v[n] is a separator (or n is 0: one entry longer than the cap) */
+		*cut = 1;
+	}
+	return strndup(v, n);
+}
+
+static int envp_add(char ***envp, size_t *n, const char *name, const char *value)
+{
+	char **nv = realloc(*envp, (*n + 2) * sizeof(char *));
+
+	if (nv == NULL)
+		return -1;
+	*envp = nv;
+	if (asprintf(&nv[*n], "%s=%s", name, value) < 0)
+		return -1;
+	nv[++*n] = NULL;
+	return 0;
+}
+
+static void envp_free(char **envp)
+{
+	for (size_t i = 0; envp && envp[i]; i++)
+		free(envp[i]);
+	free(envp);
+}
+
+/* The whole environment of a hook, built before fork (the child only execs). */
+static char **hook_envp(const struct hook_event *ev)
+{
+	char **envp = NULL, *v = NULL;
+	size_t n = 0;
+	int any_cut = 0;
+
+	if (envp_add(&envp, &n, "PATH", HOOK_PATH) < 0 ||
+	    envp_add(&envp, &n, "ROOTWARDEN_EVENT", ev->event) < 0)
+		goto fail;
+	for (size_t i = 0; i < ev->n_env; i++) {
+		int cut;
+		char *flag = NULL;
+
+		if ((v = capped_value(ev->env[i].value ? ev->env[i].value : "", &cut)) == NULL ||
+		    envp_add(&envp, &n, ev->env[i].name, v) < 0)
+			goto fail;
+		free(v);
+		v = NULL;
+		if (cut) {
+			any_cut = 1;
+			if (asprintf(&flag, "%s_TRUNCATED", ev->env[i].name) < 0)
+				goto fail;
+			if (envp_add(&envp, &n, flag, "1") < 0) {
+				free(flag);
+				goto fail;
+			}
+			free(flag);
+		}
+	}
+	if (any_cut && envp_add(&envp, &n, "ROOTWARDEN_TRUNCATED", "1") < 0)
+		goto fail;
+	return envp;
+fail:
+	free(v);
+	envp_free(envp);
+	return NULL;
+}
+
+static void child(const struct hook *h, char *const *envp, int in, int out)
 {
 	sigset_t none;
 
@@ -362,14 +441,113 @@ static void child(const struct hook *h, const struct hook_event *ev, int in, int
 	close_inherited();
 	if (chdir("/") < 0)
 		_exit(127);
-	clearenv();
-	setenv("PATH", HOOK_PATH, 1);
-	setenv("ROOTWARDEN_EVENT", ev->event, 1);
-	for (size_t i = 0; i < ev->n_env; i++)
-		setenv(ev->env[i].name, ev->env[i].value ? ev->env[i].value : "", 1);
-	execv(h->path, h->argv);
+	execve(h->path, h->argv, envp);
 	dprintf(2, "%s: cannot execute: %s\n", h->path, strerror(errno));
 	_exit(127);
+}
+
+/* The children of this process, from /proc/PID/stat (pid, "(comm)", state, ppid ...): after a
+ * hook exits, these are what it left behind that re-parented to us as subreaper. */
+static size_t our_children(pid_t *out, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	pid_t me = getpid();
+	size_t n = 0;
+
+	if (d == NULL)
+		return 0;
+	while (n < max && (de = readdir(d)) != NULL) {
+		char p[64], b[512], *rp;
+		long pid, ppid;
+		ssize_t len;
+		int fd;
+
+		pid = strtol(de->d_name, &rp, 10);
+		if (*rp != '\0' || pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%ld/stat", pid);
+		if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		len = read(fd, b, sizeof(b) - 1);
+		close(fd);
+		if (len <= 0)
+			continue;
+		b[len] = '\0';
+		if ((rp = strrchr(b, ')')) == NULL || sscanf(rp + 1, " %*c %ld", &ppid) != 1)
+			continue;
+		if (ppid == me)
+			out[n++] = (pid_t)pid;
+	}
+	closedir(d);
+	return n;
+}
+
+/* argv[0] of a process (for the report), or "?" */
+static void argv0_of(pid_t pid, char *out, size_t size)
+{
+	char p[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(p, sizeof(p), "/proc/%ld/cmdline", (long)pid);
+	snprintf(out, size, "?");
+	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	n = read(fd, out, size - 1);
+	close(fd);
+	if (n <= 0)
+		snprintf(out, size, "?");
+	else
+		out[n] = '\0';
+}
+
+/* Kills (SIGKILL) and reaps every process the hook left behind: its descendants that re-parented
+ * to us because we are a child subreaper (a daemon started with setsid escapes the process-group
+ * kill, not this). Rounds, because killing one re-parents its own children to us. Returns how
+ * many; r->left_behind names them ("PID (argv0)"). */
+static size_t kill_left_behind(struct hook_result *r, const pid_t *before, size_t n_before)
+{
+	struct buf names;
+	size_t total = 0;
+
+	buf_init(&names, 4096);
+	for (int round = 0; round < 32; round++) {
+		pid_t kids[64];
+		size_t n = our_children(kids, sizeof(kids) / sizeof(kids[0]));
+
+		if (n == 0)
+			break;
+		size_t killed = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			char a0[128], item[192];
+			int mine = 0;
+
+			/* Children the caller had before the hook started are not the hook's. */
+			for (size_t k = 0; k < n_before && !mine; k++)
+				mine = kids[i] == before[k];
+			if (mine)
+				continue;
+			killed++;
+			argv0_of(kids[i], a0, sizeof(a0));
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+			snprintf(item, sizeof(item), "%s%ld (%s)", total ? ", " : "", (long)kids[i],
+			         a0);
+			buf_puts(&names, item);
+			total++;
+		}
+		if (killed == 0)
+			break;
+	}
+	if (total) {
+		if (asprintf(&r->left_behind, "%zu process%s left behind, killed: %s", total,
+		             total == 1 ? "" : "es", names.data ? names.data : "") < 0)
+			r->left_behind = NULL;
+	}
+	buf_free(&names);
+	return total;
 }
 
 static ssize_t capture(struct hook_result *r, int fd, int *open_fd, int *truncated)
@@ -402,6 +580,10 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 	double start = now_s(), deadline = start + timeout_s, exited_at = 0;
 	void (*old_pipe)(int);
 	pid_t pid, done = 0;
+	char **envp = NULL;
+	int reaper = 0, was_reaper = 0;
+	pid_t before[64];
+	size_t n_before = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->status = -1;
@@ -411,11 +593,23 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 			r->reason = NULL;
 		return -1;
 	}
+	if ((envp = hook_envp(ev)) == NULL) {
+		r->reason = strdup("cannot start: out of memory");
+		goto close_fds;
+	}
 	if (pipe2(inp, O_CLOEXEC) < 0 || pipe2(outp, O_CLOEXEC) < 0) {
 		if (asprintf(&r->reason, "cannot start: %s", strerror(errno)) < 0)
 			r->reason = NULL;
 		goto close_fds;
 	}
+	/* While the hook runs we are a child subreaper: whatever it leaves behind re-parents to us,
+	 * not to init, and is killed when the hook is done (hooks.h). */
+	if (prctl(PR_GET_CHILD_SUBREAPER, &was_reaper) < 0)
+		was_reaper = 0;
+	reaper = prctl(PR_SET_CHILD_SUBREAPER, 1) == 0;
+	if (reaper)
+		n_before = our_children(before, sizeof(before) / sizeof(before[0]));
+	crashpoint("hook-before");
 	old_pipe = signal(SIGPIPE, SIG_IGN);
 	pid = fork();
 	if (pid < 0) {
@@ -425,9 +619,10 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 		goto close_fds;
 	}
 	if (pid == 0)
-		child(h, ev, inp[0], outp[1]);
+		child(h, envp, inp[0], outp[1]);
 	setpgid(pid, pid);
 	r->ran = 1;
+	crashpoint("hook-during");
 	close(inp[0]);
 	close(outp[1]);
 	inp[0] = outp[1] = -1;
@@ -499,6 +694,12 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 	/* Whatever is still buffered. */
 	while (out_open && capture(r, outp[0], &out_open, &truncated) > 0)
 		;
+	crashpoint("hook-after");
+	if (reaper && kill_left_behind(r, before, n_before) > 0 && r->left_behind) {
+		buf_puts(&r->output, r->output.len ? "\n[rootwarden: " : "[rootwarden: ");
+		buf_puts(&r->output, r->left_behind);
+		buf_puts(&r->output, "]\n");
+	}
 	signal(SIGPIPE, old_pipe);
 	r->seconds = now_s() - start;
 	if (truncated)
@@ -521,6 +722,9 @@ int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
 			r->reason = NULL;
 	}
 close_fds:
+	if (reaper && !was_reaper)
+		prctl(PR_SET_CHILD_SUBREAPER, 0);
+	envp_free(envp);
 	for (int i = 0; i < 2; i++) {
 		if (inp[i] >= 0)
 			close(inp[i]);

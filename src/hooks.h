@@ -18,6 +18,17 @@
  *   (SIGKILL); so it is, as a failure, when the hook can no longer be watched (poll fails). It
  *   returns 0 when the hook exited with status 0, else -1; either way r describes what happened
  *   (hook_result_free releases it). It never prints.
+ * - A hook leaves nothing running. While it runs, rootwarden is a child subreaper
+ *   (PR_SET_CHILD_SUBREAPER), so a daemon it starts (even with setsid, out of its process group)
+ *   re-parents to rootwarden instead of init; once the hook has exited, every such process is
+ *   killed (SIGKILL) and reaped, and r->left_behind names them by pid and argv[0] (the same text
+ *   is appended to r->output). Children the caller already had when hook_run started are left
+ *   alone. That does not change the hook's status: a hook that must start a
+ *   service asks the service manager to (systemctl reload/restart), it does not fork one.
+ * - Environment values are at most HOOK_ENV_VALUE_MAX bytes. A longer one (ROOTWARDEN_ADDED /
+ *   ROOTWARDEN_REMOVED of a large change) is cut after the last whole space-separated entry that
+ *   fits, NAME_TRUNCATED=1 is set for it and ROOTWARDEN_TRUNCATED=1 once; the JSON on stdin
+ *   always has the full lists. The environment is built before fork; the child only execs.
  * - Events: one runner for every event type. "bundle-updated" (sync) sets ROOTWARDEN_BUNDLE,
  *   ROOTWARDEN_BUNDLE_PATH, ROOTWARDEN_FORMAT, ROOTWARDEN_ADDED, ROOTWARDEN_REMOVED; another event
  *   (e.g. "rotation-upcoming") passes its own name and variables through the same struct.
@@ -33,6 +44,9 @@
 
 #define HOOK_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 #define HOOK_OUTPUT_MAX ((size_t)64 << 10)
+/* The longest value of one environment variable a hook gets (the kernel refuses an exec with one
+ * string over 128 KiB, MAX_ARG_STRLEN); the full lists are in the JSON on stdin. */
+#define HOOK_ENV_VALUE_MAX ((size_t)8 << 10)
 
 #define HOOK_EVENT_BUNDLE_UPDATED "bundle-updated"
 #define HOOK_EVENT_ROTATION_UPCOMING "rotation-upcoming"
@@ -62,12 +76,13 @@ struct hooklist {
 };
 
 struct hook_result {
-	int ran;       /* the process was started */
-	int status;    /* exit status when it exited, else -1 */
-	int signal;    /* the signal that ended it, or 0 */
-	int timed_out; /* killed at the timeout */
-	char *reason;  /* "exit 0", "exit 3", "timed out after 60s; process group killed",
-	                  "refused: ...", ... (malloc'd) */
+	int ran;           /* the process was started */
+	int status;        /* exit status when it exited, else -1 */
+	int signal;        /* the signal that ended it, or 0 */
+	int timed_out;     /* killed at the timeout */
+	char *reason;      /* "exit 0", "exit 3", "timed out after 60s; process group killed",
+	                      "refused: ...", ... (malloc'd) */
+	char *left_behind; /* "2 processes left behind, killed: 123 (sleep), 124 (sh)", or NULL */
 	struct buf output;
 	double seconds;
 };

@@ -12,20 +12,33 @@
 
 #include "date.h"
 
+#define LOCK_PID_READS 10
+
 struct lock {
 	int fd;
 	char *path;
 };
 
+/* The holder's pid, or 0 when the file does not (yet) say. A holder writes its pid right after
+ * it takes the lock, so an empty or partial file is read again a few times (up to ~0.5 s)
+ * before the answer is "unknown". */
 static long holder_pid(int fd)
 {
-	char b[32] = "";
-	ssize_t n = pread(fd, b, sizeof(b) - 1, 0);
+	for (int i = 0; i < LOCK_PID_READS; i++) {
+		struct timespec ts = {0, 50 * 1000000L};
+		char b[32] = "", *end = NULL;
+		ssize_t n = pread(fd, b, sizeof(b) - 1, 0);
+		long pid;
 
-	if (n <= 0)
-		return 0;
-	b[n] = '\0';
-	return strtol(b, NULL, 10);
+		if (n > 0) {
+			b[n] = '\0';
+			pid = strtol(b, &end, 10);
+			if (pid > 0 && end != b && *end == '\n')
+				return pid;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return 0;
 }
 
 int lock_take(const char *state_dir, double timeout_s, struct lock **out, struct rw_err *e)
@@ -65,15 +78,18 @@ int lock_take(const char *state_dir, double timeout_s, struct lock **out, struct
 				        l->path, holder, timeout_s);
 			else
 				err_set(e, RW_EXIT_LOCKED,
-				        "%s: another sync holds the lock; waited %gs (see "
-				        "--lock-timeout)",
+				        "%s: another sync (pid unknown) holds the lock; waited %gs "
+				        "(see --lock-timeout)",
 				        l->path, timeout_s);
 			goto fail;
 		}
 		nanosleep(&ts, NULL);
 	}
+	/* Write first, then cut to length: the file never holds nothing or half a pid. (The reverse
+	 * order left a window in which a waiting sync read an empty file.) A longer old pid leaves
+	 * digits after the newline until the ftruncate; the reader stops at the newline. */
 	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
-	if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, pid, (size_t)n, 0) != n) {
+	if (pwrite(l->fd, pid, (size_t)n, 0) != n || ftruncate(l->fd, n) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot write the pid: %s", l->path,
 		        strerror(errno));
 		goto fail;

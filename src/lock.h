@@ -4,7 +4,10 @@
  * Contract: lock_take() waits up to timeout_s seconds (0: do not wait) for the exclusive lock and
  * then writes its pid into the lock file (the one file not written through save.h: the lock
  * lives on the inode, which a rename would replace). When the lock is held by another process it
- * fails with RW_EXIT_LOCKED and a message naming the holder's pid. The lock is released by
+ * fails with RW_EXIT_LOCKED and a message naming the holder's pid ("pid N"; "pid unknown" when
+ * the file still does not hold one after ~0.5 s of reading again). The pid is written whole
+ * before the file is cut to its length, so a reader never sees an empty file from a holder that
+ * has written once. The lock is released by
  * lock_release() or when the process exits; lock_release(NULL) is a no-op.
  */
 #ifndef RW_LOCK_H

@@ -10,6 +10,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crashpoint.h"
+#include "tempfile.h"
+
 struct save {
 	char *target; /* the file that will be replaced */
 	char *dir;
@@ -36,8 +39,10 @@ static void save_free(struct save *s)
 		return;
 	if (s->fp != NULL && s->fp != stdout)
 		fclose(s->fp);
-	if (s->tmp != NULL && !s->renamed)
+	if (s->tmp != NULL && !s->renamed) {
 		unlink(s->tmp);
+		tempfile_unregister(s->tmp);
+	}
 	free(s->tmp);
 	free(s->target);
 	free(s->dir);
@@ -112,7 +117,7 @@ struct save *save_open(const char *path, const struct save_opts *o, struct rw_er
 		s->tmp = NULL;
 		goto oom;
 	}
-	fd = mkostemp(s->tmp, O_CLOEXEC);
+	fd = tempfile_mkostemp(s->tmp, O_CLOEXEC); /* registered: removed on SIGTERM/INT/HUP */
 	if (fd < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot create a temporary file in %s: %s", path,
 		        s->dir, strerror(errno));
@@ -235,6 +240,7 @@ int save_finish(struct save *s, struct rw_err *e)
 		        s->target, strerror(s->write_errno));
 		goto out;
 	}
+	crashpoint("save-after-temp-written");
 	if (same_content(s->target, s->fd, &tfd)) {
 		rc = fix_mode_owner(tfd, s->target, &s->opts, e) < 0 ? SAVE_ERROR : SAVE_UNCHANGED;
 		goto out;
@@ -251,6 +257,7 @@ int save_finish(struct save *s, struct rw_err *e)
 		        s->target, strerror(errno));
 		goto out;
 	}
+	crashpoint("save-after-fsync");
 	if (s->opts.before_commit && s->opts.before_commit(s->opts.commit_arg, s->target, e) < 0) {
 		if (strncmp(e->msg, s->target, strlen(s->target)) != 0)
 			err_prefix(e, s->target);
@@ -262,12 +269,15 @@ int save_finish(struct save *s, struct rw_err *e)
 		goto out;
 	}
 	s->renamed = 1;
+	tempfile_unregister(s->tmp);
+	crashpoint("save-after-rename");
 	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dfd < 0 || fsync(dfd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync of the directory failed: %s", s->dir,
 		        strerror(errno));
 		goto out;
 	}
+	crashpoint("save-after-dir-fsync");
 	rc = SAVE_WRITTEN;
 out:
 	if (tfd >= 0)

@@ -2,6 +2,7 @@
 #include "store.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -258,4 +259,121 @@ int store_json_remove(struct store *st, const char *kind, const char *name, stru
 		rc = err_set(e, RW_EXIT_FAILURE, "%s: cannot remove: %s", p, strerror(errno));
 	free(p);
 	return rc;
+}
+
+int store_int_field(const json_t *obj, const char *key, long long min, long long max,
+                    long long dflt, long long *out)
+{
+	const json_t *v = json_is_object(obj) ? json_object_get(obj, key) : NULL;
+	json_int_t n;
+
+	*out = dflt;
+	if (v == NULL)
+		return 0;
+	if (!json_is_integer(v))
+		return -1;
+	n = json_integer_value(v);
+	if (n < min || n > max)
+		return -1;
+	*out = (long long)n;
+	return 1;
+}
+
+long long store_sat_add(long long a, long long b)
+{
+	long long r;
+
+	if (a < 0)
+		a = 0;
+	if (__builtin_add_overflow(a, b, &r))
+		return b > 0 ? INT64_MAX : 0;
+	return r < 0 ? 0 : r;
+}
+
+int store_counters_get(const struct store *st, json_t **out, struct rw_err *e)
+{
+	json_t *doc = NULL, *fails, *clean = NULL, *v;
+	struct rw_err le = {{0}, 0};
+	const char *key;
+	struct buf dropped;
+	int rc = -1;
+
+	*out = NULL;
+	buf_init(&dropped, 512);
+	if (store_json_get(st, "sync", "counters", &doc, &le) < 0) {
+		/* Not JSON: counting starts again rather than stopping every later run. */
+		err_set(e, RW_EXIT_OK, "%s (counters start again from 0)", le.msg);
+		rc = 1;
+		doc = NULL;
+	} else {
+		rc = 0;
+	}
+	if (doc != NULL && !json_is_object(doc)) {
+		err_set(e, RW_EXIT_OK,
+		        "%s/sync/counters.json: not a JSON object; counters start again "
+		        "from 0",
+		        st->dir);
+		rc = 1;
+		json_decref(doc);
+		doc = NULL;
+	}
+	if (doc == NULL && (doc = json_object()) == NULL)
+		goto oom;
+	fails = json_object_get(doc, "fetch_failures");
+	if ((clean = json_object()) == NULL)
+		goto oom;
+	if (fails != NULL && !json_is_object(fails))
+		buf_puts(&dropped, " fetch_failures (not an object)");
+	json_object_foreach(json_is_object(fails) ? fails : NULL, key, v)
+	{
+		long long n;
+
+		if (store_int_field(fails, key, 0, INT64_MAX, 0, &n) == 1) {
+			if (json_object_set_new(clean, key, json_integer((json_int_t)n)) < 0)
+				goto oom;
+		} else {
+			buf_puts(&dropped, " fetch_failures.");
+			buf_puts(&dropped, key);
+		}
+	}
+	if (json_object_set_new(doc, "fetch_failures", clean) < 0) {
+		clean = NULL;
+		goto oom;
+	}
+	clean = NULL;
+	if (dropped.len) {
+		err_set(e, RW_EXIT_OK,
+		        "%s/sync/counters.json: not a count in [0, %lld], dropped:%s", st->dir,
+		        (long long)INT64_MAX, dropped.data);
+		rc = 1;
+	}
+	*out = doc;
+	doc = NULL;
+	goto out;
+oom:
+	rc = err_set(e, RW_EXIT_FAILURE, "%s: out of memory", st->dir);
+out:
+	json_decref(clean);
+	json_decref(doc);
+	buf_free(&dropped);
+	return rc;
+}
+
+int store_counter_add(json_t *counters, const char *group, const char *key, long long delta,
+                      long long *total)
+{
+	json_t *g = json_object_get(counters, group);
+	long long n;
+
+	if (!json_is_object(g)) {
+		if ((g = json_object()) == NULL || json_object_set_new(counters, group, g) < 0)
+			return -1;
+	}
+	store_int_field(g, key, 0, INT64_MAX, 0, &n);
+	n = store_sat_add(n, delta);
+	if (json_object_set_new(g, key, json_integer((json_int_t)n)) < 0)
+		return -1;
+	if (total)
+		*total = n;
+	return 0;
 }

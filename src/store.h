@@ -56,4 +56,25 @@ int store_json_put(struct store *st, const char *kind, const char *name, json_t 
 /* Removes a document; absent is fine. */
 int store_json_remove(struct store *st, const char *kind, const char *name, struct rw_err *e);
 
+/* ---- numbers read back from state: ranges checked, arithmetic saturated ---------------------
+ * State files are ours, but a crash, an editor or a disk can leave anything in them; a number read
+ * back never makes arithmetic overflow (signed overflow is undefined behaviour) or goes negative.
+ *
+ * store_int_field(): obj.key as an integer in [min, max]: 1 and *out set when it is one, 0 and
+ * *out = dflt when absent, -1 and *out = dflt when it is of another type or out of range.
+ * store_sat_add(): a + b clamped to [0, INT64_MAX] (counters only count up).
+ * store_counters_get(): STATE/sync/counters.json as an object whose "fetch_failures" is an object
+ * of integers in [0, INT64_MAX] (never NULL on success: an empty one when absent). A member of
+ * another type or range is dropped, as is a document that is not an object or not JSON at all;
+ * then it returns 1 with e naming the file and what was dropped (a note for the run, not a
+ * failure). Caller json_decref's *out.
+ * store_counter_add(): counters.group.key += delta (saturated; created when absent); *total
+ * (may be NULL) receives the new value. 0, or -1 when out of memory. */
+int store_int_field(const json_t *obj, const char *key, long long min, long long max,
+                    long long dflt, long long *out);
+long long store_sat_add(long long a, long long b);
+int store_counters_get(const struct store *st, json_t **out, struct rw_err *e);
+int store_counter_add(json_t *counters, const char *group, const char *key, long long delta,
+                      long long *total);
+
 #endif

@@ -10,9 +10,12 @@ served one:
   NAME.redirect  answer 302 with the Location held in that file
   NAME.then      after NAME has been answered once with 200, NAME.then replaces it (content that
                  changes between two requests, e.g. a key set that rotates)
+  NAME.gzip      send the body gzip-compressed with "Content-Encoding: gzip", whatever the
+                 request's Accept-Encoding said (a misconfigured server or CDN)
 Each request is logged as one line: "METHOD PATH STATUS BODY_BYTES INM=... IMS=...".
 """
 import email.utils
+import gzip
 import hashlib
 import http.server
 import os
@@ -82,7 +85,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.end_headers()
             self.log(304, 0)
             return
+        encode = os.path.exists(path + ".gzip")
+        if encode:
+            body = gzip.compress(body)
         self.send_response(200)
+        if encode:
+            self.send_header("Content-Encoding", "gzip")
         ctype = "text/html" if body.lstrip().startswith(b"<") else "application/octet-stream"
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))

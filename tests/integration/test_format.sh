@@ -3,7 +3,7 @@
 set -u
 command -v clang-format >/dev/null || { echo "clang-format not installed: skipped"; exit 77; }
 cd "$RW_SOURCE_DIR" || exit 1
-files=$(ls src/*.c src/*.h tests/*.c tests/*.h tests/unit/*.c bench/*.c 2>/dev/null)
+files=$(ls src/*.c src/*.h tests/*.c tests/*.h tests/unit/*.c tests/fuzz/*.c tests/fuzz/*.h bench/*.c 2>/dev/null)
 bad=0
 for f in $files; do
   if ! clang-format --dry-run --Werror "$f" >/dev/null 2>&1; then

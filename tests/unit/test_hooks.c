@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "hooks.h"
@@ -150,6 +151,116 @@ static void test_timeout_kills_the_process_group(void **state)
 	free(h.argv);
 	free(p);
 	free(pids);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* ~3,000 roots added: the list is far over the kernel's 128 KiB per environment string, so an
+ * uncapped variable makes every exec fail with E2BIG, forever. The hook runs; the variable is cut
+ * on a whole entry and says so; stdin has everything. */
+static void test_large_lists_are_capped_not_fatal(void **state)
+{
+	enum { ENTRIES = 3000, HEX = 64 };
+	char *dir = tu_tmpdir(), *added = malloc(ENTRIES * (HEX + 1)), *json, *p, *out;
+	struct hook_env big[] = {{"ROOTWARDEN_BUNDLE", "app"}, {"ROOTWARDEN_ADDED", added}};
+	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, big, 2, NULL};
+	struct hook_result r;
+	struct hook h;
+	long len = -1, in = -1;
+	char flag[8] = "", one[8] = "", last[HEX + 2] = "";
+	size_t off = 0;
+
+	(void)state;
+	need_safe_tree();
+	for (int i = 0; i < ENTRIES; i++) {
+		for (int k = 0; k < HEX; k++)
+			added[off++] = "0123456789ABCDEF"[(i >> (k % 12)) & 15];
+		added[off++] = i + 1 < ENTRIES ? ' ' : '\0';
+	}
+	assert_int_equal(asprintf(&json, "{\"added_sha256\":\"%s\"}", added),
+	                 (int)strlen(added) + 19);
+	ev.input = json;
+	p = script(dir, "h",
+	           "printf '%s %s %s %s ' \"${#ROOTWARDEN_ADDED}\" \"$ROOTWARDEN_TRUNCATED\" "
+	           "\"$ROOTWARDEN_ADDED_TRUNCATED\" \"${ROOTWARDEN_ADDED##* }\"\nwc -c",
+	           0755);
+	h = one_hook(p);
+	assert_int_equal(hook_run(&h, &ev, 20, &r), 0);
+	out = r.output.data;
+	assert_int_equal(sscanf(out, "%ld %7s %7s %65s %ld", &len, flag, one, last, &in), 5);
+	assert_true(len > 0 && (size_t)len <= HOOK_ENV_VALUE_MAX);
+	assert_int_equal((len + 1) % (HEX + 1), 0); /* whole entries only */
+	assert_int_equal(strlen(last), HEX);
+	assert_memory_equal(last, added + len - HEX, HEX);
+	assert_string_equal(flag, "1");
+	assert_string_equal(one, "1");
+	assert_int_equal(in, (long)strlen(json)); /* the full list on stdin */
+	hook_result_free(&r);
+	/* A small list is passed whole and nothing says it was cut. */
+	big[1].value = "AA BB";
+	assert_int_equal(hook_run(&h, &ev, 20, &r), 0);
+	assert_non_null(strstr(r.output.data, "5   BB "));
+	hook_result_free(&r);
+	free(h.argv);
+	free(p);
+	free(json);
+	free(added);
+	tu_rmrf(dir);
+	free(dir);
+}
+
+/* A hook that starts a daemon with setsid (out of its process group) leaves nothing behind: the
+ * daemon re-parents to us as subreaper, is killed, and is named in the result. */
+static void test_setsid_daemon_is_killed_and_reported(void **state)
+{
+	char *dir = tu_tmpdir(), *pidf = tu_path(dir, "pid"), body[512], *p, *text, want[64];
+	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, env, 2, "{}"};
+	struct hook_result r;
+	struct hook h;
+	long pid = 0;
+	pid_t mine;
+
+	(void)state;
+	need_safe_tree();
+	snprintf(body, sizeof(body),
+	         "setsid sleep 1000 </dev/null >/dev/null 2>&1 &\necho $! > %s\nexit 0", pidf);
+	p = script(dir, "daemonizer", body, 0755);
+	h = one_hook(p);
+	/* A child we already had is not the hook's: it survives. */
+	mine = fork();
+	assert_true(mine >= 0);
+	if (mine == 0) {
+		pause();
+		_exit(0);
+	}
+	assert_int_equal(hook_run(&h, &ev, 10, &r), 0);
+	assert_int_equal(kill(mine, 0), 0);
+	kill(mine, SIGKILL);
+	waitpid(mine, NULL, 0);
+	assert_string_equal(r.reason, "exit 0");
+	text = tu_read(pidf, NULL);
+	assert_int_equal(sscanf(text, "%ld", &pid), 1);
+	/* Gone, and reaped (not even a zombie). */
+	assert_int_equal(kill((pid_t)pid, 0), -1);
+	assert_non_null(r.left_behind);
+	/* argv[0] is "sleep", or "setsid" when the hook exited before setsid had exec'd. */
+	snprintf(want, sizeof(want), "killed: %ld (s", pid);
+	if (strstr(r.left_behind, want) == NULL)
+		fail_msg("left_behind: %s (want %s)", r.left_behind, want);
+	assert_non_null(strstr(r.output.data, want));
+	hook_result_free(&r);
+	/* A hook that leaves nothing: nothing reported. */
+	free(p);
+	free(h.argv);
+	p = script(dir, "quiet", "exit 0", 0755);
+	h = one_hook(p);
+	assert_int_equal(hook_run(&h, &ev, 10, &r), 0);
+	assert_null(r.left_behind);
+	hook_result_free(&r);
+	free(text);
+	free(h.argv);
+	free(p);
+	free(pidf);
 	tu_rmrf(dir);
 	free(dir);
 }
@@ -407,6 +518,8 @@ int main(void)
 	        cmocka_unit_test(test_poll_failure_is_a_failure),
 	        cmocka_unit_test(test_symlinks_and_parent_directories),
 	        cmocka_unit_test(test_relative_argv0_is_refused),
+	        cmocka_unit_test(test_large_lists_are_capped_not_fatal),
+	        cmocka_unit_test(test_setsid_daemon_is_killed_and_reported),
 	};
 	safe_tree = tu_safe_tmpdir();
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,6 +2,9 @@
  * quarantine; a tampered stored root is not trusted. */
 #include "testutil.h"
 
+#include <stdint.h>
+#include <unistd.h>
+
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -101,11 +104,76 @@ static void test_json_documents_and_quarantine(void **state)
 	free(dir);
 }
 
+/* counters.json holding INT64_MAX plus one more failure: saturates (no signed overflow, which
+ * UBSan reports and which exported -9.22e18); garbage types and negatives are dropped, named. */
+static void test_counters_are_validated_and_saturate(void **state)
+{
+	char *dir = tu_tmpdir(), *p;
+	struct store *st = NULL;
+	struct rw_err e = {{0}, 0};
+	json_t *doc = NULL;
+	long long total = 0, n = 0;
+
+	assert_int_equal(store_open(dir, 1, &st, &e), 0);
+	p = tu_path(dir, "sync/counters.json");
+	tu_writef(p, "{\"fetch_failures\": {\"max\": 9223372036854775807, \"text\": \"12\", "
+	             "\"neg\": -5, \"real\": 1.5, \"bool\": true, \"ok\": 7}}");
+	assert_int_equal(store_counters_get(st, &doc, &e), 1);
+	assert_non_null(strstr(e.msg,
+	                       "sync/counters.json: not a count in [0, 9223372036854775807], "
+	                       "dropped:"));
+	assert_non_null(strstr(e.msg, "fetch_failures.text"));
+	assert_non_null(strstr(e.msg, "fetch_failures.neg"));
+	assert_null(strstr(e.msg, "fetch_failures.ok"));
+	assert_int_equal(store_counter_add(doc, "fetch_failures", "max", 1, &total), 0);
+	assert_true(total == INT64_MAX);
+	assert_int_equal(store_counter_add(doc, "fetch_failures", "ok", 2, &total), 0);
+	assert_int_equal(total, 9);
+	assert_int_equal(store_counter_add(doc, "fetch_failures", "text", 1, &total), 0);
+	assert_int_equal(total, 1);
+	assert_int_equal(store_int_field(json_object_get(doc, "fetch_failures"), "neg", 0,
+	                                 INT64_MAX, -1, &n),
+	                 0);
+	json_decref(doc);
+
+	/* Not an object, not JSON, absent: an empty set of counters, never an error. */
+	tu_writef(p, "[1, 2]");
+	err_clear(&e);
+	assert_int_equal(store_counters_get(st, &doc, &e), 1);
+	assert_true(json_is_object(json_object_get(doc, "fetch_failures")));
+	json_decref(doc);
+	tu_writef(p, "{\"fetch_failures\": 99999999999999999999999}");
+	err_clear(&e);
+	assert_int_equal(store_counters_get(st, &doc, &e), 1);
+	assert_non_null(strstr(e.msg, "counters start again"));
+	json_decref(doc);
+	tu_writef(p, "{\"fetch_failures\": [3]}");
+	err_clear(&e);
+	assert_int_equal(store_counters_get(st, &doc, &e), 1);
+	assert_int_equal(json_object_size(json_object_get(doc, "fetch_failures")), 0);
+	json_decref(doc);
+	unlink(p);
+	assert_int_equal(store_counters_get(st, &doc, &e), 0);
+	assert_int_equal(json_object_size(json_object_get(doc, "fetch_failures")), 0);
+	json_decref(doc);
+
+	/* Saturation both ways. */
+	assert_true(store_sat_add(INT64_MAX, INT64_MAX) == INT64_MAX);
+	assert_true(store_sat_add(INT64_MAX - 1, 1) == INT64_MAX);
+	assert_true(store_sat_add(5, -10) == 0);
+	assert_true(store_sat_add(-3, 2) == 2);
+	free(p);
+	store_free(st);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_roots_are_content_addressed),
 	        cmocka_unit_test(test_json_documents_and_quarantine),
+	        cmocka_unit_test(test_counters_are_validated_and_saturate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

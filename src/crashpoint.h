@@ -1,0 +1,32 @@
+/*
+ * crashpoint.h - named places where a test build can be made to die, for the crash-point tests.
+ *
+ * Contract: crashpoint(name) does nothing in a normal build. In a build configured with
+ * -DRW_CRASHPOINTS=ON it sends SIGKILL to the process when the environment variable
+ * ROOTWARDEN_CRASH_AT is exactly name, or "name:N" and this is the Nth time (1-based) that this
+ * process passes that point. Only one point is armed per run. It never prints and never fails.
+ *
+ * The names (a test that loops over them keeps this list; add a row when you add a call):
+ *   save-after-temp-written   save.c: the temp file holds every byte (flushed), nothing synced
+ *   save-after-fsync          save.c: the temp file is fsync'd, not yet renamed
+ *   save-after-rename         save.c: the temp file is the target, the directory not fsync'd
+ *   save-after-dir-fsync      save.c: the directory is fsync'd; the write is durable
+ *   hook-before               hooks.c: a hook is about to be started
+ *   hook-during               hooks.c: a hook has been started and is running (not yet waited for)
+ *   hook-after                hooks.c: a hook has exited and been reaped, its result not yet used
+ */
+#ifndef RW_CRASHPOINT_H
+#define RW_CRASHPOINT_H
+
+#define CRASHPOINT_ENV "ROOTWARDEN_CRASH_AT"
+
+#ifdef RW_CRASHPOINTS
+void crashpoint(const char *name);
+#else
+static inline void crashpoint(const char *name)
+{
+	(void)name;
+}
+#endif
+
+#endif
