@@ -77,7 +77,37 @@ struct sync_args {
 /* Report lines with syslog priorities when stderr is the journal. */
 struct out {
 	int journal;
+	int tty;  /* stderr is a terminal: a live progress line */
+	int live; /* a progress line is on the screen, to be cleared */
+	int quiet;
 };
+
+/* Fetch progress: on a terminal one live line; in the journal (or a file) one line per root once
+ * the fetch phase has run for PROGRESS_AFTER_S, so that a quick daily run stays one line. */
+#define PROGRESS_AFTER_S 5.0
+
+static void progress(void *ctx, const char *root, const char *url, const char *error,
+                     double seconds, size_t done, size_t total)
+{
+	struct out *w = ctx;
+
+	if (w->quiet)
+		return;
+	if (w->tty) {
+		fprintf(stderr, "\r\033[Kfetching roots: %zu/%zu done (%.1f s), last: %s%s", done,
+		        total, seconds, root, error ? " failed" : "");
+		w->live = done < total;
+		if (!w->live)
+			fputs("\r\033[K", stderr);
+		return;
+	}
+	if (seconds < PROGRESS_AFTER_S)
+		return;
+	if (w->journal)
+		fprintf(stderr, "<6>");
+	fprintf(stderr, "fetch %zu/%zu after %.1f s: root %s from %s: %s\n", done, total, seconds,
+	        root, url, error ? "failed" : "done");
+}
 
 static void line(const struct out *w, int prio, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -244,6 +274,8 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 		line(w, h->ok ? 6 : 3, "hook %s (bundle %s%s%s%s): %s%s", h->id, b->name,
 		     h->event ? ", " : "", h->event ? h->event : "", h->retry ? ", retry" : "",
 		     h->ok ? "ok" : "failed: ", h->ok ? "" : (h->reason ? h->reason : "?"));
+		if (h->left_behind)
+			line(w, 4, "hook %s: %s", h->id, h->left_behind);
 		if (h->output) {
 			char *copy = strdup(h->output), *save = NULL;
 
@@ -262,7 +294,7 @@ int cmd_sync(int argc, char **argv)
 	struct targets *t = NULL;
 	struct sync_result res;
 	struct rw_err e = {{0}, 0};
-	struct out w = {getenv("JOURNAL_STREAM") != NULL};
+	struct out w = {getenv("JOURNAL_STREAM") != NULL, isatty(STDERR_FILENO), 0, 0};
 	const char *path;
 	int rc;
 
@@ -283,6 +315,9 @@ int cmd_sync(int argc, char **argv)
 	if (rc == 0) {
 		a.o.roots_dir = cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir);
 		a.o.record_success = !a.o.dry_run && (a.metrics || cfg->metrics_file);
+		a.o.progress = progress;
+		a.o.progress_ctx = &w;
+		w.quiet = a.quiet || a.json;
 		rc = targets_build(cfg, a.o.roots_dir, &t, &e);
 	}
 	if (rc == 0)

@@ -93,6 +93,8 @@ static struct config *config_new(const char *path)
 	cfg->fetch.retries = 2;
 	cfg->fetch.backoff_ms = 1000;
 	cfg->fetch.catalog_roots = 1;
+	cfg->fetch.deadline_s = 300; /* well inside the unit's TimeoutStartSec */
+	cfg->fetch.max_parallel = 4;
 	if (cfg->path == NULL || cfg->state_dir == NULL || cfg->hooks_dir == NULL) {
 		config_free(cfg);
 		return NULL;
@@ -230,8 +232,9 @@ static int get_pin(struct ctx *c, const config_setting_t *g, const char *key, co
 
 static int parse_fetch(struct ctx *c, const config_setting_t *g, struct config_fetch *f)
 {
-	static const char *const keys[] = {"connect_timeout", "timeout", "max_bytes",     "retries",
-	                                   "backoff_ms",      "ca_file", "catalog_roots", NULL};
+	static const char *const keys[] = {
+	        "connect_timeout", "timeout",       "max_bytes", "retries",      "backoff_ms",
+	        "ca_file",         "catalog_roots", "deadline",  "max_parallel", NULL};
 	long long v;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -261,6 +264,14 @@ static int parse_fetch(struct ctx *c, const config_setting_t *g, struct config_f
 	f->backoff_ms = (long)v;
 	if (get_path(c, g, "ca_file", 0, "fetch", &f->ca_file) < 0)
 		return -1;
+	v = f->deadline_s;
+	if (get_long(c, g, "deadline", "fetch", 1, 3600, &v) < 0)
+		return -1;
+	f->deadline_s = (long)v;
+	v = f->max_parallel;
+	if (get_long(c, g, "max_parallel", "fetch", 1, 64, &v) < 0)
+		return -1;
+	f->max_parallel = (int)v;
 	return conf_bool(g, "catalog_roots", &f->catalog_roots, c->path, "fetch", c->e);
 }
 
@@ -727,6 +738,7 @@ int config_load_default(struct config **out, struct rw_err *e)
 	cfg->fetch.connect_timeout_s = 5;
 	cfg->fetch.total_timeout_s = 20;
 	cfg->fetch.retries = 0;
+	cfg->fetch.deadline_s = 60;
 	if (cfg->state_dir == NULL || cfg->hooks_dir == NULL || cfg->profile_bundles_dir == NULL) {
 		config_free(cfg);
 		return err_set(e, RW_EXIT_FAILURE, "(embedded default): out of memory");
@@ -795,9 +807,10 @@ int config_print(const struct config *cfg, FILE *fp)
 	fprintf(fp, "keep_expired = %s;\n", cfg->keep_expired ? "true" : "false");
 	fprintf(fp,
 	        "fetch = {\n  connect_timeout = %ld;\n  timeout = %ld;\n  max_bytes = %zu;\n"
-	        "  retries = %d;\n  backoff_ms = %ld;\n  catalog_roots = %s;\n",
+	        "  retries = %d;\n  backoff_ms = %ld;\n  catalog_roots = %s;\n  deadline = %ld;\n"
+	        "  max_parallel = %d;\n",
 	        f->connect_timeout_s, f->total_timeout_s, f->max_bytes, f->retries, f->backoff_ms,
-	        f->catalog_roots ? "true" : "false");
+	        f->catalog_roots ? "true" : "false", f->deadline_s, f->max_parallel);
 	print_str(fp, "  ", "ca_file", f->ca_file);
 	fprintf(fp, "};\nroots = (");
 	for (size_t i = 0; i < cfg->n_roots; i++) {

@@ -35,6 +35,8 @@ struct config_fetch {
 	char *ca_file;          /* NULL: the system store */
 	int catalog_roots;      /* default true: also fetch the catalog's roots (false: only the
 	                           configuration's own roots are fetched) */
+	long deadline_s;        /* default 300: the whole fetch phase, every root and retry */
+	int max_parallel;       /* default 4: transfers at once */
 };
 
 /* An extra root beside the catalog's: fetched and pinned, or a local file. */

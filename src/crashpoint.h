@@ -14,6 +14,12 @@
  *   hook-before               hooks.c: a hook is about to be started
  *   hook-during               hooks.c: a hook has been started and is running (not yet waited for)
  *   hook-after                hooks.c: a hook has exited and been reaped, its result not yet used
+ *   sync-after-record         sync_events.c: a change's pending hooks are recorded, the bundle not
+ *                             yet renamed into place
+ *   sync-after-state          sync_bundles.c: the bundle and its state record are written, no
+ *                             hook has run
+ *   sync-after-strike         sync_events.c: a hook succeeded and was struck from the record
+ *   sync-before-counters      sync.c: every hook ran, the counters are not yet kept
  */
 #ifndef RW_CRASHPOINT_H
 #define RW_CRASHPOINT_H

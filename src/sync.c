@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crashpoint.h"
 #include "date.h"
 #include "lock.h"
 #include "strv.h"
@@ -67,26 +68,24 @@ static void keep_counters(struct job *j)
 	struct rw_err e = {{0}, 0};
 	int changed = 0, ok = res->status != RW_EXIT_FAILURE && !j->o->dry_run;
 
-	if (store_json_get(j->st, "sync", "counters", &doc, &e) < 0 || !json_is_object(doc)) {
-		json_decref(doc);
-		doc = json_object();
+	if (store_counters_get(j->st, &doc, &e) != 0) { /* 1: bad members dropped, a note */
+		if (doc == NULL)
+			doc = json_pack("{s:{}}", "fetch_failures");
+		sync_problem(res, "%s", e.msg);
+		memset(&e, 0, sizeof(e));
 	}
-	if (!json_is_object(fails = json_object_get(doc, "fetch_failures"))) {
-		fails = json_object();
-		json_object_set_new(doc, "fetch_failures", fails);
-	}
+	fails = json_object_get(doc, "fetch_failures");
 	for (size_t i = 0; i < res->n_roots; i++) {
 		struct sync_root_result *r = &res->roots[i];
-		json_int_t n = json_integer_value(json_object_get(fails, r->id));
+		long long total = 0;
 
-		if (n < 0)
-			n = 0;
 		if (r->failures > 0) {
-			n = n > INT64_MAX - r->failures ? INT64_MAX : n + r->failures;
-			json_object_set_new(fails, r->id, json_integer(n));
+			store_counter_add(doc, "fetch_failures", r->id, r->failures, &total);
 			changed = 1;
+		} else {
+			store_int_field(fails, r->id, 0, INT64_MAX, 0, &total);
 		}
-		r->failures_total = (long long)n;
+		r->failures_total = total;
 	}
 	if (changed && !j->o->dry_run) {
 		if (store_json_put(j->st, "sync", "counters", doc, &e) < 0)
@@ -181,6 +180,7 @@ int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *r
 	}
 	run_checks(&j);
 	res->status = final_status(res);
+	crashpoint("sync-before-counters");
 	keep_counters(&j);
 	res->status = final_status(res);
 	rc = res->status;

@@ -5,7 +5,8 @@
  *   1. take the lock in the state dir (lock.h) - not in a dry run, which writes nothing;
  *   2. run the hooks still pending from an earlier run that died or whose hooks failed
  *      (sync_events.c: the write-ahead record STATE/hooks/NAME.json);
- *   3. fetch every root that has URLs (unless offline; catalog roots only when
+ *   3. fetch every root that has URLs, in parallel (fetch.h fetch_many) within one deadline for
+ *      the whole phase (fetch.deadline) (unless offline; catalog roots only when
  *      cfg->fetch.catalog_roots): a match with the pins is stored (store.h), a mismatch is
  *      quarantined and never used, a failed fetch keeps the last good or shipped copy;
  *   4. build each bundle for today (bundle_build) and write it through its emit format and
@@ -50,6 +51,11 @@ struct sync_opts {
 	int offline;           /* fetch nothing */
 	double lock_timeout_s; /* 0: do not wait */
 	int record_success;    /* keep the last success time in the state dir (for metrics) */
+	/* Called as each fetch finishes (NULL: none): the root, the URL, NULL or the error, the
+	 * seconds since the fetch phase began, and how many of how many are done. */
+	void (*progress)(void *ctx, const char *root, const char *url, const char *error,
+	                 double seconds, size_t done, size_t total);
+	void *progress_ctx;
 };
 
 enum sync_root_status {
@@ -93,6 +99,7 @@ struct sync_hook_result {
 	int status; /* exit status, -1 if it did not exit */
 	char *reason;
 	char *output;
+	char *left_behind; /* processes the hook left running, killed (hooks.h), or NULL */
 };
 
 struct sync_bundle_result {

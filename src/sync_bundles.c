@@ -5,10 +5,12 @@
 #include <unistd.h>
 
 #include "bundle.h"
+#include "crashpoint.h"
 #include "date.h"
 #include "emit.h"
 #include "strv.h"
 #include "sync_internal.h"
+#include "tempfile.h"
 
 static void set_reason(struct sync_bundle_result *br, const char *why)
 {
@@ -163,6 +165,10 @@ void sync_bundle(struct job *j, size_t bi, struct sync_bundle_result *br)
 		                     : SYNC_BUNDLE_UNCHANGED;
 		goto out;
 	}
+	/* our own temps left beside it by a run that was killed (SIGKILL cannot be caught) */
+	if (tempfile_sweep_beside(tb->path, j->res->started, NULL, &e) < 0)
+		(void)strv_addf(&br->notes, &br->n_notes, "%s", e.msg);
+	memset(&e, 0, sizeof(e));
 	r = write_bundle(j, bi, br, &b, &e);
 	if (r == SAVE_ERROR) {
 		set_reason(br, e.msg);
@@ -178,6 +184,8 @@ void sync_bundle(struct job *j, size_t bi, struct sync_bundle_result *br)
 			br->last_change = time(NULL);
 		save_state(j, tb, br);
 	}
+	if (r == SAVE_WRITTEN)
+		crashpoint("sync-after-state");
 out:
 	rootrefs_free(&old);
 	bundle_free(&b);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "crashpoint.h"
 #include "date.h"
 #include "hooks.h"
 #include "rotation.h"
@@ -103,6 +104,7 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 	json_object_set_new(rec, "document", change_document(tb, br));
 	json_object_set_new(rec, "pending", hook_ids(j, tb));
 	rc = put_record(j, tb->name, rec, e);
+	crashpoint("sync-after-record");
 	if (rc < 0)
 		err_prefix(e, "its hooks could not be recorded, so the bundle was not replaced");
 	free(a);
@@ -158,6 +160,7 @@ static void run_hooks(struct job *j, const struct target_bundle *tb, struct sync
 		sh->status = hr.status;
 		sh->reason = sync_strdup(hr.reason);
 		sh->output = hr.output.len ? sync_strdup(hr.output.data) : NULL;
+		sh->left_behind = sync_strdup(hr.left_behind);
 		if (sh->ok && strike)
 			strike(arg, h->id);
 		else if (!sh->ok)
@@ -189,11 +192,14 @@ static void strike(void *arg, const char *id)
 			break;
 		}
 	}
-	if (put_record(c->j, c->name, c->rec, &e) < 0)
+	if (put_record(c->j, c->name, c->rec, &e) < 0) {
 		sync_problem(c->j->res,
 		             "bundle %s: hook %s ran, but the record of it was not updated "
 		             "(it runs again next time): %s",
 		             c->name, id, e.msg);
+		return;
+	}
+	crashpoint("sync-after-strike");
 }
 
 /* The change's hooks from its record; retry: a record left by an earlier run. */

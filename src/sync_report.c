@@ -54,6 +54,7 @@ void sync_result_free(struct sync_result *res)
 			free(b->hooks[k].event);
 			free(b->hooks[k].reason);
 			free(b->hooks[k].output);
+			free(b->hooks[k].left_behind);
 		}
 		free(b->hooks);
 		strv_free(b->notes, b->n_notes);
@@ -142,6 +143,8 @@ json_t *sync_result_json(const struct sync_result *res)
 				json_object_set_new(jh, "reason", json_string(h->reason));
 			if (h->output)
 				json_object_set_new(jh, "output", json_string(h->output));
+			if (h->left_behind)
+				json_object_set_new(jh, "left_behind", json_string(h->left_behind));
 			json_array_append_new(hooks, jh);
 		}
 		json_object_set_new(jb, "hooks", hooks);

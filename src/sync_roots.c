@@ -100,105 +100,176 @@ out:
 	return rc;
 }
 
-static void fetch_root(struct job *j, size_t ri, struct sync_root_result *rr)
+/* One root being fetched: its URLs are tried in order, one round of fetch_many per URL index,
+ * until one answers with the pinned root (or a 304 to a conditional request). */
+struct pending {
+	size_t ri;
+	struct sync_root_result *rr;
+	json_t *meta; /* the fetch metadata kept from the last run, or NULL */
+	int have_stored;
+	int done;
+	const char *etag, *last_modified; /* of this round's request */
+};
+
+static void note_failure(struct sync_root_result *rr, const char *msg)
 {
-	struct catalog_root *r = &j->t->cat->roots[ri];
-	const struct config_fetch *cf = &j->cfg->fetch;
-	json_t *meta = NULL;
-	char *stored = store_root_path(j->st, r->sha256);
-	int have_stored = stored && access(stored, R_OK) == 0, done = 0;
+	rr->failures++;
+	/* Every URL's failure, in order; each message starts with its URL. */
+	if (rr->status != SYNC_ROOT_QUARANTINED) {
+		char *joined = NULL;
 
-	free(stored);
-	if (store_json_get(j->st, "fetch", r->id, &meta, NULL) < 0)
-		meta = NULL;
-	for (size_t u = 0; u < r->n_urls && !done; u++) {
-		const char *url = r->urls[u];
-		struct fetch_opts fo = {
-		        cf->connect_timeout_s, cf->total_timeout_s, cf->max_bytes, cf->retries,
-		        cf->backoff_ms,        cf->ca_file,         NULL,          NULL};
-		struct fetch_result fr;
-		struct rw_err e = {{0}, 0};
-		int s;
-
-		if (meta && have_stored && meta_same(meta, "url", url) &&
-		    meta_same(meta, "sha256", r->sha256)) {
-			fo.etag = json_string_value(json_object_get(meta, "etag"));
-			fo.last_modified =
-			        json_string_value(json_object_get(meta, "last_modified"));
+		if (rr->reason == NULL)
+			rr_set(&rr->reason, msg);
+		else if (asprintf(&joined, "%s; %s", rr->reason, msg) >= 0) {
+			free(rr->reason);
+			rr->reason = joined;
 		}
-		rr_set(&rr->url, url);
-		s = fetch_url_in(j->fs, url, &fo, &fr, &e);
-		rr->bytes += fr.bytes;
-		j->res->bytes += fr.bytes;
-		if (s == FETCH_NOT_MODIFIED && (fo.etag || fo.last_modified)) {
-			if (rr->status != SYNC_ROOT_QUARANTINED)
-				rr->status = SYNC_ROOT_UNCHANGED;
-			done = 1;
-		} else if (s == FETCH_NOT_MODIFIED) {
-			err_set(&e, RW_EXIT_FAILURE,
-			        "%s: 304 Not Modified to an unconditional request", url);
-		} else if (s == FETCH_OK && accept_body(j, ri, rr, url, &fr, &e) == 0) {
-			json_t *m = json_object();
-			struct rw_err me = {{0}, 0};
-			char t[21];
-
-			if (rr->status != SYNC_ROOT_QUARANTINED)
-				rr->status = have_stored ? SYNC_ROOT_UNCHANGED : SYNC_ROOT_UPDATED;
-			done = 1;
-			json_object_set_new(m, "url", json_string(url));
-			json_object_set_new(m, "sha256", json_string(r->sha256));
-			if (fr.etag)
-				json_object_set_new(m, "etag", json_string(fr.etag));
-			if (fr.last_modified)
-				json_object_set_new(m, "last_modified",
-				                    json_string(fr.last_modified));
-			/* Rewritten only when what a conditional request needs has changed, so
-			 * that a daily fetch of unchanged content writes nothing. */
-			if (!j->o->dry_run &&
-			    (!meta || !meta_same(meta, "url", url) ||
-			     !meta_same(meta, "sha256", r->sha256) ||
-			     !meta_same(meta, "etag", fr.etag) ||
-			     !meta_same(meta, "last_modified", fr.last_modified))) {
-				time_format(time(NULL), t);
-				json_object_set_new(m, "fetched", json_string(t));
-				if (store_json_put(j->st, "fetch", r->id, m, &me) == 0)
-					j->res->files_written++;
-			}
-			json_decref(m);
-		}
-		if (!done && e.msg[0]) {
-			rr->failures++;
-			/* Every URL's failure, in order; each message starts with its URL. */
-			if (rr->status != SYNC_ROOT_QUARANTINED) {
-				char *joined = NULL;
-
-				if (rr->reason == NULL)
-					rr_set(&rr->reason, e.msg);
-				else if (asprintf(&joined, "%s; %s", rr->reason, e.msg) >= 0) {
-					free(rr->reason);
-					rr->reason = joined;
-				}
-			}
-		}
-		fetch_result_free(&fr);
 	}
-	if (!done && rr->status != SYNC_ROOT_QUARANTINED)
-		rr->status = SYNC_ROOT_FAILED;
-	rr->have_copy = r->cert != NULL;
-	json_decref(meta);
+}
+
+/* The answer of one URL for root p->ri. */
+static void take_answer(struct job *j, struct pending *p, const char *url,
+                        const struct fetch_result *fr)
+{
+	struct catalog_root *r = &j->t->cat->roots[p->ri];
+	struct sync_root_result *rr = p->rr;
+	struct rw_err e = {{0}, 0};
+
+	rr_set(&rr->url, url);
+	rr->bytes += fr->bytes;
+	j->res->bytes += fr->bytes;
+	if (fr->status == FETCH_NOT_MODIFIED && (p->etag || p->last_modified)) {
+		if (rr->status != SYNC_ROOT_QUARANTINED)
+			rr->status = SYNC_ROOT_UNCHANGED;
+		p->done = 1;
+	} else if (fr->status == FETCH_NOT_MODIFIED) {
+		err_set(&e, RW_EXIT_FAILURE, "%s: 304 Not Modified to an unconditional request",
+		        url);
+	} else if (fr->status == FETCH_ERROR) {
+		e = fr->err;
+	} else if (accept_body(j, p->ri, rr, url, fr, &e) == 0) {
+		json_t *m = json_object(), *meta = p->meta;
+		struct rw_err me = {{0}, 0};
+		char t[21];
+
+		if (rr->status != SYNC_ROOT_QUARANTINED)
+			rr->status = p->have_stored ? SYNC_ROOT_UNCHANGED : SYNC_ROOT_UPDATED;
+		p->done = 1;
+		json_object_set_new(m, "url", json_string(url));
+		json_object_set_new(m, "sha256", json_string(r->sha256));
+		if (fr->etag)
+			json_object_set_new(m, "etag", json_string(fr->etag));
+		if (fr->last_modified)
+			json_object_set_new(m, "last_modified", json_string(fr->last_modified));
+		/* Rewritten only when what a conditional request needs has changed, so that a
+		 * daily fetch of unchanged content writes nothing. */
+		if (!j->o->dry_run &&
+		    (!meta || !meta_same(meta, "url", url) ||
+		     !meta_same(meta, "sha256", r->sha256) || !meta_same(meta, "etag", fr->etag) ||
+		     !meta_same(meta, "last_modified", fr->last_modified))) {
+			time_format(time(NULL), t);
+			json_object_set_new(m, "fetched", json_string(t));
+			if (store_json_put(j->st, "fetch", r->id, m, &me) == 0)
+				j->res->files_written++;
+		}
+		json_decref(m);
+	}
+	if (!p->done && e.msg[0])
+		note_failure(rr, e.msg);
+}
+
+struct progress_ctx {
+	struct job *j;
+	struct pending **in_round; /* request index -> root */
+	const char **urls;
+};
+
+static void on_progress(void *arg, size_t i, const struct fetch_result *fr, size_t done,
+                        size_t total)
+{
+	struct progress_ctx *c = arg;
+	const struct sync_opts *o = c->j->o;
+
+	if (o->progress)
+		o->progress(o->progress_ctx, c->j->t->cat->roots[c->in_round[i]->ri].id, c->urls[i],
+		            fr->status == FETCH_ERROR ? fr->err.msg : NULL, fr->seconds, done,
+		            total);
+}
+
+/* Every root that has URLs, fetched in parallel rounds (fetch.h fetch_many): round u asks each
+ * root that is not done yet for its u-th URL, all within one deadline for the whole phase. */
+static int fetch_all(struct job *j, struct pending *pv, size_t np, struct rw_err *e)
+{
+	const struct config_fetch *cf = &j->cfg->fetch;
+	struct fetch_opts fo = {
+	        cf->connect_timeout_s, cf->total_timeout_s, cf->max_bytes, cf->retries,
+	        cf->backoff_ms,        cf->ca_file,         NULL,          NULL};
+	struct fetch_phase ph = {0, monotonic_seconds() + (double)cf->deadline_s, cf->max_parallel};
+	struct fetch_req *reqs = calloc(np + 1, sizeof(*reqs));
+	struct fetch_result *out = calloc(np + 1, sizeof(*out));
+	struct pending **in_round = calloc(np + 1, sizeof(*in_round));
+	const char **urls = calloc(np + 1, sizeof(*urls));
+	int rc = -1;
+
+	if (reqs == NULL || out == NULL || in_round == NULL || urls == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "out of memory");
+		goto out;
+	}
+	for (size_t u = 0;; u++) {
+		struct progress_ctx pc = {j, in_round, urls};
+		size_t n = 0;
+
+		for (size_t k = 0; k < np; k++) {
+			struct pending *p = &pv[k];
+			const struct catalog_root *r = &j->t->cat->roots[p->ri];
+
+			if (p->done || u >= r->n_urls)
+				continue;
+			p->etag = p->last_modified = NULL;
+			if (p->meta && p->have_stored && meta_same(p->meta, "url", r->urls[u]) &&
+			    meta_same(p->meta, "sha256", r->sha256)) {
+				p->etag = json_string_value(json_object_get(p->meta, "etag"));
+				p->last_modified = json_string_value(
+				        json_object_get(p->meta, "last_modified"));
+			}
+			reqs[n] = (struct fetch_req){r->urls[u], p->etag, p->last_modified};
+			urls[n] = r->urls[u];
+			in_round[n++] = p;
+		}
+		if (n == 0)
+			break;
+		if (fetch_many(reqs, n, &fo, &ph, out, on_progress, &pc, e) < 0)
+			goto out;
+		for (size_t i = 0; i < n; i++) {
+			take_answer(j, in_round[i], urls[i], &out[i]);
+			fetch_result_free(&out[i]);
+		}
+	}
+	rc = 0;
+out:
+	free(reqs);
+	free(out);
+	free(in_round);
+	free(urls);
+	return rc;
 }
 
 int sync_roots(struct job *j, struct rw_err *e)
 {
-	size_t n = j->t->cat->n_roots;
+	size_t n = j->t->cat->n_roots, np = 0;
+	struct pending *pv = calloc(n + 1, sizeof(*pv));
+	int rc = -1;
 
 	j->res->roots = calloc(n + 1, sizeof(*j->res->roots));
-	if (j->res->roots == NULL)
+	if (j->res->roots == NULL || pv == NULL) {
+		free(pv);
 		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	}
 	for (size_t ri = 0; ri < n; ri++) {
 		const struct catalog_root *r = &j->t->cat->roots[ri];
 		struct sync_root_result *rr = &j->res->roots[j->res->n_roots++];
 		int from_config = targets_is_config_root(j->t, ri);
+		char *stored;
 
 		rr->id = sync_strdup(r->id);
 		rr->from_config = from_config;
@@ -207,7 +278,26 @@ int sync_roots(struct job *j, struct rw_err *e)
 		if (r->n_urls == 0 || j->o->offline ||
 		    (!from_config && !j->cfg->fetch.catalog_roots))
 			continue;
-		fetch_root(j, ri, rr);
+		pv[np].ri = ri;
+		pv[np].rr = rr;
+		stored = store_root_path(j->st, r->sha256);
+		pv[np].have_stored = stored && access(stored, R_OK) == 0;
+		free(stored);
+		if (store_json_get(j->st, "fetch", r->id, &pv[np].meta, NULL) < 0)
+			pv[np].meta = NULL;
+		np++;
 	}
-	return 0;
+	if (np > 0 && fetch_all(j, pv, np, e) < 0)
+		goto out;
+	for (size_t k = 0; k < np; k++) {
+		if (!pv[k].done && pv[k].rr->status != SYNC_ROOT_QUARANTINED)
+			pv[k].rr->status = SYNC_ROOT_FAILED;
+		pv[k].rr->have_copy = j->t->cat->roots[pv[k].ri].cert != NULL;
+	}
+	rc = 0;
+out:
+	for (size_t k = 0; k < np; k++)
+		json_decref(pv[k].meta);
+	free(pv);
+	return rc;
 }

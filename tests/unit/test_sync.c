@@ -56,7 +56,7 @@ static void test_bundle_step_and_change_record(void **state)
 	char text[2048], *hook = tu_path(dir, "hook.sh"), *log = tu_path(dir, "hook.log");
 	struct config *cfg;
 	struct targets *t = NULL;
-	struct sync_opts o = {roots, 0, 1, 0, 0};
+	struct sync_opts o = {.roots_dir = roots, .offline = 1};
 	struct sync_result res = {0};
 	struct rw_err e = {{0}, 0};
 	struct job j;
@@ -130,7 +130,7 @@ static void test_unavailable_root_degrades(void **state)
 	char text[2048];
 	struct config *cfg;
 	struct targets *t = NULL;
-	struct sync_opts o = {roots, 0, 1, 0, 0};
+	struct sync_opts o = {.roots_dir = roots, .offline = 1};
 	struct sync_result res;
 	struct rw_err e = {{0}, 0};
 
