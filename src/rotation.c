@@ -347,22 +347,14 @@ static int candidate_days(const struct catalog *cat, const struct rotation_targe
 		if (p == NULL)
 			return err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", cat->path,
 			               t->profiles[i]);
-		cap += 3 * p->n_steps;
+		cap += plan_profile_days(cat, p, o->grace_days, o->ahead_days, NULL, 0);
 	}
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return OOM(e);
-	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-
-		for (size_t s = 0; s < p->n_steps; s++) {
-			v[k++] = p->steps[s].from;
-			if (s > 0) {
-				v[k++] = p->steps[s].from + o->grace_days;
-				v[k++] = p->steps[s].from - o->ahead_days;
-			}
-		}
-	}
+	for (size_t i = 0; i < t->n_profiles; i++)
+		k += plan_profile_days(cat, catalog_profile(cat, t->profiles[i]), o->grace_days,
+		                       o->ahead_days, v + k, cap - k);
 	for (size_t ri = 0; ri < cat->n_roots; ri++)
 		if (cat->roots[ri].cert != NULL)
 			v[k++] = expiry_day(cat->roots[ri].cert);
@@ -382,22 +374,9 @@ static char *change_cause(const struct catalog *cat, const struct rotation_targe
 	char d[11];
 
 	buf_init(&b, 0);
-	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-
-		for (size_t s = 0; s < p->n_steps; s++) {
-			date_format(p->steps[s].from, d);
-			if (p->steps[s].from == c->day)
-				buf_printf(&b, "%s%s step %s", b.len ? "; " : "", p->id, d);
-			if (s > 0 && o->ahead_days > 0 &&
-			    p->steps[s].from - o->ahead_days == c->day)
-				buf_printf(&b, "%s%s step %s, its roots added %d days ahead",
-				           b.len ? "; " : "", p->id, d, o->ahead_days);
-			if (s > 0 && p->steps[s].from + o->grace_days == c->day)
-				buf_printf(&b, "%s%s step %s + %d days of grace", b.len ? "; " : "",
-				           p->id, d, o->grace_days);
-		}
-	}
+	for (size_t i = 0; i < t->n_profiles; i++)
+		plan_day_causes(cat, catalog_profile(cat, t->profiles[i]), c->day, o->grace_days,
+		                o->ahead_days, &b);
 	for (size_t i = 0; i < c->removed.n; i++) {
 		const struct catalog_root *r = &cat->roots[c->removed.v[i]];
 
@@ -509,8 +488,66 @@ static int held_has(const struct rotation_bundle *b, size_t ri, int32_t day)
 	return 0;
 }
 
+/* One profile's part of readiness(): raises *verdict; a profile that ended wants nothing. */
+static int profile_readiness(const struct catalog *cat, const struct rotation_bundle *b,
+                             const struct rotation_opts *o, int32_t day,
+                             const struct catalog_profile *p, struct rotation_roots *crit,
+                             struct rotation_roots *trans, struct buf *unusable, int *verdict,
+                             struct rw_err *e)
+{
+	const struct catalog_step *s, *prev = NULL;
+	struct plan pl;
+	int transition = 0, usable = 0;
+	long k;
+
+	if (catalog_profile_ended(p, day))
+		return 0;
+	k = plan_step_at(p, day);
+	if (k < 0) {
+		buf_printf(unusable, "%s%s (no timeline)", unusable->len ? ", " : "", p->id);
+		*verdict = RW_CHECK_UNKNOWN;
+		return 0;
+	}
+	s = &p->steps[k];
+	if (k > 0) {
+		prev = &p->steps[k - 1];
+		for (size_t j = 0; j < s->n_required; j++)
+			if (catalog_step_requires(prev, s->required[j]))
+				transition = 1;
+	}
+	if (plan_one(cat, p->id, day, o->grace_days, &pl, e) < 0)
+		return -1;
+	for (size_t j = 0; j < s->n_required; j++) {
+		size_t ri = s->required[j];
+		int incoming = transition && !catalog_step_requires(prev, ri);
+
+		if (pl.expired[ri] || held_has(b, ri, day))
+			continue;
+		if (roots_add(incoming ? trans : crit, ri) < 0) {
+			plan_free(&pl);
+			return OOM(e);
+		}
+		if (!incoming)
+			*verdict = *verdict < RW_CHECK_CRITICAL ? RW_CHECK_CRITICAL : *verdict;
+		else if (*verdict < RW_CHECK_WARNING)
+			*verdict = RW_CHECK_WARNING;
+	}
+	for (size_t ri = 0; ri < pl.n; ri++)
+		if (pl.role[ri] != PLAN_NONE && held_has(b, ri, day))
+			usable = 1;
+	plan_free(&pl);
+	if (!usable) {
+		buf_printf(unusable, "%s%s", unusable->len ? ", " : "", p->id);
+		if (*verdict < RW_CHECK_CRITICAL)
+			*verdict = RW_CHECK_CRITICAL;
+	}
+	return 0;
+}
+
 /* The bundle's state on day: critical and transition roots missing, and profiles for which it
- * holds no usable root (names appended to unusable). Returns the verdict or -1. */
+ * holds no usable root (names appended to unusable). Each profile is judged with the profiles it
+ * has become by that day (a retired service's servers now follow the other's timeline). Returns
+ * the verdict or -1. */
 static int readiness(const struct catalog *cat, const struct rotation_bundle *b,
                      const struct rotation_opts *o, int32_t day, struct rotation_roots *crit,
                      struct rotation_roots *trans, struct buf *unusable, struct rw_err *e)
@@ -520,54 +557,16 @@ static int readiness(const struct catalog *cat, const struct rotation_bundle *b,
 
 	for (size_t i = 0; i < t->n_profiles; i++) {
 		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-		const struct catalog_step *s, *prev = NULL;
-		struct plan pl;
-		int transition = 0, usable = 0;
-		long k;
+		size_t hops = 0;
 
 		if (p == NULL)
 			return err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", cat->path,
 			               t->profiles[i]);
-		k = plan_step_at(p, day);
-		if (k < 0) {
-			buf_printf(unusable, "%s%s (no timeline)", unusable->len ? ", " : "",
-			           p->id);
-			verdict = RW_CHECK_UNKNOWN;
-			continue;
-		}
-		s = &p->steps[k];
-		if (k > 0) {
-			prev = &p->steps[k - 1];
-			for (size_t j = 0; j < s->n_required; j++)
-				if (catalog_step_requires(prev, s->required[j]))
-					transition = 1;
-		}
-		if (plan_one(cat, p->id, day, o->grace_days, &pl, e) < 0)
-			return -1;
-		for (size_t j = 0; j < s->n_required; j++) {
-			size_t ri = s->required[j];
-			int incoming = transition && !catalog_step_requires(prev, ri);
-
-			if (pl.expired[ri] || held_has(b, ri, day))
-				continue;
-			if (roots_add(incoming ? trans : crit, ri) < 0) {
-				plan_free(&pl);
-				return OOM(e);
-			}
-			if (!incoming)
-				verdict = verdict < RW_CHECK_CRITICAL ? RW_CHECK_CRITICAL : verdict;
-			else if (verdict < RW_CHECK_WARNING)
-				verdict = RW_CHECK_WARNING;
-		}
-		for (size_t ri = 0; ri < pl.n; ri++)
-			if (pl.role[ri] != PLAN_NONE && held_has(b, ri, day))
-				usable = 1;
-		plan_free(&pl);
-		if (!usable) {
-			buf_printf(unusable, "%s%s", unusable->len ? ", " : "", p->id);
-			if (verdict < RW_CHECK_CRITICAL)
-				verdict = RW_CHECK_CRITICAL;
-		}
+		for (; p != NULL && hops <= cat->n_profiles;
+		     p = catalog_profile_successor(cat, p, day), hops++)
+			if (profile_readiness(cat, b, o, day, p, crit, trans, unusable, &verdict,
+			                      e) < 0)
+				return -1;
 	}
 	return verdict;
 }
@@ -610,11 +609,14 @@ static int32_t next_step_day(const struct catalog *cat, const struct rotation_ta
 	int32_t best = -1;
 
 	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
+		const struct catalog_profile *chain[16];
+		size_t n = plan_chain(cat, catalog_profile(cat, t->profiles[i]), chain, 16);
 
-		for (size_t s = 0; p && s < p->n_steps; s++)
-			if (p->steps[s].from > day && (best < 0 || p->steps[s].from < best))
-				best = p->steps[s].from;
+		for (size_t c = 0; c < n; c++)
+			for (size_t s = 0; s < chain[c]->n_steps; s++)
+				if (chain[c]->steps[s].from > day &&
+				    (best < 0 || chain[c]->steps[s].from < best))
+					best = chain[c]->steps[s].from;
 	}
 	return best;
 }
@@ -629,16 +631,13 @@ static int look_ahead(const struct catalog *cat, struct rotation_bundle *b,
 	int rc = -1;
 
 	for (size_t i = 0; i < t->n_profiles; i++)
-		cap += catalog_profile(cat, t->profiles[i])->n_steps;
+		cap += plan_profile_days(cat, catalog_profile(cat, t->profiles[i]), 0, 0, NULL, 0);
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return OOM(e);
-	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-
-		for (size_t s = 0; s < p->n_steps; s++)
-			v[k++] = p->steps[s].from;
-	}
+	for (size_t i = 0; i < t->n_profiles; i++)
+		k += plan_profile_days(cat, catalog_profile(cat, t->profiles[i]), 0, 0, v + k,
+		                       cap - k);
 	for (size_t i = 0; i < b->held.n; i++)
 		v[k++] = expiry_day(b->held.v[i]);
 	qsort(v, k, sizeof(*v), cmp_day);
