@@ -160,6 +160,44 @@ void rotation_profile_free(struct rotation_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* A profile's 'becomes' and 'ends': WARNING when one falls in (D, D + warn], a note once past. */
+static int profile_events(const struct catalog_profile *p, const struct rotation_opts *o,
+                          struct rotation_profile *out)
+{
+	const struct catalog_event *ev[2] = {&p->becomes, &p->ends};
+
+	for (size_t i = 0; i < 2; i++) {
+		long days = ev[i]->day - o->day;
+		char d[11], what[200];
+
+		if (ev[i]->day < 0)
+			continue;
+		date_format(ev[i]->day, d);
+		if (ev[i]->target != NULL)
+			snprintf(what, sizeof(what), "became %s", ev[i]->target);
+		else
+			snprintf(what, sizeof(what), "ended");
+		if (days <= 0) {
+			if (notes_add(&out->reasons, "%s on %s%s%s%s%s", what, d,
+			              ev[i]->note ? ": " : "", ev[i]->note ? ev[i]->note : "",
+			              ev[i]->target ? "; its next steps are those of profile " : "",
+			              ev[i]->target ? ev[i]->target : "") < 0)
+				return -1;
+			continue;
+		}
+		if (days > o->warn_days)
+			continue;
+		if (out->verdict < RW_CHECK_WARNING)
+			out->verdict = RW_CHECK_WARNING;
+		if (notes_add(&out->reasons, "%s on %s (in %ld day%s)%s%s",
+		              ev[i]->target ? "becomes another profile" : "ends", d, days,
+		              days == 1 ? "" : "s", ev[i]->note ? ": " : "",
+		              ev[i]->note ? ev[i]->note : "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int rotation_profile_assess(const struct catalog *cat, const char *profile,
                             const struct rotation_opts *o, struct rotation_profile *out,
                             struct rw_err *e)
@@ -202,6 +240,14 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 		out->verdict = RW_CHECK_UNKNOWN;
 		if (notes_add(&out->reasons, "the catalog has no timeline for %s before %s", p->id,
 		              d) < 0)
+			goto oom;
+		rc = 0;
+		goto out;
+	}
+	if (catalog_profile_ended(p, o->day)) {
+		/* Nothing to connect to any more: nothing required, nothing to warn about. */
+		out->verdict = RW_CHECK_OK;
+		if (profile_events(p, o, out) < 0)
 			goto oom;
 		rc = 0;
 		goto out;
@@ -258,6 +304,8 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 		              r->name, d, d2, (long)(x - o->day), x - o->day == 1 ? "" : "s") < 0)
 			goto oom;
 	}
+	if (profile_events(p, o, out) < 0)
+		goto oom;
 	rc = 0;
 	goto out;
 oom:
