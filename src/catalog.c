@@ -278,21 +278,26 @@ static int load_root(struct catalog *cat, const char *dir, const config_setting_
 		goto out;
 	}
 	if (certs.n != 1) {
+		cat->fault = CATALOG_FAULT_ROOT;
 		err_set(e, RW_EXIT_INPUT, "%s: %s: expected one certificate, found %zu", full, what,
 		        certs.n);
 		goto out;
 	}
 	c = certs.v[0];
 	certs.n = 0;
-	if (cert_check_root(c, e) < 0)
+	if (cert_check_root(c, e) < 0) {
+		cat->fault = CATALOG_FAULT_ROOT;
 		goto out;
+	}
 	idx = catalog_add_root(cat, id, name, pin, spin, urls, n_urls, NULL, e);
 	if (idx < 0) {
 		err_prefix(e, path);
 		goto out;
 	}
-	if (catalog_root_matches(&cat->roots[idx], c, e) < 0)
+	if (catalog_root_matches(&cat->roots[idx], c, e) < 0) {
+		cat->fault = CATALOG_FAULT_PIN;
 		goto out;
+	}
 	cat->roots[idx].cert = c;
 	c = NULL;
 	cat->roots[idx].line = line;
@@ -568,6 +573,12 @@ static int check_successors(const struct catalog *cat, struct rw_err *e)
 
 int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e)
 {
+	return catalog_load2(roots_dir, out, NULL, e);
+}
+
+int catalog_load2(const char *roots_dir, struct catalog **out, enum catalog_fault *fault,
+                  struct rw_err *e)
+{
 	static const char *const keys[] = {"catalog_version", "catalog_date", "roots", "profiles",
 	                                   NULL};
 	config_t cfg;
@@ -624,6 +635,12 @@ int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e)
 	cat = NULL;
 	rc = 0;
 out:
+	if (fault != NULL)
+		*fault = rc == 0                             ? CATALOG_FAULT_NONE
+		         : cat == NULL                       ? CATALOG_FAULT_SYSTEM
+		         : cat->fault                        ? (enum catalog_fault)cat->fault
+		         : e && e->status == RW_EXIT_FAILURE ? CATALOG_FAULT_SYSTEM
+		                                             : CATALOG_FAULT_FORMAT;
 	catalog_free(cat);
 	config_destroy(&cfg);
 	return rc;

@@ -89,11 +89,24 @@ struct catalog {
 	size_t n_roots;
 	struct catalog_profile *profiles;
 	size_t n_profiles;
+	int fault; /* enum catalog_fault, while loading */
+};
+
+/* Why catalog_load2() refused a catalog (signed updates tell a root failing its pin apart). */
+enum catalog_fault {
+	CATALOG_FAULT_NONE = 0,
+	CATALOG_FAULT_FORMAT = 1, /* catalog.conf unreadable or invalid, a PEM file missing */
+	CATALOG_FAULT_PIN = 2,    /* a root's file does not match its pins */
+	CATALOG_FAULT_ROOT = 3,   /* a root's file is not one valid root certificate */
+	CATALOG_FAULT_SYSTEM = 4, /* out of memory */
 };
 
 #define CATALOG_FILE "catalog.conf"
 
 int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e);
+/* catalog_load, and on failure *fault says which kind (may be NULL). */
+int catalog_load2(const char *roots_dir, struct catalog **out, enum catalog_fault *fault,
+                  struct rw_err *e);
 void catalog_free(struct catalog *cat);
 
 /* Lookups return NULL / -1 when absent. */

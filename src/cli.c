@@ -22,6 +22,8 @@ static const struct command commands[] = {
         {"check", cmd_check, "check a bundle, a SQL Server certificate or a private key file",
          cmd_check_usage},
         {"roots", cmd_roots, "list or show the roots of the catalog", cmd_roots_usage},
+        {"catalog", cmd_catalog, "sign, verify or compare catalog archives (signed updates)",
+         cmd_catalog_usage},
         {"config", cmd_config, "validate and print the configuration", cmd_config_usage},
         {"help", cmd_help, "show help for rootwarden or for one command", help_usage},
         {"version", cmd_version, "print the version", version_usage},
