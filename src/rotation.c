@@ -160,9 +160,33 @@ void rotation_profile_free(struct rotation_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* After a 'becomes': the next step of the profile it became, WARNING inside the window. */
+static int successor_next(const struct catalog *cat, const struct catalog_profile *p,
+                          const struct rotation_opts *o, struct rotation_profile *out)
+{
+	const struct catalog_profile *q = catalog_profile_successor(cat, p, o->day);
+	long k, days;
+	char d[11];
+
+	if (q == NULL)
+		return 0;
+	k = plan_step_at(q, o->day);
+	if (k + 1 >= (long)q->n_steps)
+		return 0;
+	days = q->steps[k + 1].from - o->day;
+	if (days > o->warn_days)
+		return 0;
+	date_format(q->steps[k + 1].from, d);
+	if (out->verdict < RW_CHECK_WARNING)
+		out->verdict = RW_CHECK_WARNING;
+	return notes_add(
+	        &out->reasons, "next step of %s (which it became) on %s (in %ld day%s): %s", q->id,
+	        d, days, days == 1 ? "" : "s", q->steps[k + 1].note ? q->steps[k + 1].note : "");
+}
+
 /* A profile's 'becomes' and 'ends': WARNING when one falls in (D, D + warn], a note once past. */
-static int profile_events(const struct catalog_profile *p, const struct rotation_opts *o,
-                          struct rotation_profile *out)
+static int profile_events(const struct catalog *cat, const struct catalog_profile *p,
+                          const struct rotation_opts *o, struct rotation_profile *out)
 {
 	const struct catalog_event *ev[2] = {&p->becomes, &p->ends};
 
@@ -181,7 +205,8 @@ static int profile_events(const struct catalog_profile *p, const struct rotation
 			if (notes_add(&out->reasons, "%s on %s%s%s%s%s", what, d,
 			              ev[i]->note ? ": " : "", ev[i]->note ? ev[i]->note : "",
 			              ev[i]->target ? "; its next steps are those of profile " : "",
-			              ev[i]->target ? ev[i]->target : "") < 0)
+			              ev[i]->target ? ev[i]->target : "") < 0 ||
+			    (ev[i]->target && successor_next(cat, p, o, out) < 0))
 				return -1;
 			continue;
 		}
@@ -247,7 +272,7 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 	if (catalog_profile_ended(p, o->day)) {
 		/* Nothing to connect to any more: nothing required, nothing to warn about. */
 		out->verdict = RW_CHECK_OK;
-		if (profile_events(p, o, out) < 0)
+		if (profile_events(cat, p, o, out) < 0)
 			goto oom;
 		rc = 0;
 		goto out;
@@ -304,7 +329,7 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 		              r->name, d, d2, (long)(x - o->day), x - o->day == 1 ? "" : "s") < 0)
 			goto oom;
 	}
-	if (profile_events(p, o, out) < 0)
+	if (profile_events(cat, p, o, out) < 0)
 		goto oom;
 	rc = 0;
 	goto out;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "catalog.h"
 #include "date.h"
 #include "plan.h"
@@ -193,6 +194,25 @@ static void test_moved_date_adds_early_drops_late(void **state)
 	assert_int_equal(role("azure-mysql-single", "2023-02-14", 30, b, NULL), PLAN_NONE);
 	assert_int_equal(role("azure-mysql-single", "2023-01-15", 0, b, NULL), PLAN_NONE);
 	assert_int_equal(role("azure-mysql-single", "2023-01-14", 0, b, NULL), PLAN_RETIRING);
+	/* the day Baltimore leaves is a change day, and its cause names every published date */
+	{
+		const struct catalog_profile *p = catalog_profile(cat, "azure-mysql-single");
+		int32_t v[64];
+		size_t n = plan_profile_days(cat, p, 30, 0, v, 64), found = 0;
+		struct buf why;
+
+		for (size_t i = 0; i < n && i < 64; i++)
+			found += v[i] == day("2023-02-14");
+		assert_true(found >= 1);
+		buf_init(&why, 0);
+		plan_day_causes(cat, p, day("2023-02-14"), 30, 0, &why);
+		assert_non_null(why.data);
+		assert_string_equal(
+		        why.data, "azure-mysql-single step 2022-10-01 (published dates 2022-12-01, "
+		                  "2022-10-01, 2023-01-15; dropping after the latest, 2023-01-15) "
+		                  "+ 30 days of grace");
+		buf_free(&why);
+	}
 	catalog_free(cat);
 	cat = saved;
 	tu_rmrf(dir);

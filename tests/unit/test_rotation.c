@@ -591,6 +591,9 @@ static void test_profile_verdicts(void **state)
 	        /* retired with migration: WARNING ahead of the date */
 	        {"azure-mysql-single", "2024-08-01", RW_CHECK_WARNING, -1},
 	        {"azure-mysql-single", "2024-10-01", RW_CHECK_OK, -1},
+	        /* after it, the next step of the profile it became counts */
+	        {"azure-postgres-single", "2025-06-01", RW_CHECK_OK, -1},
+	        {"azure-postgres-single", "2025-09-01", RW_CHECK_WARNING, -1},
 	        /* every root the step requires expired: D-TRUST in azure-all-roots is optional */
 	        {"azure-all-roots", "2030-01-01", RW_CHECK_OK, -1},
 	};
