@@ -234,6 +234,12 @@ static long long archive_version(const struct ustar_entry *conf, const char *ori
 		return err_set(e, RW_EXIT_FAILURE, "out of memory");
 	memcpy(text, conf->data, conf->size);
 	text[conf->size] = '\0';
+	/* libconfig would read the file an @include names: a catalog is one self-contained file */
+	if (strlen(text) != conf->size || strstr(text, "@include") != NULL) {
+		free(text);
+		return err_set(e, RW_EXIT_INPUT, "%s: %s: NUL bytes or @include are not allowed",
+		               origin, CATALOG_FILE);
+	}
 	config_init(&cfg);
 	if (config_read_string(&cfg, text) != CONFIG_TRUE)
 		err_set(e, RW_EXIT_INPUT, "%s: %s:%d: %s", origin, CATALOG_FILE,

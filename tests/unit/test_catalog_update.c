@@ -281,6 +281,18 @@ static void test_root_failing_its_pin(void **state)
 	judge(a, alen, s, slen, keys, 1, NULL, CATALOG_UPDATE_MALFORMED, "catalog.conf");
 	free(a);
 	free(s);
+	/* a catalog that would make libconfig read another file */
+	a = archive(5, "&& sed -i '1i @include \"/etc/hostname\"' catalog.conf", &alen);
+	s = sign(a, alen, key, &slen);
+	judge(a, alen, s, slen, keys, 1, NULL, CATALOG_UPDATE_MALFORMED, "@include");
+	free(a);
+	free(s);
+	{ /* the publisher's tree as it was, for any later test */
+		char *src = tu_source("roots");
+
+		assert_int_equal(sh("cp '%s/catalog.conf' '%s/pub/'", src, dir), 0);
+		free(src);
+	}
 }
 
 /* A hand-made ustar member header. */
