@@ -219,6 +219,19 @@ static int apply_excludes(const struct catalog *cat, const struct bundle_spec *s
 	return 0;
 }
 
+static int bundle_ended_error(const struct catalog_profile *p, const char *who, const char *d,
+                              struct rw_err *e)
+{
+	char end[11];
+
+	date_format(p->ends.day, end);
+	return err_set(e, RW_EXIT_INPUT,
+	               "bundle %s at %s would be empty: profile '%s' ended on %s%s%s; refusing "
+	               "to write it",
+	               who, d, p->id, end, p->ends.note ? ": " : "",
+	               p->ends.note ? p->ends.note : "");
+}
+
 static int check_required(const struct catalog *cat, const struct bundle_spec *spec,
                           struct bundle *b, struct rw_err *e)
 {
@@ -245,6 +258,8 @@ static int check_required(const struct catalog *cat, const struct bundle_spec *s
 	if (missing.len)
 		rc = err_set(e, RW_EXIT_INPUT, "bundle %s at %s lacks required roots: %s",
 		             who[0] ? who : "(no profile)", d, missing.data);
+	else if (b->certs.n == 0 && b->plan.first_ended != NULL)
+		rc = bundle_ended_error(b->plan.first_ended, who[0] ? who : "(no profile)", d, e);
 	else if (b->certs.n == 0)
 		rc = err_set(e, RW_EXIT_INPUT,
 		             "bundle %s at %s would be empty; refusing to write it",

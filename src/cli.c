@@ -24,6 +24,8 @@ static const struct command commands[] = {
          "check a bundle, a SQL Server certificate, a private key file or an Entra ID token",
          &cmd_check_help},
         {"roots", cmd_roots, "list or show the roots of the catalog", &cmd_roots_help},
+        {"catalog", cmd_catalog, "sign, verify or compare catalog archives (signed updates)",
+         &cmd_catalog_help},
         {"config", cmd_config, "validate and print the configuration", &cmd_config_help},
         {"help", cmd_help, "show help for rootwarden or for one command", &help_help},
         {"version", cmd_version, "print the version", &version_help},

@@ -241,8 +241,17 @@ int cmd_bundle(int argc, char **argv)
 		goto out;
 	}
 	if (a.all)
-		for (size_t i = 0; i < cat->n_profiles; i++)
-			strvec_push(&a.profiles, cat->profiles[i].id);
+		for (size_t i = 0; i < cat->n_profiles; i++) {
+			const struct catalog_profile *p = &cat->profiles[i];
+			char d[11];
+
+			if (catalog_profile_ended(p, a.spec.day)) { /* nothing to write for it */
+				date_format(p->ends.day, d);
+				fprintf(stderr, "rootwarden: %s: skipped: ended on %s\n", p->id, d);
+				continue;
+			}
+			strvec_push(&a.profiles, p->id);
+		}
 	for (size_t i = 0; i < a.profiles.n; i++)
 		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
 			fprintf(stderr,

@@ -153,24 +153,36 @@ static int why_add(struct rotation_notes *why, const char *fmt, ...)
 	return r;
 }
 
-/* The verdict of the certificates alone: all expired CRITICAL; some expired or a non-CA
- * certificate WARNING; duplicates, intermediates and SHA-1-signed roots are only flagged. */
+/* The verdict of the certificates alone: all expired CRITICAL; some expired, a non-CA
+ * certificate or an intermediate CA WARNING; duplicates and SHA-1-signed roots are only flagged. */
 static int certs_verdict(const struct rotation_bundle *b, const struct cert_flags *f,
                          struct rotation_notes *why)
 {
-	size_t expired = 0, not_ca = 0;
+	size_t expired = 0, not_ca = 0, intermediates = 0;
 	int v = RW_CHECK_OK;
 
 	for (size_t i = 0; i < b->held.n; i++) {
 		expired += f[i].expired != 0;
 		not_ca += f[i].not_ca != 0;
+		intermediates += f[i].not_root != 0;
+	}
+	if (intermediates) {
+		v = RW_CHECK_WARNING;
+		if (why_add(why,
+		            "%zu intermediate CA certificate%s (CA, not a self-signed root): an "
+		            "unsupported configuration - servers' intermediates rotate without "
+		            "notice "
+		            "and a bundle that relies on one breaks; keep only roots",
+		            intermediates, intermediates == 1 ? "" : "s") < 0)
+			return -1;
 	}
 	if (b->held.n && expired == b->held.n) {
 		v = RW_CHECK_CRITICAL;
 		if (why_add(why, "every certificate in it has expired") < 0)
 			return -1;
 	} else if (expired) {
-		v = RW_CHECK_WARNING;
+		if (v < RW_CHECK_WARNING)
+			v = RW_CHECK_WARNING;
 		if (why_add(why, "%zu expired certificate%s", expired, expired == 1 ? "" : "s") < 0)
 			return -1;
 	}
@@ -199,7 +211,7 @@ static void flag_words(struct buf *b, const struct cert_flags *f)
 	W(f->expired, "expired");
 	W(f->expiring, "expires within the warning window");
 	W(f->not_ca, "not a CA certificate");
-	W(f->not_root, "CA but not a self-signed root");
+	W(f->not_root, "intermediate CA: CA but not a self-signed root");
 	W(f->sha1, "SHA-1-signed root (informational: a root's own signature is not relied on)");
 #undef W
 }

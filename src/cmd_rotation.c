@@ -44,6 +44,11 @@ static const struct cliopt opts[] = {
 };
 
 static const char footer[] =
+        "The report names the catalog's version and date (and says when it is more than 180\n"
+        "days old), every published date of a step whose date moved (roots are added from the\n"
+        "earliest, dropped after the latest), profiles that became another or ended, and the\n"
+        "download URL of each root the next step adds.\n"
+        "\n"
         "Verdicts: CRITICAL when a bundle lacks a root required now (or holds only expired\n"
         "roots for a profile); WARNING when a step or an expiry within the window finds it not\n"
         "ready, or a transition root is missing. Without --config the verdict is the profiles':\n"
@@ -116,6 +121,71 @@ static void root_names(struct buf *b, const struct catalog *cat, const size_t *v
 		buf_printf(b, "%s%s", i ? ", " : "", cat->roots[v[i]].name);
 }
 
+/* "           announced for D1, moved to D2, moved to D3 (...)" for a step whose date moved. */
+static void text_step_history(struct buf *b, const struct catalog_step *s)
+{
+	char d[11];
+
+	if (s->n_dates < 2)
+		return;
+	buf_puts(b, "           ");
+	for (size_t i = 0; i < s->n_dates; i++) {
+		date_format(s->dates[i].day, d);
+		buf_printf(b, "%s%s", i == 0 ? "announced for " : ", moved to ", d);
+	}
+	buf_puts(b, " (roots added from the earliest date, dropped only after the latest)\n");
+}
+
+/* "became X on D" / "ended on D" lines of a profile. */
+static void text_profile_events(struct buf *b, const struct catalog_profile *p)
+{
+	char d[11];
+
+	if (p->becomes.day >= 0) {
+		date_format(p->becomes.day, d);
+		buf_printf(b, "  becomes  %s  %s%s%s\n", d, p->becomes.target,
+		           p->becomes.note ? ": " : "", p->becomes.note ? p->becomes.note : "");
+	}
+	if (p->ends.day >= 0) {
+		date_format(p->ends.day, d);
+		buf_printf(b, "  ends     %s  %s\n", d, p->ends.note ? p->ends.note : "");
+	}
+}
+
+/* Where to download each root the next step requires that the current one does not (its first
+ * URL): what an operator must fetch before the step. */
+static void text_urls(struct buf *b, const struct catalog *cat, const struct catalog_step *now,
+                      const struct catalog_step *next)
+{
+	for (size_t i = 0; i < next->n_required; i++) {
+		const struct catalog_root *r = &cat->roots[next->required[i]];
+
+		if (now != NULL && catalog_step_has(now, next->required[i]))
+			continue;
+		buf_printf(b, "  download:       %s: %s\n", r->name,
+		           r->n_urls ? r->urls[0] : "(no URL in the catalog)");
+	}
+}
+
+/* The catalog's own version and age; old when more than ROTATION_CATALOG_OLD_DAYS before day. */
+static void text_catalog(struct buf *b, const struct catalog *cat, int32_t day)
+{
+	char d[11];
+
+	if (cat->date < 0) {
+		buf_printf(b, "catalog: version %lld (no catalog_date)\n", cat->version);
+		return;
+	}
+	date_format(cat->date, d);
+	buf_printf(b, "catalog: version %lld of %s", cat->version, d);
+	if (day - cat->date > ROTATION_CATALOG_OLD_DAYS)
+		buf_printf(b,
+		           " - %ld days old: dates published since then are not in it; "
+		           "update the catalog (docs/catalog-channel.md)",
+		           (long)(day - cat->date));
+	buf_puts(b, "\n");
+}
+
 static void text_profile(struct buf *b, const struct catalog *cat, const struct rotation_report *r,
                          const struct rotation_profile *p)
 {
@@ -134,7 +204,9 @@ static void text_profile(struct buf *b, const struct catalog *cat, const struct 
 			root_names(b, cat, s->optional, s->n_optional);
 		}
 		buf_puts(b, "\n");
+		text_step_history(b, s);
 	}
+	text_profile_events(b, p->profile);
 	buf_puts(b, "  required now:   ");
 	root_names(b, cat, p->required_now.v, p->required_now.n);
 	buf_puts(b, "\n");
@@ -144,6 +216,8 @@ static void text_profile(struct buf *b, const struct catalog *cat, const struct 
 		           p->days_to_next, p->days_to_next == 1 ? "" : "s");
 		root_names(b, cat, p->required_next.v, p->required_next.n);
 		buf_puts(b, "\n");
+		text_urls(b, cat, p->current >= 0 ? &p->profile->steps[p->current] : NULL,
+		          &p->profile->steps[p->next]);
 	} else {
 		buf_puts(b, "  next step:      none in the catalog\n");
 	}
@@ -234,6 +308,7 @@ static char *render_text(const struct catalog *cat, const struct rotation_report
 	date_format(r->day, d);
 	buf_printf(&b, "rootwarden rotation at %s: %s (warning window %d days, grace %d days)\n", d,
 	           rotation_verdict_name(r->verdict), r->warn_days, r->grace_days);
+	text_catalog(&b, cat, r->day);
 	for (size_t i = 0; i < r->n_profiles; i++)
 		text_profile(&b, cat, r, &r->profiles[i]);
 	for (size_t i = 0; i < r->n_bundles; i++)
@@ -271,6 +346,42 @@ static json_t *date_json(int32_t day)
 	return json_string(d);
 }
 
+/* Every published date of a step with its source, in publication order. */
+static json_t *json_step_dates(const struct catalog_step *s)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < s->n_dates; i++)
+		json_array_append_new(a,
+		                      json_pack("{s:o, s:s?}", "date", date_json(s->dates[i].day),
+		                                "source", s->dates[i].source));
+	return a;
+}
+
+static json_t *json_event(const struct catalog_event *ev)
+{
+	if (ev->day < 0)
+		return json_null();
+	return json_pack("{s:o, s:s?, s:s?, s:s?}", "date", date_json(ev->day), "profile",
+	                 ev->target, "source", ev->source, "note", ev->note);
+}
+
+/* { root id: [ URL, ... ] } for the roots a step requires; {} without a step. */
+static json_t *json_urls(const struct catalog *cat, const struct catalog_step *s)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; o && s && i < s->n_required; i++) {
+		const struct catalog_root *r = &cat->roots[s->required[i]];
+		json_t *a = json_array();
+
+		for (size_t k = 0; a && k < r->n_urls; k++)
+			json_array_append_new(a, json_string(r->urls[k]));
+		json_object_set_new(o, r->id, a);
+	}
+	return o;
+}
+
 static json_t *json_profile(const struct catalog *cat, const struct rotation_profile *p)
 {
 	json_t *steps = json_array(), *exp = json_array();
@@ -279,17 +390,22 @@ static json_t *json_profile(const struct catalog *cat, const struct rotation_pro
 		const struct catalog_step *s = &p->profile->steps[i];
 
 		json_array_append_new(
-		        steps, json_pack("{s:o, s:s, s:o, s:o, s:s?}", "from", date_json(s->from),
-		                         "when", rotation_when_name(p->when[i]), "required",
+		        steps, json_pack("{s:o, s:o, s:s, s:o, s:o, s:s?, s:o, s:s?}", "from",
+		                         date_json(s->from), "latest", date_json(s->latest), "when",
+		                         rotation_when_name(p->when[i]), "required",
 		                         ids(cat, s->required, s->n_required), "optional",
-		                         ids(cat, s->optional, s->n_optional), "note", s->note));
+		                         ids(cat, s->optional, s->n_optional), "note", s->note,
+		                         "published", json_step_dates(s), "source", s->source));
 	}
 	for (size_t i = 0; i < p->expiring.n; i++)
 		json_array_append_new(exp, rotation_root_json(cat, p->expiring.v[i]));
 	return json_pack(
-	        "{s:s, s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-	        p->profile->id, "name", p->profile->name, "status", p->verdict, "status_text",
-	        rotation_verdict_name(p->verdict), "steps", steps, "current_step",
+	        "{s:s, s:s, s:o, s:o, s:o, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	        p->profile->id, "name", p->profile->name, "becomes",
+	        json_event(&p->profile->becomes), "ends", json_event(&p->profile->ends),
+	        "download_next", json_urls(cat, p->next >= 0 ? &p->profile->steps[p->next] : NULL),
+	        "status", p->verdict, "status_text", rotation_verdict_name(p->verdict), "steps",
+	        steps, "current_step",
 	        date_json(p->current >= 0 ? p->profile->steps[p->current].from : -1), "next_step",
 	        date_json(p->next >= 0 ? p->profile->steps[p->next].from : -1), "days_to_next_step",
 	        p->next >= 0 ? json_integer(p->days_to_next) : json_null(), "required_now",
@@ -350,7 +466,11 @@ static char *render_json(const struct catalog *cat, const struct rotation_report
 		json_array_append_new(profiles, json_profile(cat, &r->profiles[i]));
 	for (size_t i = 0; i < r->n_bundles; i++)
 		json_array_append_new(bundles, json_bundle(cat, r, &r->bundles[i]));
-	root = json_pack("{s:o, s:i, s:i, s:i, s:s, s:o, s:o}", "at", date_json(r->day),
+	root = json_pack("{s:o, s:{s:I, s:o, s:o, s:b}, s:i, s:i, s:i, s:s, s:o, s:o}", "at",
+	                 date_json(r->day), "catalog", "version", (json_int_t)cat->version, "date",
+	                 date_json(cat->date), "age_days",
+	                 cat->date >= 0 ? json_integer(r->day - cat->date) : json_null(), "old",
+	                 cat->date >= 0 && r->day - cat->date > ROTATION_CATALOG_OLD_DAYS,
 	                 "warn_days", r->warn_days, "grace_days", r->grace_days, "status",
 	                 r->verdict, "status_text", rotation_verdict_name(r->verdict), "profiles",
 	                 profiles, "bundles", bundles);

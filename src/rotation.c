@@ -163,6 +163,69 @@ void rotation_profile_free(struct rotation_profile *p)
 	memset(p, 0, sizeof(*p));
 }
 
+/* After a 'becomes': the next step of the profile it became, WARNING inside the window. */
+static int successor_next(const struct catalog *cat, const struct catalog_profile *p,
+                          const struct rotation_opts *o, struct rotation_profile *out)
+{
+	const struct catalog_profile *q = catalog_profile_successor(cat, p, o->day);
+	long k, days;
+	char d[11];
+
+	if (q == NULL)
+		return 0;
+	k = plan_step_at(q, o->day);
+	if (k + 1 >= (long)q->n_steps)
+		return 0;
+	days = q->steps[k + 1].from - o->day;
+	if (days > o->warn_days)
+		return 0;
+	date_format(q->steps[k + 1].from, d);
+	if (out->verdict < RW_CHECK_WARNING)
+		out->verdict = RW_CHECK_WARNING;
+	return notes_add(
+	        &out->reasons, "next step of %s (which it became) on %s (in %ld day%s): %s", q->id,
+	        d, days, days == 1 ? "" : "s", q->steps[k + 1].note ? q->steps[k + 1].note : "");
+}
+
+/* A profile's 'becomes' and 'ends': WARNING when one falls in (D, D + warn], a note once past. */
+static int profile_events(const struct catalog *cat, const struct catalog_profile *p,
+                          const struct rotation_opts *o, struct rotation_profile *out)
+{
+	const struct catalog_event *ev[2] = {&p->becomes, &p->ends};
+
+	for (size_t i = 0; i < 2; i++) {
+		long days = ev[i]->day - o->day;
+		char d[11], what[200];
+
+		if (ev[i]->day < 0)
+			continue;
+		date_format(ev[i]->day, d);
+		if (ev[i]->target != NULL)
+			snprintf(what, sizeof(what), "became %s", ev[i]->target);
+		else
+			snprintf(what, sizeof(what), "ended");
+		if (days <= 0) {
+			if (notes_add(&out->reasons, "%s on %s%s%s%s%s", what, d,
+			              ev[i]->note ? ": " : "", ev[i]->note ? ev[i]->note : "",
+			              ev[i]->target ? "; its next steps are those of profile " : "",
+			              ev[i]->target ? ev[i]->target : "") < 0 ||
+			    (ev[i]->target && successor_next(cat, p, o, out) < 0))
+				return -1;
+			continue;
+		}
+		if (days > o->warn_days)
+			continue;
+		if (out->verdict < RW_CHECK_WARNING)
+			out->verdict = RW_CHECK_WARNING;
+		if (notes_add(&out->reasons, "%s on %s (in %ld day%s)%s%s",
+		              ev[i]->target ? "becomes another profile" : "ends", d, days,
+		              days == 1 ? "" : "s", ev[i]->note ? ": " : "",
+		              ev[i]->note ? ev[i]->note : "") < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int rotation_profile_assess(const struct catalog *cat, const char *profile,
                             const struct rotation_opts *o, struct rotation_profile *out,
                             struct rw_err *e)
@@ -205,6 +268,14 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 		out->verdict = RW_CHECK_UNKNOWN;
 		if (notes_add(&out->reasons, "the catalog has no timeline for %s before %s", p->id,
 		              d) < 0)
+			goto oom;
+		rc = 0;
+		goto out;
+	}
+	if (catalog_profile_ended(p, o->day)) {
+		/* Nothing to connect to any more: nothing required, nothing to warn about. */
+		out->verdict = RW_CHECK_OK;
+		if (profile_events(cat, p, o, out) < 0)
 			goto oom;
 		rc = 0;
 		goto out;
@@ -261,6 +332,8 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 		              r->name, d, d2, (long)(x - o->day), x - o->day == 1 ? "" : "s") < 0)
 			goto oom;
 	}
+	if (profile_events(cat, p, o, out) < 0)
+		goto oom;
 	rc = 0;
 	goto out;
 oom:
@@ -335,22 +408,14 @@ static int candidate_days(const struct catalog *cat, const struct rotation_targe
 		if (p == NULL)
 			return err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", cat->path,
 			               t->profiles[i]);
-		cap += 3 * p->n_steps;
+		cap += plan_profile_days(cat, p, o->grace_days, o->ahead_days, NULL, 0);
 	}
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return OOM(e);
-	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-
-		for (size_t s = 0; s < p->n_steps; s++) {
-			v[k++] = p->steps[s].from;
-			if (s > 0) {
-				v[k++] = p->steps[s].from + o->grace_days;
-				v[k++] = p->steps[s].from - o->ahead_days;
-			}
-		}
-	}
+	for (size_t i = 0; i < t->n_profiles; i++)
+		k += plan_profile_days(cat, catalog_profile(cat, t->profiles[i]), o->grace_days,
+		                       o->ahead_days, v + k, cap - k);
 	for (size_t ri = 0; ri < cat->n_roots; ri++)
 		if (cat->roots[ri].cert != NULL)
 			v[k++] = expiry_day(cat->roots[ri].cert);
@@ -370,22 +435,9 @@ static char *change_cause(const struct catalog *cat, const struct rotation_targe
 	char d[11];
 
 	buf_init(&b, 0);
-	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-
-		for (size_t s = 0; s < p->n_steps; s++) {
-			date_format(p->steps[s].from, d);
-			if (p->steps[s].from == c->day)
-				buf_printf(&b, "%s%s step %s", b.len ? "; " : "", p->id, d);
-			if (s > 0 && o->ahead_days > 0 &&
-			    p->steps[s].from - o->ahead_days == c->day)
-				buf_printf(&b, "%s%s step %s, its roots added %d days ahead",
-				           b.len ? "; " : "", p->id, d, o->ahead_days);
-			if (s > 0 && p->steps[s].from + o->grace_days == c->day)
-				buf_printf(&b, "%s%s step %s + %d days of grace", b.len ? "; " : "",
-				           p->id, d, o->grace_days);
-		}
-	}
+	for (size_t i = 0; i < t->n_profiles; i++)
+		plan_day_causes(cat, catalog_profile(cat, t->profiles[i]), c->day, o->grace_days,
+		                o->ahead_days, &b);
 	for (size_t i = 0; i < c->removed.n; i++) {
 		const struct catalog_root *r = &cat->roots[c->removed.v[i]];
 
@@ -497,8 +549,66 @@ static int held_has(const struct rotation_bundle *b, size_t ri, int32_t day)
 	return 0;
 }
 
+/* One profile's part of readiness(): raises *verdict; a profile that ended wants nothing. */
+static int profile_readiness(const struct catalog *cat, const struct rotation_bundle *b,
+                             const struct rotation_opts *o, int32_t day,
+                             const struct catalog_profile *p, struct rotation_roots *crit,
+                             struct rotation_roots *trans, struct buf *unusable, int *verdict,
+                             struct rw_err *e)
+{
+	const struct catalog_step *s, *prev = NULL;
+	struct plan pl;
+	int transition = 0, usable = 0;
+	long k;
+
+	if (catalog_profile_ended(p, day))
+		return 0;
+	k = plan_step_at(p, day);
+	if (k < 0) {
+		buf_printf(unusable, "%s%s (no timeline)", unusable->len ? ", " : "", p->id);
+		*verdict = RW_CHECK_UNKNOWN;
+		return 0;
+	}
+	s = &p->steps[k];
+	if (k > 0) {
+		prev = &p->steps[k - 1];
+		for (size_t j = 0; j < s->n_required; j++)
+			if (catalog_step_requires(prev, s->required[j]))
+				transition = 1;
+	}
+	if (plan_one(cat, p->id, day, o->grace_days, &pl, e) < 0)
+		return -1;
+	for (size_t j = 0; j < s->n_required; j++) {
+		size_t ri = s->required[j];
+		int incoming = transition && !catalog_step_requires(prev, ri);
+
+		if (pl.expired[ri] || held_has(b, ri, day))
+			continue;
+		if (roots_add(incoming ? trans : crit, ri) < 0) {
+			plan_free(&pl);
+			return OOM(e);
+		}
+		if (!incoming)
+			*verdict = *verdict < RW_CHECK_CRITICAL ? RW_CHECK_CRITICAL : *verdict;
+		else if (*verdict < RW_CHECK_WARNING)
+			*verdict = RW_CHECK_WARNING;
+	}
+	for (size_t ri = 0; ri < pl.n; ri++)
+		if (pl.role[ri] != PLAN_NONE && held_has(b, ri, day))
+			usable = 1;
+	plan_free(&pl);
+	if (!usable) {
+		buf_printf(unusable, "%s%s", unusable->len ? ", " : "", p->id);
+		if (*verdict < RW_CHECK_CRITICAL)
+			*verdict = RW_CHECK_CRITICAL;
+	}
+	return 0;
+}
+
 /* The bundle's state on day: critical and transition roots missing, and profiles for which it
- * holds no usable root (names appended to unusable). Returns the verdict or -1. */
+ * holds no usable root (names appended to unusable). Each profile is judged with the profiles it
+ * has become by that day (a retired service's servers now follow the other's timeline). Returns
+ * the verdict or -1. */
 static int readiness(const struct catalog *cat, const struct rotation_bundle *b,
                      const struct rotation_opts *o, int32_t day, struct rotation_roots *crit,
                      struct rotation_roots *trans, struct buf *unusable, struct rw_err *e)
@@ -508,54 +618,16 @@ static int readiness(const struct catalog *cat, const struct rotation_bundle *b,
 
 	for (size_t i = 0; i < t->n_profiles; i++) {
 		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-		const struct catalog_step *s, *prev = NULL;
-		struct plan pl;
-		int transition = 0, usable = 0;
-		long k;
+		size_t hops = 0;
 
 		if (p == NULL)
 			return err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", cat->path,
 			               t->profiles[i]);
-		k = plan_step_at(p, day);
-		if (k < 0) {
-			buf_printf(unusable, "%s%s (no timeline)", unusable->len ? ", " : "",
-			           p->id);
-			verdict = RW_CHECK_UNKNOWN;
-			continue;
-		}
-		s = &p->steps[k];
-		if (k > 0) {
-			prev = &p->steps[k - 1];
-			for (size_t j = 0; j < s->n_required; j++)
-				if (catalog_step_requires(prev, s->required[j]))
-					transition = 1;
-		}
-		if (plan_one(cat, p->id, day, o->grace_days, &pl, e) < 0)
-			return -1;
-		for (size_t j = 0; j < s->n_required; j++) {
-			size_t ri = s->required[j];
-			int incoming = transition && !catalog_step_requires(prev, ri);
-
-			if (pl.expired[ri] || held_has(b, ri, day))
-				continue;
-			if (roots_add(incoming ? trans : crit, ri) < 0) {
-				plan_free(&pl);
-				return OOM(e);
-			}
-			if (!incoming)
-				verdict = verdict < RW_CHECK_CRITICAL ? RW_CHECK_CRITICAL : verdict;
-			else if (verdict < RW_CHECK_WARNING)
-				verdict = RW_CHECK_WARNING;
-		}
-		for (size_t ri = 0; ri < pl.n; ri++)
-			if (pl.role[ri] != PLAN_NONE && held_has(b, ri, day))
-				usable = 1;
-		plan_free(&pl);
-		if (!usable) {
-			buf_printf(unusable, "%s%s", unusable->len ? ", " : "", p->id);
-			if (verdict < RW_CHECK_CRITICAL)
-				verdict = RW_CHECK_CRITICAL;
-		}
+		for (; p != NULL && hops <= cat->n_profiles;
+		     p = catalog_profile_successor(cat, p, day), hops++)
+			if (profile_readiness(cat, b, o, day, p, crit, trans, unusable, &verdict,
+			                      e) < 0)
+				return -1;
 	}
 	return verdict;
 }
@@ -598,11 +670,14 @@ static int32_t next_step_day(const struct catalog *cat, const struct rotation_ta
 	int32_t best = -1;
 
 	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
+		const struct catalog_profile *chain[16];
+		size_t n = plan_chain(cat, catalog_profile(cat, t->profiles[i]), chain, 16);
 
-		for (size_t s = 0; p && s < p->n_steps; s++)
-			if (p->steps[s].from > day && (best < 0 || p->steps[s].from < best))
-				best = p->steps[s].from;
+		for (size_t c = 0; c < n; c++)
+			for (size_t s = 0; s < chain[c]->n_steps; s++)
+				if (chain[c]->steps[s].from > day &&
+				    (best < 0 || chain[c]->steps[s].from < best))
+					best = chain[c]->steps[s].from;
 	}
 	return best;
 }
@@ -617,16 +692,13 @@ static int look_ahead(const struct catalog *cat, struct rotation_bundle *b,
 	int rc = -1;
 
 	for (size_t i = 0; i < t->n_profiles; i++)
-		cap += catalog_profile(cat, t->profiles[i])->n_steps;
+		cap += plan_profile_days(cat, catalog_profile(cat, t->profiles[i]), 0, 0, NULL, 0);
 	v = calloc(cap, sizeof(*v));
 	if (v == NULL)
 		return OOM(e);
-	for (size_t i = 0; i < t->n_profiles; i++) {
-		const struct catalog_profile *p = catalog_profile(cat, t->profiles[i]);
-
-		for (size_t s = 0; s < p->n_steps; s++)
-			v[k++] = p->steps[s].from;
-	}
+	for (size_t i = 0; i < t->n_profiles; i++)
+		k += plan_profile_days(cat, catalog_profile(cat, t->profiles[i]), 0, 0, v + k,
+		                       cap - k);
 	for (size_t i = 0; i < b->held.n; i++)
 		v[k++] = expiry_day(b->held.v[i]);
 	qsort(v, k, sizeof(*v), cmp_day);

@@ -57,6 +57,9 @@ struct store;
 
 #define ROTATION_DEFAULT_WARN_DAYS 90
 #define ROTATION_STATE_NAME "rotation-announced" /* STATE/rotation-announced.json (store.h) */
+/* A catalog whose catalog_date is more than this many days before the day asked about is old:
+ * 'rotation' says so (its version and date), since rotations published later are not in it. */
+#define ROTATION_CATALOG_OLD_DAYS 180
 
 struct rotation_opts {
 	int32_t day;      /* default: date_today() */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "date.h"
 #include "fileio.h"
 #include "store.h"
 
@@ -213,7 +214,8 @@ static int add_bundle(struct targets *t, const struct config_bundle *cb, struct 
 	return 0;
 }
 
-/* profile_bundles_dir: one PEM bundle per catalog profile not already named by a bundle. */
+/* profile_bundles_dir: one PEM bundle per catalog profile not already named by a bundle, and not
+ * ended (a service that closed has nothing to write: 'bundle --all' skips it too). */
 static int add_profile_bundles(struct targets *t, struct rw_err *e)
 {
 	const struct config *cfg = t->cfg;
@@ -226,7 +228,7 @@ static int add_profile_bundles(struct targets *t, struct rw_err *e)
 
 		for (size_t k = 0; k < t->n_bundles; k++)
 			dup |= strcmp(t->bundles[k].name, id) == 0;
-		if (dup)
+		if (dup || catalog_profile_ended(&t->cat->profiles[i], date_today()))
 			continue;
 		snprintf(path, sizeof(path), "%s/%s.pem", cfg->profile_bundles_dir, id);
 		cb.name = (char *)id;

@@ -35,8 +35,8 @@ for pem in "$src"/roots/*.pem; do
 	n=$((n + 1))
 	check "roots: $(basename "$pem")" cmp -s "$pem" "$d/usr/share/rootwarden/roots/$(basename "$pem")"
 done
-check "roots: the 7 shipped PEMs, nothing else" \
-	test "$n:$(find "$d/usr/share/rootwarden/roots" -type f | wc -l)" = "7:8"
+check "roots: the 9 shipped PEMs, nothing else" \
+	test "$n:$(find "$d/usr/share/rootwarden/roots" -type f | wc -l)" = "9:10"
 check "the installed program reads the installed roots" \
 	"$d/usr/bin/rootwarden" roots list --roots-dir "$d/usr/share/rootwarden/roots" >/dev/null
 

@@ -26,6 +26,10 @@ static const struct {
          "C741F70F4B2A8D88BF2E71C14122EF53EF10EBA0CFA5E64CFA20F418853073E0"},
         {"microsoft-ecc-root-2017",
          "358DF39D764AF9E1B766E9C972DF352EE15CFAC227AF6AD1D70E8E4A6EDCBA02"},
+        {"digicert-tls-rsa4096-root-g5",
+         "371A00DC0533B3721A7EEB40E8419E70799D2B0A0F2C1D80693165F7CEC4AD75"},
+        {"digicert-tls-ecc-p384-root-g5",
+         "018E13F0772532CF809BD1B17281867283FC48C6E13BE9C69812854A490C1B05"},
 };
 
 static void test_shipped_catalog_matches_reference(void **state)
@@ -34,15 +38,27 @@ static void test_shipped_catalog_matches_reference(void **state)
 	struct rw_err e = {{0}, 0};
 	char *dir = tu_source("roots");
 	char d[11];
-	const char *profiles[] = {"azure-mysql-single",   "azure-postgres-single",
-	                          "azure-mysql-flexible", "azure-postgres-flexible",
-	                          "azure-government",     "azure-government-mysql-flexible",
-	                          "azure-china",          "azure-china-postgres-flexible",
-	                          "azure-germany"};
+	const char *profiles[] = {"azure-mysql-single",
+	                          "azure-postgres-single",
+	                          "azure-mysql-flexible",
+	                          "azure-postgres-flexible",
+	                          "azure-government",
+	                          "azure-government-mysql-flexible",
+	                          "azure-china",
+	                          "azure-china-postgres-flexible",
+	                          "azure-germany",
+	                          "azure-china-mysql-flexible",
+	                          "azure-sql",
+	                          "azure-mariadb",
+	                          "azure-cosmos-db",
+	                          "azure-cache-redis",
+	                          "azure-all-roots"};
 
 	(void)state;
 	assert_int_equal(catalog_load(dir, &cat, &e), 0);
-	assert_int_equal(cat->n_roots, 7);
+	assert_int_equal(cat->n_roots, 9);
+	assert_true(cat->version >= 2);
+	assert_true(cat->date > 0);
 	for (size_t i = 0; i < sizeof(published) / sizeof(published[0]); i++) {
 		long ri = catalog_root_index(cat, published[i].id);
 
@@ -110,11 +126,12 @@ static void expect_refused(const char *from, const char *to, const char *want1, 
 static void test_pin_mismatch_refuses_whole_catalog(void **state)
 {
 	(void)state;
-	/* a wrong SHA-256 pin */
+	/* a wrong SHA-256 pin with the right key pin: the file reads as a re-issue of the root
+	 * with the same key, refused in words of its own (not those of a substitution) */
 	expect_refused(
 	        "sha256 = \"CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB5F\"",
 	        "sha256 = \"CB3CCBB76031E5E0138F8DD39A23F9DE47FFC35E43C1144CEA27D46A5AB1CB50\"",
-	        "root 'digicert-global-root-g2' does not match its SHA-256 pin",
+	        "root 'digicert-global-root-g2' was re-issued with the same key",
 	        "digicert-global-root-g2.pem");
 	/* a wrong SPKI pin */
 	expect_refused("spki_sha256 = "
@@ -137,7 +154,7 @@ static void test_schema_errors_name_file_and_line(void **state)
 	expect_refused("    name = \"DigiCert Global Root G3\";",
 	               "    name = \"DigiCert Global Root G3\";\n    colour = \"blue\";",
 	               "catalog.conf:", "unknown key 'colour' in root 'digicert-global-root-g3'");
-	expect_refused("catalog_version = 1;", "catalog_version = \"1\";",
+	expect_refused("catalog_version = 2;", "catalog_version = \"1\";",
 	               "catalog.conf:", "'catalog_version' in the catalog must be an integer");
 	expect_refused(
 	        "required = [ \"digicert-global-root-ca\" ];\n        note = \"Single Server "
@@ -151,13 +168,13 @@ static void test_schema_errors_name_file_and_line(void **state)
 	               NULL);
 	expect_refused("id = \"azure-germany\";", "id = \"azure-china\";",
 	               "profile 'azure-china' is defined twice", NULL);
-	expect_refused("catalog_version = 1;", "catalog_version = = 1;",
+	expect_refused("catalog_version = 2;", "catalog_version = = 1;",
 	               "catalog.conf:", "syntax error");
 }
 
 static void test_line_numbers_are_exact(void **state)
 {
-	char *dir = broken_copy("catalog_version = 1;", "catalog_version = 1;\nbogus = 3;");
+	char *dir = broken_copy("catalog_version = 2;", "catalog_version = 2;\nbogus = 3;");
 	char *conf = tu_path(dir, "catalog.conf"), *text = tu_read(conf, NULL), *pos, want[64];
 	struct catalog *cat = NULL;
 	struct rw_err e = {{0}, 0};
@@ -176,9 +193,141 @@ static void test_line_numbers_are_exact(void **state)
 	free(text);
 }
 
+/* The data the issue asks for, as loaded: moved dates, retirements, an end. */
+static void test_moved_dates_retirements_and_ends(void **state)
+{
+	struct catalog *cat = NULL;
+	struct rw_err e = {{0}, 0};
+	char *dir = tu_source("roots");
+	const struct catalog_profile *p;
+	char d[11];
+
+	(void)state;
+	assert_int_equal(catalog_load(dir, &cat, &e), 0);
+	/* MySQL Flexible's transition: July 2025, then September 2025, then September 2026 */
+	p = catalog_profile(cat, "azure-mysql-flexible");
+	assert_int_equal(p->steps[1].n_dates, 3);
+	date_format(p->steps[1].from, d);
+	assert_string_equal(d, "2025-07-01");
+	date_format(p->steps[1].latest, d);
+	assert_string_equal(d, "2026-09-01");
+	date_format(p->steps[1].dates[1].day, d);
+	assert_string_equal(d, "2025-09-01");
+	assert_non_null(
+	        strstr(p->steps[1].dates[0].source, "concepts-root-certificate-rotation.md"));
+	/* a single-date step: from == latest */
+	assert_int_equal(p->steps[0].from, p->steps[0].latest);
+	/* Single Servers became Flexible Servers */
+	p = catalog_profile(cat, "azure-mysql-single");
+	assert_string_equal(p->becomes.target, "azure-mysql-flexible");
+	date_format(p->becomes.day, d);
+	assert_string_equal(d, "2024-09-16");
+	assert_null(catalog_profile_successor(cat, p, p->becomes.day - 1));
+	assert_ptr_equal(catalog_profile_successor(cat, p, p->becomes.day),
+	                 catalog_profile(cat, "azure-mysql-flexible"));
+	p = catalog_profile(cat, "azure-postgres-single");
+	date_format(p->becomes.day, d);
+	assert_string_equal(d, "2025-03-28");
+	/* Azure Germany ended */
+	p = catalog_profile(cat, "azure-germany");
+	date_format(p->ends.day, d);
+	assert_string_equal(d, "2021-10-29");
+	assert_false(catalog_profile_ended(p, p->ends.day - 1));
+	assert_true(catalog_profile_ended(p, p->ends.day));
+	catalog_free(cat);
+	free(dir);
+}
+
+static void test_new_keys_are_checked(void **state)
+{
+	(void)state;
+	expect_refused("id = \"azure-china\";",
+	               "id = \"azure-china\"; becomes = { profile = \"azure-nowhere\"; "
+	               "from = \"2024-09-16\"; };",
+	               "catalog.conf:", "becomes unknown profile 'azure-nowhere'");
+	/* both 'from' and 'dates' */
+	expect_refused("{ from = \"2022-10-01\"; required = [ \"digicert-global-root-g2\" ];",
+	               "{ from = \"2022-10-01\"; dates = ( { date = \"2022-10-02\"; source = "
+	               "\"x\"; } ); required = [ \"digicert-global-root-g2\" ];",
+	               "needs either 'from' (one date) or 'dates'", "not both");
+	/* a published date that is not a date */
+	expect_refused("{ date = \"2025-09-01\";", "{ date = \"2025-09-31\";",
+	               "catalog.conf:", "'2025-09-31' is not a date");
+	/* a step whose latest date reaches past the next step's earliest */
+	expect_refused("{ date = \"2021-02-15\";", "{ date = \"2022-10-01\";",
+	               "catalog.conf:", "out of date order");
+	/* ends before the profile's first step */
+	expect_refused("ends = { from = \"2021-10-29\";", "ends = { from = \"2001-10-29\";",
+	               "profile 'azure-germany' ends before its first step", NULL);
+	/* catalog_date */
+	expect_refused("catalog_date = \"2026-12-01\";", "catalog_date = \"2026-13-01\";",
+	               "catalog_date '2026-13-01' is not a date", NULL);
+	/* a cycle of 'becomes' */
+	expect_refused("id = \"azure-mysql-flexible\";",
+	               "id = \"azure-mysql-flexible\"; becomes = { profile = "
+	               "\"azure-mysql-single\"; from = \"2024-09-16\"; };",
+	               "its 'becomes' chain comes back to itself", NULL);
+}
+
+/* A root re-issued with the same key is told apart from a substitution, and neither is trusted. */
+static void test_reissued_root_is_not_a_substitution(void **state)
+{
+	struct tu_cert_opts o;
+	struct tu_cert *orig, *reissue, *other;
+	struct cert *co, *cr, *cx;
+	struct catalog_root r;
+	struct rw_err e = {{0}, 0};
+
+	(void)state;
+	tu_cert_opts_init(&o, "Test Re-issue Root");
+	o.ca = 1;
+	o.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN;
+	o.key = TU_EC_P256;
+	o.serial = 1;
+	orig = tu_make(&o);
+	o.serial = 2; /* same (cached) key, another certificate */
+	reissue = tu_make(&o);
+	o.fresh_key = 1; /* another key */
+	other = tu_make(&o);
+	co = cert_from_der(orig->der.data, orig->der.size, "orig.pem", &e);
+	cr = cert_from_der(reissue->der.data, reissue->der.size, "reissue.pem", &e);
+	cx = cert_from_der(other->der.data, other->der.size, "other.pem", &e);
+	assert_non_null(co);
+	assert_non_null(cr);
+	assert_non_null(cx);
+	memset(&r, 0, sizeof(r));
+	r.id = "test-root";
+	snprintf(r.sha256, sizeof(r.sha256), "%s", co->sha256);
+	snprintf(r.spki_sha256, sizeof(r.spki_sha256), "%s", co->spki_sha256);
+	assert_int_equal(catalog_root_classify(&r, co), CATALOG_MATCH_SAME);
+	assert_int_equal(catalog_root_matches(&r, co, &e), 0);
+	assert_int_equal(catalog_root_classify(&r, cr), CATALOG_MATCH_REISSUED);
+	assert_int_equal(catalog_root_matches(&r, cr, &e), -1);
+	assert_non_null(strstr(e.msg, "re-issued with the same key"));
+	assert_null(strstr(e.msg, "does not match"));
+	assert_int_equal(catalog_root_classify(&r, cx), CATALOG_MATCH_OTHER);
+	assert_int_equal(catalog_root_matches(&r, cx, &e), -1);
+	assert_non_null(strstr(e.msg, "does not match its SHA-256 pin"));
+	/* without an SPKI pin a re-issue cannot be recognised: another certificate */
+	r.spki_sha256[0] = '\0';
+	assert_int_equal(catalog_root_classify(&r, cr), CATALOG_MATCH_OTHER);
+	/* the SHA-256 pin matches but the SPKI pin names another key: the entry is inconsistent */
+	snprintf(r.spki_sha256, sizeof(r.spki_sha256), "%s", cx->spki_sha256);
+	assert_int_equal(catalog_root_classify(&r, co), CATALOG_MATCH_KEY_MISMATCH);
+	cert_free(co);
+	cert_free(cr);
+	cert_free(cx);
+	tu_cert_free(orig);
+	tu_cert_free(reissue);
+	tu_cert_free(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+	        cmocka_unit_test(test_moved_dates_retirements_and_ends),
+	        cmocka_unit_test(test_new_keys_are_checked),
+	        cmocka_unit_test(test_reissued_root_is_not_a_substitution),
 	        cmocka_unit_test(test_shipped_catalog_matches_reference),
 	        cmocka_unit_test(test_pin_mismatch_refuses_whole_catalog),
 	        cmocka_unit_test(test_schema_errors_name_file_and_line),

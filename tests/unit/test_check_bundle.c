@@ -200,6 +200,35 @@ static void test_expired_roots(void **state)
 	free(all);
 }
 
+/* An intermediate CA in a trust bundle: unsupported (it rotates without notice), WARNING. */
+static void test_intermediate_is_warning(void **state)
+{
+	struct tu_cert_opts o;
+	struct tu_cert *ica;
+	char *p, *out;
+
+	(void)state;
+	tu_cert_opts_init(&o, "Test Issuing CA 01");
+	o.ca = 1;
+	o.key_usage = GNUTLS_KEY_KEY_CERT_SIGN | GNUTLS_KEY_CRL_SIGN;
+	o.issuer = root_a->crt;
+	o.issuer_key = root_a->key;
+	o.key = TU_EC_P384;
+	ica = tu_make(&o);
+	p = bundle("ica.pem", root_a, ica, NULL);
+	assert_int_equal(check(&out, p, NULL), 1);
+	assert_non_null(strstr(out, "intermediate CA: CA but not a self-signed root"));
+	assert_non_null(strstr(out, "1 intermediate CA certificate (CA, not a self-signed root)"));
+	free(out);
+	/* the root alone is fine */
+	free(p);
+	p = bundle("root-only.pem", root_a, NULL);
+	assert_int_equal(check(&out, p, NULL), 0);
+	free(out);
+	free(p);
+	tu_cert_free(ica);
+}
+
 static void test_leaf_is_warning(void **state)
 {
 	char *p = bundle("leaf.pem", root_a, leaf, NULL), *out;
@@ -385,6 +414,7 @@ int main(void)
 	        cmocka_unit_test(test_duplicates_are_flagged),
 	        cmocka_unit_test(test_expired_roots),
 	        cmocka_unit_test(test_leaf_is_warning),
+	        cmocka_unit_test(test_intermediate_is_warning),
 	        cmocka_unit_test(test_baltimore_only_for_mysql_single),
 	        cmocka_unit_test(test_json_and_metrics),
 	        cmocka_unit_test(test_usage_errors_are_unknown),

@@ -23,6 +23,9 @@
 #define G2 "digicert-global-root-g2"
 #define G3 "digicert-global-root-g3"
 #define DT "d-trust-root-class-3-ca-2-2009"
+#define R5 "digicert-tls-rsa4096-root-g5"
+#define E5 "digicert-tls-ecc-p384-root-g5"
+#define ALL B " " CA " " G2 " " G3 " " R5 " " E5 " " MR " " ME
 #define MR "microsoft-rsa-root-2017"
 #define ME "microsoft-ecc-root-2017"
 
@@ -121,9 +124,15 @@ static const struct row {
         {"azure-mysql-single", "2022-10-02", G2, B " " G2},
         {"azure-mysql-single", "2022-10-30", G2, B " " G2},
         {"azure-mysql-single", "2022-10-31", G2, G2},
-        {"azure-mysql-single", "2024-02-29", G2, G2},
-        {"azure-mysql-single", "2025-05-11", G2, G2},
-        {"azure-mysql-single", "2025-05-13", G2, G2},
+        /* in-place auto-migration: keep Baltimore, G2 and DigiCert Global Root CA */
+        {"azure-mysql-single", "2023-07-09", G2, G2},
+        {"azure-mysql-single", "2023-07-10", B " " G2 " " CA, B " " G2 " " CA},
+        {"azure-mysql-single", "2024-02-29", B " " G2 " " CA, B " " G2 " " CA},
+        /* retired 2024-09-16: it became azure-mysql-flexible, whose roots it also wants */
+        {"azure-mysql-single", "2024-09-16", B " " G2 " " CA, B " " G2 " " CA},
+        {"azure-mysql-single", "2025-05-11", B " " G2 " " CA, B " " G2 " " CA},
+        {"azure-mysql-single", "2025-05-13", B " " G2 " " CA, G2 " " CA},
+        {"azure-mysql-single", "2025-07-01", B " " G2 " " CA, G2 " " CA " " MR},
         {"azure-postgres-single", "2000-05-11", NULL, NULL},
         {"azure-postgres-single", "2000-05-12", B, B},
         {"azure-postgres-single", "2020-10-25", B, B},
@@ -135,7 +144,10 @@ static const struct row {
         {"azure-postgres-single", "2022-12-30", G2, B " " G2 " " G3 " " MR " " ME},
         {"azure-postgres-single", "2022-12-31", G2, G2 " " G3 " " MR " " ME},
         {"azure-postgres-single", "2024-02-29", G2, G2 " " G3 " " MR " " ME},
-        {"azure-postgres-single", "2025-05-13", G2, G2 " " G3 " " MR " " ME},
+        /* retired 2025-03-28 (first published as 2025-03-31): became azure-postgres-flexible */
+        {"azure-postgres-single", "2025-03-27", G2, G2 " " G3 " " MR " " ME},
+        {"azure-postgres-single", "2025-03-28", G2, CA " " G2 " " G3 " " MR " " ME},
+        {"azure-postgres-single", "2025-05-13", G2, CA " " G2 " " G3 " " MR " " ME},
         {"azure-mysql-flexible", "2006-11-09", NULL, NULL},
         {"azure-mysql-flexible", "2006-11-10", CA, CA},
         {"azure-mysql-flexible", "2006-11-11", CA, CA},
@@ -145,14 +157,21 @@ static const struct row {
         {"azure-mysql-flexible", "2025-06-30", CA, CA},
         {"azure-mysql-flexible", "2025-07-01", CA " " G2 " " MR, CA " " G2 " " MR},
         {"azure-mysql-flexible", "2025-07-02", CA " " G2 " " MR, CA " " G2 " " MR},
+        /* the later published dates (2025-09-01, 2026-09-01) change nothing: nothing drops */
+        {"azure-mysql-flexible", "2026-09-01", CA " " G2 " " MR, CA " " G2 " " MR},
+        {"azure-mysql-flexible", "2026-10-01", CA " " G2 " " MR, CA " " G2 " " MR},
         /* DigiCert Global Root CA: notAfter 2031-11-10 00:00:00 - expired from the 11th. */
         {"azure-mysql-flexible", "2031-11-10", CA " " G2 " " MR, CA " " G2 " " MR},
         {"azure-mysql-flexible", "2031-11-11", CA " " G2 " " MR, G2 " " MR},
         {"azure-postgres-flexible", "2019-12-17", NULL, NULL},
-        {"azure-postgres-flexible", "2019-12-18", G2 " " MR, CA " " G2 " " MR},
-        {"azure-postgres-flexible", "2019-12-19", G2 " " MR, CA " " G2 " " MR},
-        {"azure-postgres-flexible", "2024-02-29", G2 " " MR, CA " " G2 " " MR},
-        {"azure-postgres-flexible", "2025-05-12", G2 " " MR, CA " " G2 " " MR},
+        /* DigiCert Global Root CA is required for read replicas */
+        {"azure-postgres-flexible", "2019-12-18", CA " " G2 " " MR, CA " " G2 " " MR},
+        {"azure-postgres-flexible", "2019-12-19", CA " " G2 " " MR, CA " " G2 " " MR},
+        {"azure-postgres-flexible", "2024-02-29", CA " " G2 " " MR, CA " " G2 " " MR},
+        {"azure-postgres-flexible", "2025-05-12", CA " " G2 " " MR, CA " " G2 " " MR},
+        /* intermediate rotations: same roots */
+        {"azure-postgres-flexible", "2025-11-11", CA " " G2 " " MR, CA " " G2 " " MR},
+        {"azure-postgres-flexible", "2026-02-28", CA " " G2 " " MR, CA " " G2 " " MR},
         {"azure-government", "2000-05-11", NULL, NULL},
         {"azure-government", "2000-05-12", B, B},
         {"azure-government", "2020-10-25", B, B},
@@ -183,11 +202,42 @@ static const struct row {
         {"azure-germany", "2009-11-04", NULL, NULL},
         {"azure-germany", "2009-11-05", DT, DT},
         {"azure-germany", "2009-11-06", DT, DT},
-        {"azure-germany", "2024-02-29", DT, DT},
-        {"azure-germany", "2025-05-13", DT, DT},
-        /* D-TRUST: notAfter 2029-11-05 08:35:58 - required, but expired from the 6th. */
-        {"azure-germany", "2029-11-05", DT, DT},
-        {"azure-germany", "2029-11-06", DT, ""},
+        {"azure-germany", "2021-10-28", DT, DT},
+        /* Microsoft Cloud Germany closed on 2021-10-29: nothing required, nothing written */
+        {"azure-germany", "2021-10-29", "", ""},
+        {"azure-germany", "2024-02-29", "", ""},
+        {"azure-china-mysql-flexible", "2006-11-09", NULL, NULL},
+        {"azure-china-mysql-flexible", "2006-11-10", CA, CA},
+        {"azure-china-mysql-flexible", "2026-03-08", CA, CA},
+        {"azure-china-mysql-flexible", "2026-03-09", CA " " G2, CA " " G2},
+        {"azure-sql", "2000-05-12", B, B},
+        {"azure-sql", "2020-10-25", B, B},
+        {"azure-sql", "2020-10-26", B " " G2, B " " G2},
+        {"azure-sql", "2020-11-30", B " " G2, B " " G2},
+        {"azure-sql", "2025-05-13", B " " G2, G2},
+        {"azure-mariadb", "2020-10-25", B, B},
+        {"azure-mariadb", "2020-10-26", B " " G2, B " " G2},
+        {"azure-mariadb", "2023-03-01", B " " G2, B " " G2},
+        {"azure-mariadb", "2025-05-13", B " " G2, G2},
+        {"azure-cosmos-db", "2022-06-30", B, B},
+        {"azure-cosmos-db", "2022-07-01", B " " G2, B " " G2 " " CA " " MR " " ME},
+        {"azure-cosmos-db", "2022-10-30", B " " G2, B " " G2 " " CA " " MR " " ME},
+        {"azure-cosmos-db", "2022-10-31", G2, B " " G2 " " CA " " MR " " ME},
+        {"azure-cosmos-db", "2022-11-30", G2, G2 " " CA " " MR " " ME},
+        {"azure-cache-redis", "2022-04-30", B, B},
+        {"azure-cache-redis", "2022-05-01", B " " G2, B " " G2},
+        {"azure-cache-redis", "2025-05-13", B " " G2, G2},
+        {"azure-all-roots", "2013-07-31", NULL, NULL},
+        {"azure-all-roots", "2013-08-01", B " " CA " " G2 " " G3, B " " CA " " G2 " " G3 " " DT},
+        {"azure-all-roots", "2019-12-18", B " " CA " " G2 " " G3 " " MR " " ME,
+         B " " CA " " G2 " " G3 " " MR " " ME " " DT},
+        {"azure-all-roots", "2021-01-14", B " " CA " " G2 " " G3 " " MR " " ME,
+         B " " CA " " G2 " " G3 " " MR " " ME " " DT},
+        {"azure-all-roots", "2021-01-15", ALL, ALL " " DT},
+        {"azure-all-roots", "2025-05-13", ALL, CA " " G2 " " G3 " " R5 " " E5 " " MR " " ME " " DT},
+        /* D-TRUST: notAfter 2029-11-05 08:35:58 - optional here, expired from the 6th. */
+        {"azure-all-roots", "2029-11-05", ALL, CA " " G2 " " G3 " " R5 " " E5 " " MR " " ME " " DT},
+        {"azure-all-roots", "2029-11-06", ALL, CA " " G2 " " G3 " " R5 " " E5 " " MR " " ME},
 };
 
 static void check_table(const char *tz)
@@ -493,9 +543,23 @@ static void test_bundle_readiness(void **state)
 	                 RW_CHECK_CRITICAL);
 	assert_string_equal(ids_text(&rb.missing_now), B);
 	rotation_bundle_free(&rb);
-	/* Leap day and a file that is not there. */
-	assert_int_equal(verdict_of(pg, "azure-mysql-single", "2024-02-29", 90, &rb), RW_CHECK_OK);
+	/* Leap day, during the in-place auto-migration (from 2023-07-10): G2 alone lacks what
+	 * migrated servers chain to (DigiCert Global Root CA) and Baltimore - a transition, so
+	 * WARNING while Single Servers still run. */
+	assert_int_equal(verdict_of(pg, "azure-mysql-single", "2024-02-29", 90, &rb),
+	                 RW_CHECK_WARNING);
+	assert_string_equal(ids_text(&rb.transition_now), B " " CA);
 	rotation_bundle_free(&rb);
+	/* The retirement (2024-09-16) inside the window: not ready for it. */
+	assert_int_equal(verdict_of(pg, "azure-mysql-single", "2024-08-01", 90, &rb),
+	                 RW_CHECK_WARNING);
+	rotation_bundle_free(&rb);
+	/* After the retirement the servers are Flexible Servers: a G2-only file is CRITICAL. */
+	assert_int_equal(verdict_of(pg, "azure-mysql-single", "2024-10-01", 90, &rb),
+	                 RW_CHECK_CRITICAL);
+	assert_string_equal(ids_text(&rb.missing_now), CA);
+	rotation_bundle_free(&rb);
+	/* A file that is not there. */
 	assert_int_equal(verdict_of(absent, "azure-mysql-single", "2024-02-29", 90, &rb),
 	                 RW_CHECK_UNKNOWN);
 	assert_false(rb.readable);
@@ -522,8 +586,17 @@ static void test_profile_verdicts(void **state)
 	        {"azure-mysql-single", "2023-01-01", RW_CHECK_OK, -1},
 	        {"azure-mysql-single", "1999-01-01", RW_CHECK_UNKNOWN, -1},
 	        {"azure-government", "2025-04-01", RW_CHECK_WARNING, 41},
-	        {"azure-germany", "2029-10-01", RW_CHECK_WARNING, -1},
-	        {"azure-germany", "2029-12-01", RW_CHECK_CRITICAL, -1},
+	        /* it ends on 2021-10-29: WARNING before, nothing to judge after */
+	        {"azure-germany", "2021-10-01", RW_CHECK_WARNING, -1},
+	        {"azure-germany", "2029-12-01", RW_CHECK_OK, -1},
+	        /* retired with migration: WARNING ahead of the date */
+	        {"azure-mysql-single", "2024-08-01", RW_CHECK_WARNING, -1},
+	        {"azure-mysql-single", "2024-10-01", RW_CHECK_OK, -1},
+	        /* after it, the next step of the profile it became counts */
+	        {"azure-postgres-single", "2025-06-01", RW_CHECK_OK, -1},
+	        {"azure-postgres-single", "2025-09-01", RW_CHECK_WARNING, -1},
+	        /* every root the step requires expired: D-TRUST in azure-all-roots is optional */
+	        {"azure-all-roots", "2030-01-01", RW_CHECK_OK, -1},
 	};
 
 	(void)state;
@@ -648,10 +721,17 @@ static void golden(const char *at, int json, const char *name, int want_status)
 static void test_golden_reports(void **state)
 {
 	(void)state;
-	golden("2020-11-01", 0, "all@2020-11-01.txt", RW_CHECK_OK);
-	golden("2020-11-01", 1, "all@2020-11-01.json", RW_CHECK_OK);
+	golden("2020-11-01", 0, "all@2020-11-01.txt", RW_CHECK_WARNING);
+	golden("2020-11-01", 1, "all@2020-11-01.json", RW_CHECK_WARNING);
 	golden("2025-04-01", 0, "all@2025-04-01.txt", RW_CHECK_WARNING);
 	golden("2025-04-01", 1, "all@2025-04-01.json", RW_CHECK_WARNING);
+	/* MySQL Single Server's retirement two weeks ahead */
+	golden("2024-09-01", 0, "all@2024-09-01.txt", RW_CHECK_WARNING);
+	/* the day before China's PostgreSQL step (published dates 2026-02-17 and 2026-03-09) */
+	golden("2026-02-16", 0, "all@2026-02-16.txt", RW_CHECK_WARNING);
+	golden("2026-02-16", 1, "all@2026-02-16.json", RW_CHECK_WARNING);
+	/* a day the shipped catalog (2026-12-01) is old: said once, in the header */
+	golden("2027-06-01", 0, "all@2027-06-01.txt", RW_CHECK_OK);
 }
 
 int main(void)

@@ -1,0 +1,484 @@
+/* cmd_catalog.c - "rootwarden catalog sign|verify|diff": the signed catalog channel for whoever
+ * publishes catalogs, and a review of what a new catalog changes. The work is catalog_update.c's
+ * (signatures, archives, verdicts) and rotation.c's (written sets); this file parses options and
+ * prints. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "catalog_update.h"
+#include "cli.h"
+#include "date.h"
+#include "fileio.h"
+#include "plan.h"
+#include "rotation.h"
+#include "save.h"
+
+static const char synopsis[] =
+        "rootwarden catalog sign --key KEY [--output SIG] ARCHIVE\n"
+        "       rootwarden catalog verify ARCHIVE --sig SIG (--key PUB | --pin SPKI)...\n"
+        "                         [--accepted-version N --accepted-sha256 HEX] [--roots-dir DIR]\n"
+        "       rootwarden catalog diff OLD NEW [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+        "\n"
+        "The signed catalog channel. ARCHIVE is a POSIX ustar file of catalog.conf and the root\n"
+        "PEM files it names (tar --format=ustar -cf catalog.tar catalog.conf *.pem); its\n"
+        "signature is a detached text file (Ed25519, with the signer's public key).\n"
+        "\n"
+        "  sign     sign ARCHIVE with the Ed25519 private key KEY (PEM); writes SIG (default\n"
+        "           ARCHIVE.sig) and prints the key's SPKI SHA-256, the pin hosts configure\n"
+        "  verify   judge ARCHIVE as sync would: signature against the keys (--key: a PEM\n"
+        "           public key file; --pin: an SPKI SHA-256), then the archive, then its\n"
+        "           catalog_version (newer than the shipped catalog of --roots-dir and than\n"
+        "           --accepted-version; the same version must have --accepted-sha256), then\n"
+        "           every root against its pins; prints the verdict\n"
+        "  diff     for each profile, the days between --from (default today) and --until\n"
+        "           (default 10 years later) on which the bundle written from NEW differs\n"
+        "           from the one written from OLD (directories holding catalog.conf), and\n"
+        "           the step of NEW (or OLD) that makes it differ\n";
+
+/* One table for the three verbs; each verb takes the rows its letter is in (verbs[]). */
+enum { O_KEY, O_OUTPUT, O_SIG, O_PIN, O_AV, O_AS, O_ROOTS, O_FROM, O_UNTIL };
+static const struct cliopt opts[] = {
+        [O_KEY] = {"key", 0, "FILE",
+                   "sign: the Ed25519 private key (PEM); verify: a trusted public key\n"
+                   "(PEM; repeatable)"},
+        [O_OUTPUT] = {"output", 'o', "SIG", "sign: where to write the signature"},
+        [O_SIG] = {"sig", 0, "SIG", "verify: the detached signature"},
+        [O_PIN] = {"pin", 0, "SPKI", "verify: a trusted key's SPKI SHA-256 (repeatable)"},
+        [O_AV] = {"accepted-version", 0, "N", "verify: the catalog_version accepted last"},
+        [O_AS] = {"accepted-sha256", 0, "HEX", "verify: the SHA-256 of the archive accepted last"},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "verify: the shipped catalog to compare versions with"},
+        [O_FROM] = {"from", 0, "YYYY-MM-DD", "diff: the first day compared (default today)"},
+        [O_UNTIL] = {"until", 0, "YYYY-MM-DD", "diff: the last day compared (default +10 years)"},
+        {NULL, 0, NULL, NULL},
+};
+static const char *const verbs[] = {
+        [O_KEY] = "sv", [O_OUTPUT] = "s", [O_SIG] = "v",  [O_PIN] = "v",   [O_AV] = "v",
+        [O_AS] = "v",   [O_ROOTS] = "v",  [O_FROM] = "d", [O_UNTIL] = "d",
+};
+
+static const char footer[] =
+        "Exit status: sign 0, or 1 (could not write) / 2 (usage) / 3 (bad key or input);\n"
+        "verify 0 accepted or same, 3 refused (bad-signature, malformed, older, conflict,\n"
+        "pin-failed), 1 local error; diff 0 no difference, 1 differences, 3 bad input.\n";
+
+const struct cmd_help cmd_catalog_help = {synopsis, opts, footer, NULL};
+
+/* The next option of verb v ('s', 'v', 'd'); CLIOPT_ERROR (printed) for another verb's. */
+static int next_opt(struct cliopt_parser *p, char v, const char *verb)
+{
+	int c = cliopt_next(p);
+
+	if (c >= 0 && strchr(verbs[c], v) == NULL) {
+		cli_usage_error("catalog", 0, "%s: --%s is not an option of %s", verb, opts[c].name,
+		                verb);
+		return CLIOPT_ERROR;
+	}
+	return c;
+}
+
+static const char hint[] = "catalog";
+
+static int read_all(const char *path, size_t max, struct buf *b, struct rw_err *e)
+{
+	return file_read_all(path, max, b, e);
+}
+
+/* ---- sign ---- */
+
+static int run_sign(int argc, char **argv)
+{
+	struct cliopt_parser p;
+	const char *key = NULL, *output = NULL;
+	char **ops;
+	int n;
+	struct buf arch, k;
+	struct rw_err e = {{0}, 0};
+	struct save_opts so;
+	char spki[CERT_HEX_LEN + 1], *sig = NULL, *def = NULL;
+	int c, rc = RW_EXIT_INPUT;
+
+	cliopt_init(&p, "catalog", opts, argc, argv);
+	while ((c = next_opt(&p, 's', "sign")) >= 0) {
+		if (c == O_KEY)
+			key = p.arg;
+		else if (c == O_OUTPUT)
+			output = p.arg;
+	}
+	if (c != CLIOPT_DONE)
+		return RW_EXIT_USAGE;
+	ops = cliopt_operands(&p, &n);
+	if (key == NULL || n != 1)
+		return cli_usage_error(hint, RW_EXIT_USAGE, "sign: give --key KEY and one ARCHIVE");
+	buf_init(&arch, 0);
+	buf_init(&k, 0);
+	if (read_all(ops[0], CATALOG_ARCHIVE_MAX, &arch, &e) < 0 ||
+	    read_all(key, 64 * 1024, &k, &e) < 0 ||
+	    catalog_signature_make((const unsigned char *)arch.data, arch.len,
+	                           (const unsigned char *)k.data, k.len, key, &sig, spki, &e) < 0) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	if (output == NULL && asprintf(&def, "%s.sig", ops[0]) < 0) {
+		def = NULL;
+		goto out;
+	}
+	save_opts_init(&so);
+	if (save_bytes(output ? output : def, sig, strlen(sig), &so, &e) == SAVE_ERROR) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	printf("%s: signed by the key with SPKI SHA-256 %s\n", output ? output : def, spki);
+	rc = RW_EXIT_OK;
+out:
+	if (k.data)
+		memset(k.data, 0, k.len); /* the private key leaves no copy behind */
+	buf_free(&k);
+	buf_free(&arch);
+	free(sig);
+	free(def);
+	return rc;
+}
+
+/* ---- verify ---- */
+
+static int run_verify(int argc, char **argv)
+{
+	struct cliopt_parser p;
+	char **ops;
+	int n;
+	const char *sigpath = NULL, *roots = NULL, *tmp = getenv("TMPDIR");
+	struct strvec keys = {0};
+	struct buf arch, sig, kb[16];
+	size_t nkb = 0;
+	struct catalog_accepted last = {0, ""};
+	struct catalog_update_result res;
+	struct catalog *shipped = NULL;
+	struct rw_err e = {{0}, 0};
+	char work[4096];
+	int v;
+	int c, rc = RW_EXIT_FAILURE;
+
+	buf_init(&arch, 0);
+	buf_init(&sig, 0);
+	cliopt_init(&p, "catalog", opts, argc, argv);
+	while ((c = next_opt(&p, 'v', "verify")) >= 0) {
+		switch (c) {
+		case O_SIG:
+			sigpath = p.arg;
+			break;
+		case O_KEY:
+			if (nkb == sizeof(kb) / sizeof(kb[0])) {
+				rc = cli_usage_error(hint, RW_EXIT_USAGE, "verify: too many --key");
+				goto out;
+			}
+			buf_init(&kb[nkb], 0);
+			if (read_all(p.arg, 64 * 1024, &kb[nkb], &e) < 0 ||
+			    buf_puts(&kb[nkb], "") < 0) {
+				nkb++;
+				rc = cli_fail(&e);
+				goto out;
+			}
+			strvec_push(&keys, kb[nkb++].data);
+			break;
+		case O_PIN:
+			strvec_push(&keys, p.arg);
+			break;
+		case O_AV:
+			if (cli_opt_int(hint, RW_EXIT_USAGE, "--accepted-version", p.arg, 0,
+			                2147483647L, &v) < 0) {
+				rc = RW_EXIT_USAGE;
+				goto out;
+			}
+			last.version = v;
+			break;
+		case O_AS:
+			if (fingerprint_normalize(p.arg, last.sha256) < 0) {
+				rc = cli_usage_error(hint, RW_EXIT_USAGE,
+				                     "--accepted-sha256: not 64 hex digits");
+				goto out;
+			}
+			break;
+		case O_ROOTS:
+			roots = p.arg;
+			break;
+		}
+	}
+	if (c != CLIOPT_DONE) {
+		rc = RW_EXIT_USAGE;
+		goto out;
+	}
+	ops = cliopt_operands(&p, &n);
+	if (sigpath == NULL || keys.n == 0 || n != 1) {
+		rc = cli_usage_error(hint, RW_EXIT_USAGE,
+		                     "verify: give ARCHIVE, --sig SIG and --key or --pin");
+		goto out;
+	}
+	if (cli_load_catalog(roots, &shipped, &e) < 0 ||
+	    read_all(ops[0], CATALOG_ARCHIVE_MAX + 1, &arch, &e) < 0 ||
+	    read_all(sigpath, CATALOG_SIG_MAX, &sig, &e) < 0) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	snprintf(work, sizeof(work), "%s/rootwarden-verify.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+	if (mkdtemp(work) == NULL) {
+		fprintf(stderr, "rootwarden: %s: cannot create a directory\n", work);
+		goto out;
+	}
+	catalog_update_check((const unsigned char *)arch.data, arch.len,
+	                     (const unsigned char *)sig.data, sig.len, keys.v, keys.n,
+	                     shipped->version, &last, work, ops[0], &res, &e);
+	printf("%s: %s", ops[0], catalog_update_verdict_name(res.verdict));
+	if (res.version)
+		printf(", catalog_version %lld", res.version);
+	if (res.catalog && res.catalog->date >= 0) {
+		char d[11];
+
+		date_format(res.catalog->date, d);
+		printf(" of %s", d);
+	}
+	printf(", SHA-256 %s", res.sha256);
+	if (res.signer_spki[0])
+		printf(", signed by SPKI SHA-256 %s", res.signer_spki);
+	printf("\n");
+	if (res.verdict != CATALOG_UPDATE_ACCEPTED && res.verdict != CATALOG_UPDATE_SAME)
+		fprintf(stderr, "rootwarden: %s\n", e.msg);
+	rc = res.verdict == CATALOG_UPDATE_ACCEPTED || res.verdict == CATALOG_UPDATE_SAME
+	             ? RW_EXIT_OK
+	     : res.verdict == CATALOG_UPDATE_ERROR ? RW_EXIT_FAILURE
+	                                           : RW_EXIT_INPUT;
+	catalog_update_discard(res.dir);
+	catalog_update_result_free(&res);
+	rmdir(work);
+out:
+	for (size_t i = 0; i < nkb; i++)
+		buf_free(&kb[i]);
+	buf_free(&arch);
+	buf_free(&sig);
+	strvec_free(&keys);
+	catalog_free(shipped);
+	return rc;
+}
+
+/* ---- diff ---- */
+
+/* The written set of profile p from cat on day as sorted SHA-256 pins, ", "-joined names in
+ * names. */
+static int written(const struct catalog *cat, const char *profile, int32_t day, struct buf *pins,
+                   struct rw_err *e)
+{
+	const char *p[] = {profile};
+	struct rotation_target t = {profile, NULL, p, 1, NULL, 0, NULL, 0};
+	struct rotation_opts o;
+	struct rotation_roots w;
+	int rc;
+
+	rotation_opts_init(&o);
+	o.day = day;
+	buf_init(pins, 0);
+	rc = rotation_written(cat, &t, day, &o, &w, e);
+	if (rc < 0) {
+		/* no timeline yet on that day: an empty set, the same in both */
+		e->msg[0] = '\0';
+		buf_puts(pins, "");
+		return 0;
+	}
+	for (size_t i = 0; i < w.n; i++)
+		buf_printf(pins, "%s%s", i ? " " : "", cat->roots[w.v[i]].sha256);
+	if (pins->data == NULL)
+		buf_puts(pins, "");
+	rotation_roots_free(&w);
+	return 0;
+}
+
+static int has_pin(const char *set, const char *pin)
+{
+	return strstr(set, pin) != NULL;
+}
+
+/* Names of the roots in a (pins) but not in b, from catalog cat. */
+static void only_in(const struct catalog *cat, const char *a, const char *b, struct buf *out)
+{
+	for (size_t ri = 0; ri < cat->n_roots; ri++)
+		if (has_pin(a, cat->roots[ri].sha256) && !has_pin(b, cat->roots[ri].sha256))
+			buf_printf(out, "%s%s", out->len ? ", " : "", cat->roots[ri].name);
+}
+
+/* Why cat's plan for p looks as it does on day: the causes of that day, else the step in force. */
+static void cause(const struct catalog *cat, const struct catalog_profile *p, int32_t day,
+                  struct buf *b)
+{
+	long k;
+	char d[11];
+
+	plan_day_causes(cat, p, day, PLAN_DEFAULT_GRACE_DAYS, 0, b);
+	if (b->len)
+		return;
+	k = plan_step_at(p, day);
+	if (k >= 0) {
+		date_format(p->steps[k].from, d);
+		buf_printf(b, "%s step %s in force", p->id, d);
+	}
+}
+
+static int diff_profile(const struct catalog *old, const struct catalog *new, const char *id,
+                        int32_t from, int32_t until, struct rw_err *e)
+{
+	const struct catalog_profile *po = catalog_profile(old, id), *pn = catalog_profile(new, id);
+	size_t cap, k = 0, found = 0;
+	int32_t *days;
+	int was_diff = 0;
+	char *prev = NULL;
+
+	if (po == NULL || pn == NULL) {
+		printf("%s: only in %s\n", id, po ? "OLD" : "NEW");
+		return 1;
+	}
+	cap = 1 + plan_profile_days(old, po, PLAN_DEFAULT_GRACE_DAYS, 0, NULL, 0) +
+	      plan_profile_days(new, pn, PLAN_DEFAULT_GRACE_DAYS, 0, NULL, 0) + old->n_roots +
+	      new->n_roots;
+	days = calloc(cap, sizeof(*days));
+	if (days == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	days[k++] = from;
+	k += plan_profile_days(old, po, PLAN_DEFAULT_GRACE_DAYS, 0, days + k, cap - k);
+	k += plan_profile_days(new, pn, PLAN_DEFAULT_GRACE_DAYS, 0, days + k, cap - k);
+	for (size_t i = 0; i < old->n_roots; i++)
+		if (old->roots[i].cert)
+			days[k++] = date_of_time(old->roots[i].cert->not_after) + 1;
+	for (size_t i = 0; i < new->n_roots; i++)
+		if (new->roots[i].cert)
+			days[k++] = date_of_time(new->roots[i].cert->not_after) + 1;
+	for (size_t i = 0; i < k; i++) /* sort: few days, insertion sort */
+		for (size_t j = i; j > 0 && days[j] < days[j - 1]; j--) {
+			int32_t x = days[j];
+
+			days[j] = days[j - 1];
+			days[j - 1] = x;
+		}
+	for (size_t i = 0; i < k; i++) {
+		struct buf wo, wn, key, add, drop, why;
+		char d[11];
+
+		if (days[i] < from || days[i] > until || (i > 0 && days[i] == days[i - 1]))
+			continue;
+		written(old, id, days[i], &wo, e);
+		written(new, id, days[i], &wn, e);
+		buf_init(&key, 0);
+		buf_printf(&key, "%s|%s", wo.data, wn.data);
+		if (prev == NULL || strcmp(prev, key.data) != 0) {
+			if (strcmp(wo.data, wn.data) != 0) {
+				buf_init(&add, 0);
+				buf_init(&drop, 0);
+				buf_init(&why, 0);
+				only_in(new, wn.data, wo.data, &add);
+				only_in(old, wo.data, wn.data, &drop);
+				cause(new, pn, days[i], &why);
+				date_format(days[i], d);
+				printf("%s from %s: NEW writes%s%s%s%s than OLD [NEW: %s]\n", id, d,
+				       add.len ? " also " : "", add.len ? add.data : "",
+				       drop.len ? (add.len ? ", and not " : " not ") : "",
+				       drop.len ? drop.data : "", why.len ? why.data : "-");
+				buf_free(&add);
+				buf_free(&drop);
+				buf_free(&why);
+				found = 1;
+			} else if (was_diff) {
+				date_format(days[i], d);
+				printf("%s from %s: the same again\n", id, d);
+			}
+			was_diff = strcmp(wo.data, wn.data) != 0;
+			free(prev);
+			prev = buf_steal(&key, NULL);
+		}
+		buf_free(&key);
+		buf_free(&wo);
+		buf_free(&wn);
+	}
+	free(prev);
+	free(days);
+	return (int)found;
+}
+
+static int run_diff(int argc, char **argv)
+{
+	struct cliopt_parser p;
+	char **ops;
+	int n;
+	struct catalog *old = NULL, *new = NULL;
+	struct rw_err e = {{0}, 0};
+	int32_t from = date_today(), until = -1;
+	int c, rc = RW_EXIT_INPUT, any = 0;
+
+	cliopt_init(&p, "catalog", opts, argc, argv);
+	while ((c = next_opt(&p, 'd', "diff")) >= 0) {
+		if (c == O_FROM) {
+			if (cli_opt_date(hint, RW_EXIT_USAGE, "--from", p.arg, &from) < 0)
+				return RW_EXIT_USAGE;
+		} else if (c == O_UNTIL) {
+			if (cli_opt_date(hint, RW_EXIT_USAGE, "--until", p.arg, &until) < 0)
+				return RW_EXIT_USAGE;
+		}
+	}
+	if (c != CLIOPT_DONE)
+		return RW_EXIT_USAGE;
+	ops = cliopt_operands(&p, &n);
+	if (n != 2)
+		return cli_usage_error(hint, RW_EXIT_USAGE, "diff: give OLD and NEW");
+	if (until < 0)
+		until = from + 3652;
+	if (catalog_load(ops[0], &old, &e) < 0 || catalog_load(ops[1], &new, &e) < 0) {
+		rc = cli_fail(&e);
+		goto out;
+	}
+	printf("OLD %s: catalog_version %lld; NEW %s: catalog_version %lld\n", ops[0], old->version,
+	       ops[1], new->version);
+	for (size_t i = 0; i < new->n_profiles; i++) {
+		int r = diff_profile(old, new, new->profiles[i].id, from, until, &e);
+
+		if (r < 0) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		any |= r;
+	}
+	for (size_t i = 0; i < old->n_profiles; i++)
+		if (catalog_profile(new, old->profiles[i].id) == NULL) {
+			printf("%s: only in OLD\n", old->profiles[i].id);
+			any = 1;
+		}
+	if (!any)
+		printf("no bundle differs between the two catalogs in that time\n");
+	rc = any ? 1 : RW_EXIT_OK;
+out:
+	catalog_free(old);
+	catalog_free(new);
+	return rc;
+}
+
+/* ---- the subcommands ---- */
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+} subcommands[] = {
+        {"sign", run_sign},
+        {"verify", run_verify},
+        {"diff", run_diff},
+};
+
+int cmd_catalog(int argc, char **argv)
+{
+	if (argc < 2)
+		return cli_usage_error(hint, RW_EXIT_USAGE, "give sign, verify or diff");
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		cli_print_help(&cmd_catalog_help, stdout);
+		return RW_EXIT_OK;
+	}
+	return cli_usage_error(hint, RW_EXIT_USAGE, "unknown subcommand '%s'", argv[1]);
+}
