@@ -287,6 +287,25 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 	}
 }
 
+static void report_jwks(const struct out *w, const struct sync_jwks_result *k)
+{
+	const struct jwks_change *c = &k->change;
+
+	if (c->status == JWKS_SYNC_FAILED)
+		line(w, 4, "key set %s: failed: %s; %s", k->name, c->reason ? c->reason : "?",
+		     c->n_kids ? "keeping the last good copy" : "no copy yet");
+	else if (c->changed)
+		line(w, 6, "key set %s: signing keys changed: +%zu -%zu (%zu keys)", k->name,
+		     c->n_added, c->n_removed, c->n_kids);
+	else if (c->status == JWKS_SYNC_UPDATED)
+		line(w, 6, "key set %s: stored (%zu keys)", k->name, c->n_kids);
+	for (size_t i = 0; i < k->n_hooks; i++)
+		line(w, k->hooks[i].ok ? 6 : 3, "hook %s (key set %s%s): %s%s", k->hooks[i].id,
+		     k->name, k->hooks[i].retry ? ", retry" : "",
+		     k->hooks[i].ok ? "ok" : "failed: ",
+		     k->hooks[i].ok ? "" : (k->hooks[i].reason ? k->hooks[i].reason : "?"));
+}
+
 int cmd_sync(int argc, char **argv)
 {
 	struct sync_args a;
@@ -336,6 +355,8 @@ int cmd_sync(int argc, char **argv)
 				report_root(&w, &res.roots[i], a.o.dry_run);
 		for (size_t i = 0; i < res.n_bundles; i++)
 			report_bundle(&w, &res.bundles[i], a.o.dry_run, a.verbose);
+		for (size_t i = 0; i < res.n_jwks; i++)
+			report_jwks(&w, &res.jwks[i]);
 		for (size_t i = 0; i < res.n_checks; i++)
 			line(&w, res.checks[i].status == RW_CHECK_OK ? 6 : 4, "check %s (%s): %s",
 			     res.checks[i].name, res.checks[i].kind, res.checks[i].summary);

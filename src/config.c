@@ -9,6 +9,7 @@
 #include "buf.h"
 #include "check.h"
 #include "confutil.h"
+#include "token_check.h"
 #include "emit.h"
 
 /* The state dir is where systemd's StateDirectory=rootwarden puts it, whatever the prefix; the
@@ -71,6 +72,11 @@ void config_free(struct config *cfg)
 		free(c->values);
 	}
 	free(cfg->checks);
+	for (size_t i = 0; i < cfg->n_jwks; i++) {
+		free(cfg->jwks[i].name);
+		free(cfg->jwks[i].url);
+	}
+	free(cfg->jwks);
 	free(cfg);
 }
 
@@ -517,6 +523,56 @@ static int parse_bundles(struct ctx *c, const config_setting_t *list, struct con
 	return 0;
 }
 
+/* jwks = { cloud = "public"; url = "..."; } or a list of such groups. */
+static int parse_jwks(struct ctx *c, const config_setting_t *s, struct config *cfg)
+{
+	static const char *const keys[] = {"cloud", "url", NULL};
+	int list = config_setting_type(s) == CONFIG_TYPE_LIST,
+	    n = list ? config_setting_length(s) : 1;
+
+	if (!list && config_setting_type(s) != CONFIG_TYPE_GROUP)
+		return err_set(c->e, RW_EXIT_INPUT,
+		               "%s:%d: 'jwks' must be a group { cloud = ...; } or a list of them",
+		               c->path, conf_line(s));
+	cfg->jwks = calloc((size_t)n + 1, sizeof(*cfg->jwks));
+	if (cfg->jwks == NULL)
+		return oom(c);
+	for (int i = 0; i < n; i++) {
+		const config_setting_t *g = list ? config_setting_get_elem(s, (unsigned)i) : s;
+		struct config_jwks *k = &cfg->jwks[cfg->n_jwks++];
+		const struct token_cloud *cloud;
+
+		k->line = conf_line(g);
+		if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+			return err_set(c->e, RW_EXIT_INPUT,
+			               "%s:%d: a key set must be a group { ... }", c->path,
+			               k->line);
+		if (conf_check_keys(g, keys, c->path, "a key set (jwks)", c->e) < 0 ||
+		    get_str(c, g, "cloud", 0, "a key set (jwks)", &k->name) < 0 ||
+		    get_str(c, g, "url", 0, "a key set (jwks)", &k->url) < 0)
+			return -1;
+		if (k->name == NULL && (k->name = strdup("public")) == NULL)
+			return oom(c);
+		if ((cloud = token_cloud_find(k->name)) == NULL)
+			return err_set(c->e, RW_EXIT_INPUT,
+			               "%s:%d: jwks cloud '%s' is not public, government or china",
+			               c->path, k->line, k->name);
+		if (k->url == NULL && (k->url = strdup(cloud->jwks_url)) == NULL)
+			return oom(c);
+		if (strncmp(k->url, "https://", 8) != 0 && strncmp(k->url, "file://", 7) != 0)
+			return err_set(c->e, RW_EXIT_INPUT,
+			               "%s:%d: jwks url '%s' must be https:// (or file://)",
+			               c->path, k->line, k->url);
+		for (size_t j = 0; j + 1 < cfg->n_jwks; j++)
+			if (strcmp(cfg->jwks[j].name, k->name) == 0)
+				return err_set(
+				        c->e, RW_EXIT_INPUT,
+				        "%s:%d: a second key set for cloud '%s' (first at line %d)",
+				        c->path, k->line, k->name, cfg->jwks[j].line);
+	}
+	return 0;
+}
+
 /* One setting of a check, as its kind's row types it. */
 static int parse_check_value(struct ctx *c, const config_setting_t *g, const struct check_key *k,
                              const char *what, struct config_check_value *out)
@@ -652,6 +708,7 @@ int config_load(const char *path, struct config **out, struct rw_err *e)
 	                                   "bundles",
 	                                   "checks",
 	                                   "profile_bundles_dir",
+	                                   "jwks",
 	                                   NULL};
 	config_t lc;
 	const config_setting_t *root, *s;
@@ -706,6 +763,8 @@ int config_load(const char *path, struct config **out, struct rw_err *e)
 		goto out;
 	if (conf_list(root, "checks", 0, &s, path, "the configuration", e) < 0 ||
 	    (s && parse_checks(&c, s, cfg) < 0))
+		goto out;
+	if ((s = config_setting_get_member(root, "jwks")) != NULL && parse_jwks(&c, s, cfg) < 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;
@@ -868,6 +927,10 @@ int config_print(const struct config *cfg, FILE *fp)
 		}
 		fprintf(fp, "  }");
 	}
-	fprintf(fp, "%s);\n", cfg->n_checks ? "\n" : "");
+	fprintf(fp, "%s);\njwks = (", cfg->n_checks ? "\n" : "");
+	for (size_t i = 0; i < cfg->n_jwks; i++)
+		fprintf(fp, "%s\n  { cloud = \"%s\"; url = \"%s\"; }", i ? "," : "",
+		        cfg->jwks[i].name, cfg->jwks[i].url);
+	fprintf(fp, "%s);\n", cfg->n_jwks ? "\n" : "");
 	return ferror(fp) ? -1 : 0;
 }

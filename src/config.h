@@ -51,6 +51,14 @@ struct config_root {
 	int line;
 };
 
+/* An Entra ID signing key set sync keeps in STATE/jwks/NAME.json (jwks_sync.h). */
+struct config_jwks {
+	char *name; /* the cloud it belongs to ("public", "government", "china"): check token finds
+	               STATE/jwks/CLOUD.json by that name */
+	char *url;  /* default: the cloud's key set URL */
+	int line;
+};
+
 struct config_hook {
 	char **argv; /* NULL-terminated; argv[0] absolute or found in the hooks' PATH */
 	size_t argc;
@@ -118,6 +126,8 @@ struct config {
 	size_t n_bundles;
 	struct config_check *checks;
 	size_t n_checks;
+	struct config_jwks *jwks; /* key "jwks": a group or a list of groups */
+	size_t n_jwks;
 	/* When set (key profile_bundles_dir; the embedded default sets CWD/out), one PEM bundle per
 	 * catalog profile, DIR/PROFILE.pem, beside the configured bundles (target.h expands it). */
 	char *profile_bundles_dir;

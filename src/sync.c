@@ -27,6 +27,40 @@ void sync_problem(struct sync_result *res, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* ---- Entra ID signing key sets --------------------------------------------------------------- */
+
+static void keep_key_sets(struct job *j)
+{
+	const struct config *cfg = j->cfg;
+	const struct config_fetch *cf = &cfg->fetch;
+	struct fetch_opts fo = {
+	        cf->connect_timeout_s, cf->total_timeout_s, cf->max_bytes, cf->retries,
+	        cf->backoff_ms,        cf->ca_file,         NULL,          NULL};
+
+	j->res->jwks = calloc(cfg->n_jwks + 1, sizeof(*j->res->jwks));
+	if (j->res->jwks == NULL)
+		return;
+	for (size_t i = 0; i < cfg->n_jwks; i++) {
+		struct sync_jwks_result *jr = &j->res->jwks[j->res->n_jwks++];
+		struct jwks_sync_opts jo = {
+		        cfg->jwks[i].name, cfg->jwks[i].url, &fo, j->fs, j->o->dry_run, 0};
+		struct rw_err e = {{0}, 0};
+
+		jr->name = sync_strdup(cfg->jwks[i].name);
+		jr->url = sync_strdup(cfg->jwks[i].url);
+		if (j->o->offline)
+			continue;
+		if (jwks_sync(cfg->state_dir, &jo, &jr->change, &e) < 0) {
+			sync_problem(j->res, "key set %s: %s", jr->name, e.msg);
+			continue;
+		}
+		j->res->files_written += jr->change.files_written;
+		j->res->bytes += jr->change.bytes;
+		if (!j->o->dry_run)
+			sync_events_jwks(j, jr);
+	}
+}
+
 /* ---- configured checks ----------------------------------------------------------------------- */
 
 static void run_checks(struct job *j)
@@ -133,6 +167,11 @@ static int final_status(const struct sync_result *res)
 	}
 	for (size_t i = 0; i < res->n_checks; i++)
 		degraded |= res->checks[i].status != RW_CHECK_OK;
+	for (size_t i = 0; i < res->n_jwks; i++) {
+		degraded |= res->jwks[i].change.status == JWKS_SYNC_FAILED;
+		for (size_t k = 0; k < res->jwks[i].n_hooks; k++)
+			failed |= !res->jwks[i].hooks[k].ok;
+	}
 	if (failed)
 		return RW_EXIT_FAILURE;
 	if (degraded)
@@ -178,6 +217,7 @@ int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *r
 				sync_events_pending(&j, i, &res->bundles[i]);
 		sync_events_rotation(&j);
 	}
+	keep_key_sets(&j);
 	run_checks(&j);
 	res->status = final_status(res);
 	crashpoint("sync-before-counters");

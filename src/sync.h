@@ -17,7 +17,9 @@
  *   6. raise ROOTWARDEN_EVENT=rotation-upcoming to a bundle's hooks once per coming change of that
  *      bundle, warn_days ahead (rotation.h keeps the record; an event whose hooks fail is raised
  *      again on the next run);
- *   7. run the configured checks (check.h); one that is not OK makes the run degraded;
+ *   7. keep the configured Entra ID signing key sets (jwks_sync.h; not offline) and raise
+ *      signing-keys-changed to hooks_dir's hooks when their kids change; then run the configured
+ *      checks (check.h); one that is not OK makes the run degraded;
  *   8. keep the counters that metrics need in the state dir (store.h): fetch failures, and the
  *      last success when o->record_success.
  *
@@ -44,6 +46,7 @@
 #include "rootref.h"
 #include "target.h"
 #include "err.h"
+#include "jwks_sync.h"
 
 struct sync_opts {
 	const char *roots_dir; /* the catalog directory (resolved by the caller) */
@@ -119,6 +122,15 @@ struct sync_bundle_result {
 	size_t n_notes;
 };
 
+/* An Entra ID signing key set kept in the state dir (config "jwks"; jwks_sync.h). */
+struct sync_jwks_result {
+	char *name;
+	char *url;
+	struct jwks_change change; /* status, kids added / removed, count, last change, reason */
+	struct sync_hook_result *hooks; /* signing-keys-changed (hooks_dir's hooks) */
+	size_t n_hooks;
+};
+
 /* A configured check (config "checks"), run by sync after the bundles. */
 struct sync_check_result {
 	char *name;
@@ -130,6 +142,8 @@ struct sync_check_result {
 struct sync_result {
 	struct sync_check_result *checks;
 	size_t n_checks;
+	struct sync_jwks_result *jwks;
+	size_t n_jwks;
 	/* Run-level problems, each one line naming what it is about: a state record that could not
 	 * be written, a hook retry that would be lost, rotation-upcoming not raised. Each makes the
 	 * run degraded. */

@@ -19,6 +19,7 @@
 #include "crashpoint.h"
 #include "date.h"
 #include "hooks.h"
+#include "jwks_sync.h"
 #include "rotation.h"
 #include "sync_internal.h"
 
@@ -50,25 +51,31 @@ static int in_list(json_t *arr, const char *id)
 	return 0;
 }
 
-static struct sync_hook_result *add_hook_result(struct sync_bundle_result *br)
+/* Where a run's hook results go: a bundle's, or a key set's. */
+struct hook_sink {
+	struct sync_hook_result **v;
+	size_t *n;
+};
+
+static struct sync_hook_result *add_hook_result(struct hook_sink *out)
 {
-	struct sync_hook_result *nh = realloc(br->hooks, (br->n_hooks + 1) * sizeof(*nh));
+	struct sync_hook_result *nh = realloc(*out->v, (*out->n + 1) * sizeof(*nh));
 
 	if (nh == NULL)
 		return NULL;
-	br->hooks = nh;
-	memset(&nh[br->n_hooks], 0, sizeof(*nh));
-	return &nh[br->n_hooks++];
+	*out->v = nh;
+	memset(&nh[*out->n], 0, sizeof(*nh));
+	return &nh[(*out->n)++];
 }
 
 /* The ids of the hooks of bundle bi (refused ones included: they are due too, and fail). A hooks
  * directory that cannot be read is one pseudo-hook named by the directory. */
-static json_t *hook_ids(struct job *j, const struct target_bundle *tb)
+static json_t *hook_ids(struct job *j, const struct config_hook *own, size_t n_own)
 {
 	json_t *ids = json_array();
 	struct hooklist hl = {0};
 
-	if (hooks_collect(tb->hooks, tb->n_hooks, j->cfg->hooks_dir, &hl, NULL) < 0) {
+	if (hooks_collect(own, n_own, j->cfg->hooks_dir, &hl, NULL) < 0) {
 		json_array_append_new(ids, json_string(j->cfg->hooks_dir));
 	} else {
 		for (size_t i = 0; i < hl.n; i++)
@@ -102,7 +109,7 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 	json_object_set_new(rec, "removed_sha256", json_string(r ? r : ""));
 	json_object_set_new(rec, "changed", json_string(t));
 	json_object_set_new(rec, "document", change_document(tb, br));
-	json_object_set_new(rec, "pending", hook_ids(j, tb));
+	json_object_set_new(rec, "pending", hook_ids(j, tb->hooks, tb->n_hooks));
 	rc = put_record(j, tb->name, rec, e);
 	crashpoint("sync-after-record");
 	if (rc < 0)
@@ -116,16 +123,17 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 /* Runs the hooks of one bundle for one event; only those listed in 'only' unless it is NULL.
  * Each result goes into br (tagged with 'tag' unless NULL); after each success, strike(arg, id)
  * is called. */
-static void run_hooks(struct job *j, const struct target_bundle *tb, struct sync_bundle_result *br,
-                      const struct hook_event *ev, json_t *only, int retry, const char *tag,
-                      void (*strike)(void *arg, const char *id), void *arg, int *all_ok)
+static void run_hooks(struct job *j, const struct config_hook *own, size_t n_own,
+                      struct hook_sink *out, const struct hook_event *ev, json_t *only, int retry,
+                      const char *tag, void (*strike)(void *arg, const char *id), void *arg,
+                      int *all_ok)
 {
 	struct hooklist hl = {0};
 	struct rw_err e = {{0}, 0};
 
 	*all_ok = 1;
-	if (hooks_collect(tb->hooks, tb->n_hooks, j->cfg->hooks_dir, &hl, &e) < 0) {
-		struct sync_hook_result *sh = add_hook_result(br);
+	if (hooks_collect(own, n_own, j->cfg->hooks_dir, &hl, &e) < 0) {
+		struct sync_hook_result *sh = add_hook_result(out);
 
 		if (sh) {
 			sh->id = sync_strdup(j->cfg->hooks_dir);
@@ -144,7 +152,7 @@ static void run_hooks(struct job *j, const struct target_bundle *tb, struct sync
 
 		if (only && !in_list(only, h->id))
 			continue;
-		if ((sh = add_hook_result(br)) == NULL) {
+		if ((sh = add_hook_result(out)) == NULL) {
 			*all_ok = 0;
 			break;
 		}
@@ -220,6 +228,7 @@ static void run_record(struct job *j, const struct target_bundle *tb, struct syn
 	struct hook_event ev = {HOOK_EVENT_BUNDLE_UPDATED, env, sizeof(env) / sizeof(env[0]),
 	                        input ? input : "{}"};
 	struct strike_ctx sc = {j, tb->name, rec};
+	struct hook_sink sink = {&br->hooks, &br->n_hooks};
 	json_t *only = json_object_get(rec, "pending");
 	int ok;
 
@@ -232,7 +241,7 @@ static void run_record(struct job *j, const struct target_bundle *tb, struct syn
 	only = json_deep_copy(only);
 	if (json_object_get(rec, "pending") == NULL)
 		json_object_set(rec, "pending", only);
-	run_hooks(j, tb, br, &ev, only, retry, NULL, strike, &sc, &ok);
+	run_hooks(j, tb->hooks, tb->n_hooks, &sink, &ev, only, retry, NULL, strike, &sc, &ok);
 	json_decref(only);
 	free(input);
 }
@@ -318,12 +327,14 @@ void sync_events_rotation(struct job *j)
 		};
 		struct hook_event hev = {HOOK_EVENT_ROTATION_UPCOMING, env,
 		                         sizeof(env) / sizeof(env[0]), input ? input : "{}"};
+		struct hook_sink sink = {&j->res->bundles[bi].hooks, &j->res->bundles[bi].n_hooks};
 		int ok;
 
 		date_format(ev.v[k].change.day, day);
 		snprintf(days, sizeof(days), "%ld", ev.v[k].days);
 		snprintf(tag, sizeof(tag), "%s %s", HOOK_EVENT_ROTATION_UPCOMING, day);
-		run_hooks(j, tb, &j->res->bundles[bi], &hev, NULL, 0, tag, NULL, NULL, &ok);
+
+		run_hooks(j, tb->hooks, tb->n_hooks, &sink, &hev, NULL, 0, tag, NULL, NULL, &ok);
 		/* Recorded only when every hook took it: a failed one hears of it again next run.
 		 */
 		if (ok && rotation_mark_announced(j->st, &ev.v[k], &o, &e) < 0)
@@ -338,4 +349,71 @@ void sync_events_rotation(struct job *j)
 out:
 	rotation_events_free(&ev);
 	free(t);
+}
+
+/* ---- signing-keys-changed ------------------------------------------------------------------- */
+
+/* The pending record of key set NAME's change: STATE/hooks/@jwks-NAME.json ('@' keeps it apart
+ * from bundle names). Written before the hooks run, struck hook by hook, like a bundle's. */
+static void jwks_record_name(const char *name, char *out, size_t len)
+{
+	snprintf(out, len, "@jwks-%s", name);
+}
+
+static void run_jwks_record(struct job *j, struct sync_jwks_result *jr, json_t *rec, int retry)
+{
+	char rname[128];
+	const char *added = json_string_value(json_object_get(rec, "added"));
+	const char *removed = json_string_value(json_object_get(rec, "removed"));
+	char *input = json_dumps(json_object_get(rec, "document"), JSON_COMPACT | JSON_SORT_KEYS);
+	struct hook_env env[] = {
+	        {"ROOTWARDEN_JWKS", jr->name},
+	        {"ROOTWARDEN_ADDED", added ? added : ""},
+	        {"ROOTWARDEN_REMOVED", removed ? removed : ""},
+	};
+	struct hook_event ev = {HOOK_EVENT_SIGNING_KEYS_CHANGED, env, sizeof(env) / sizeof(env[0]),
+	                        input ? input : "{}"};
+	struct hook_sink sink = {&jr->hooks, &jr->n_hooks};
+	struct strike_ctx sc = {j, rname, rec};
+	json_t *only = json_deep_copy(json_object_get(rec, "pending"));
+	int ok;
+
+	jwks_record_name(jr->name, rname, sizeof(rname));
+	if (json_array_size(only) > 0)
+		run_hooks(j, NULL, 0, &sink, &ev, only, retry, HOOK_EVENT_SIGNING_KEYS_CHANGED,
+		          strike, &sc, &ok);
+	json_decref(only);
+	free(input);
+}
+
+void sync_events_jwks(struct job *j, struct sync_jwks_result *jr)
+{
+	char rname[128];
+	json_t *rec = NULL;
+	struct rw_err e = {{0}, 0};
+
+	jwks_record_name(jr->name, rname, sizeof(rname));
+	if (jr->change.changed) {
+		char *a = jwks_kids_joined(jr->change.added, jr->change.n_added);
+		char *r = jwks_kids_joined(jr->change.removed, jr->change.n_removed);
+
+		rec = json_object();
+		json_object_set_new(rec, "document",
+		                    jwks_change_json(jr->name, jr->url, &jr->change));
+		json_object_set_new(rec, "added", json_string(a ? a : ""));
+		json_object_set_new(rec, "removed", json_string(r ? r : ""));
+		json_object_set_new(rec, "pending", hook_ids(j, NULL, 0));
+		free(a);
+		free(r);
+		if (put_record(j, rname, rec, &e) < 0)
+			sync_problem(j->res, "key set %s: its hooks could not be recorded: %s",
+			             jr->name, e.msg);
+		run_jwks_record(j, jr, rec, 0);
+	} else if (store_json_get(j->st, "hooks", rname, &rec, &e) < 0) {
+		sync_problem(j->res, "key set %s: its pending hooks cannot be read: %s", jr->name,
+		             e.msg);
+	} else if (rec != NULL) {
+		run_jwks_record(j, jr, rec, 1);
+	}
+	json_decref(rec);
 }

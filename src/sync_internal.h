@@ -46,5 +46,7 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 void sync_events_run(struct job *j, size_t bi, struct sync_bundle_result *br);
 /* rotation-upcoming for every bundle (step 6). */
 void sync_events_rotation(struct job *j);
+/* signing-keys-changed for a key set whose kids changed, or its hooks still pending. */
+void sync_events_jwks(struct job *j, struct sync_jwks_result *jr);
 
 #endif

@@ -45,6 +45,9 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 	}
 	if (metrics_add(m, e, M_QUARANTINED, quarantined, NULL) < 0)
 		goto out;
+	for (size_t i = 0; i < res->n_jwks; i++)
+		if (jwks_change_metrics(m, res->jwks[i].name, &res->jwks[i].change, e) < 0)
+			goto out;
 	for (size_t i = 0; i < res->n_checks; i++)
 		if (metrics_add(m, e, M_CHECK_STATUS, res->checks[i].status, "check",
 		                res->checks[i].kind, "target", res->checks[i].name, NULL) < 0)

@@ -20,8 +20,27 @@ const char *sync_bundle_status_name(enum sync_bundle_status s)
 	return names[s];
 }
 
+static void hooks_free(struct sync_hook_result *v, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		free(v[k].id);
+		free(v[k].event);
+		free(v[k].reason);
+		free(v[k].output);
+		free(v[k].left_behind);
+	}
+	free(v);
+}
+
 void sync_result_free(struct sync_result *res)
 {
+	for (size_t i = 0; i < res->n_jwks; i++) {
+		free(res->jwks[i].name);
+		free(res->jwks[i].url);
+		jwks_change_free(&res->jwks[i].change);
+		hooks_free(res->jwks[i].hooks, res->jwks[i].n_hooks);
+	}
+	free(res->jwks);
 	for (size_t i = 0; i < res->n_roots; i++) {
 		struct sync_root_result *r = &res->roots[i];
 
@@ -49,18 +68,38 @@ void sync_result_free(struct sync_result *res)
 		rootrefs_free(&b->roots);
 		rootrefs_free(&b->added);
 		rootrefs_free(&b->removed);
-		for (size_t k = 0; k < b->n_hooks; k++) {
-			free(b->hooks[k].id);
-			free(b->hooks[k].event);
-			free(b->hooks[k].reason);
-			free(b->hooks[k].output);
-			free(b->hooks[k].left_behind);
-		}
-		free(b->hooks);
+		hooks_free(b->hooks, b->n_hooks);
 		strv_free(b->notes, b->n_notes);
 	}
 	free(res->bundles);
 	memset(res, 0, sizeof(*res));
+}
+
+static json_t *hooks_json(const struct sync_hook_result *v, size_t n)
+{
+	json_t *hooks = json_array();
+
+	for (size_t k = 0; k < n; k++) {
+		const struct sync_hook_result *h = &v[k];
+		json_t *jh = json_object();
+
+		json_object_set_new(jh, "hook", json_string(h->id));
+		json_object_set_new(jh, "event",
+		                    json_string(h->event ? h->event : HOOK_EVENT_BUNDLE_UPDATED));
+		json_object_set_new(jh, "ok", json_boolean(h->ok));
+		json_object_set_new(jh, "retry", json_boolean(h->retry));
+		json_object_set_new(jh, "timed_out", json_boolean(h->timed_out));
+		json_object_set_new(jh, "refused", json_boolean(h->refused));
+		json_object_set_new(jh, "status", json_integer(h->status));
+		if (h->reason)
+			json_object_set_new(jh, "reason", json_string(h->reason));
+		if (h->output)
+			json_object_set_new(jh, "output", json_string(h->output));
+		if (h->left_behind)
+			json_object_set_new(jh, "left_behind", json_string(h->left_behind));
+		json_array_append_new(hooks, jh);
+	}
+	return hooks;
 }
 
 json_t *sync_result_json(const struct sync_result *res)
@@ -126,27 +165,8 @@ json_t *sync_result_json(const struct sync_result *res)
 		for (size_t k = 0; k < b->n_notes; k++)
 			json_array_append_new(a, json_string(b->notes[k]));
 		json_object_set_new(jb, "notes", a);
-		for (size_t k = 0; k < b->n_hooks; k++) {
-			const struct sync_hook_result *h = &b->hooks[k];
-			json_t *jh = json_object();
-
-			json_object_set_new(jh, "hook", json_string(h->id));
-			json_object_set_new(
-			        jh, "event",
-			        json_string(h->event ? h->event : HOOK_EVENT_BUNDLE_UPDATED));
-			json_object_set_new(jh, "ok", json_boolean(h->ok));
-			json_object_set_new(jh, "retry", json_boolean(h->retry));
-			json_object_set_new(jh, "timed_out", json_boolean(h->timed_out));
-			json_object_set_new(jh, "refused", json_boolean(h->refused));
-			json_object_set_new(jh, "status", json_integer(h->status));
-			if (h->reason)
-				json_object_set_new(jh, "reason", json_string(h->reason));
-			if (h->output)
-				json_object_set_new(jh, "output", json_string(h->output));
-			if (h->left_behind)
-				json_object_set_new(jh, "left_behind", json_string(h->left_behind));
-			json_array_append_new(hooks, jh);
-		}
+		json_decref(hooks);
+		hooks = hooks_json(b->hooks, b->n_hooks);
 		json_object_set_new(jb, "hooks", hooks);
 		json_array_append_new(bundles, jb);
 	}
@@ -165,6 +185,28 @@ json_t *sync_result_json(const struct sync_result *res)
 	json_object_set_new(o, "hooks_run", json_integer(res->hooks_run));
 	json_object_set_new(o, "roots", roots);
 	json_object_set_new(o, "bundles", bundles);
+	{
+		json_t *ks = json_array();
+
+		for (size_t i = 0; i < res->n_jwks; i++) {
+			const struct sync_jwks_result *jr = &res->jwks[i];
+			json_t *k = jwks_change_json(jr->name, jr->url, &jr->change);
+
+			if (k == NULL)
+				continue;
+			json_object_set_new(k, "status",
+			                    json_string(jr->change.status == JWKS_SYNC_FAILED
+			                                        ? "failed"
+			                                : jr->change.status == JWKS_SYNC_UPDATED
+			                                        ? "updated"
+			                                        : "unchanged"));
+			if (jr->change.reason)
+				json_object_set_new(k, "reason", json_string(jr->change.reason));
+			json_object_set_new(k, "hooks", hooks_json(jr->hooks, jr->n_hooks));
+			json_array_append_new(ks, k);
+		}
+		json_object_set_new(o, "jwks", ks);
+	}
 	{
 		json_t *checks = json_array(), *notes = json_array();
 
