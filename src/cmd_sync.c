@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "sync.h"
 #include "sync_metrics.h"
+#include "catalog_update.h"
 #include "target.h"
 
 static const char synopsis[] =
@@ -287,6 +288,27 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 	}
 }
 
+static void report_catalog(const struct out *w, const struct sync_catalog_result *c)
+{
+	if (!c->configured)
+		return;
+	if (c->fetch_failed)
+		line(w, 4, "catalog %s: not fetched: %s; using catalog_version %lld (%s)", c->url,
+		     c->reason ? c->reason : "?", c->in_use_version,
+		     c->in_use_from_channel ? "from the channel" : "shipped");
+	else if (c->updated)
+		line(w, 6, "catalog %s: catalog_version %lld accepted and in use", c->url,
+		     c->version);
+	else if (c->verdict != CATALOG_UPDATE_SAME)
+		line(w, 4, "catalog %s: refused (%s), quarantined: %s; using catalog_version %lld",
+		     c->url, catalog_update_verdict_name(c->verdict), c->reason ? c->reason : "",
+		     c->in_use_version);
+	for (size_t i = 0; i < c->n_hooks; i++)
+		line(w, c->hooks[i].ok ? 6 : 3, "hook %s (catalog-updated%s): %s%s", c->hooks[i].id,
+		     c->hooks[i].retry ? ", retry" : "", c->hooks[i].ok ? "ok" : "failed: ",
+		     c->hooks[i].ok ? "" : (c->hooks[i].reason ? c->hooks[i].reason : "?"));
+}
+
 static void report_jwks(const struct out *w, const struct sync_jwks_result *k)
 {
 	const struct jwks_change *c = &k->change;
@@ -310,7 +332,6 @@ int cmd_sync(int argc, char **argv)
 {
 	struct sync_args a;
 	struct config *cfg = NULL;
-	struct targets *t = NULL;
 	struct sync_result res;
 	struct rw_err e = {{0}, 0};
 	struct out w = {getenv("JOURNAL_STREAM") != NULL, isatty(STDERR_FILENO), 0, 0};
@@ -337,10 +358,8 @@ int cmd_sync(int argc, char **argv)
 		a.o.progress = progress;
 		a.o.progress_ctx = &w;
 		w.quiet = a.quiet || a.json;
-		rc = targets_build(cfg, a.o.roots_dir, &t, &e);
+		rc = sync_run(cfg, &a.o, &res, &e);
 	}
-	if (rc == 0)
-		rc = sync_run(t, &a.o, &res, &e);
 	if (rc < 0) {
 		/* Could not start: bad configuration or catalog, lock held, state dir unusable. */
 		line(&w, 3, "rootwarden: %s", e.msg);
@@ -355,6 +374,7 @@ int cmd_sync(int argc, char **argv)
 				report_root(&w, &res.roots[i], a.o.dry_run);
 		for (size_t i = 0; i < res.n_bundles; i++)
 			report_bundle(&w, &res.bundles[i], a.o.dry_run, a.verbose);
+		report_catalog(&w, &res.catalog);
 		for (size_t i = 0; i < res.n_jwks; i++)
 			report_jwks(&w, &res.jwks[i]);
 		for (size_t i = 0; i < res.n_checks; i++)
@@ -406,7 +426,6 @@ int cmd_sync(int argc, char **argv)
 	}
 out:
 	sync_result_free(&res);
-	targets_free(t);
 	config_free(cfg);
 	return rc;
 }

@@ -77,6 +77,8 @@ void config_free(struct config *cfg)
 		free(cfg->jwks[i].url);
 	}
 	free(cfg->jwks);
+	free(cfg->catalog.url);
+	free_strv(cfg->catalog.keys, cfg->catalog.n_keys);
 	free(cfg);
 }
 
@@ -523,6 +525,44 @@ static int parse_bundles(struct ctx *c, const config_setting_t *list, struct con
 	return 0;
 }
 
+/* catalog = { url = "https://..."; keys = [ "SPKI SHA-256" | "-----BEGIN PUBLIC KEY-----..." ]; }
+ */
+static int parse_catalog(struct ctx *c, const config_setting_t *g, struct config_catalog *k)
+{
+	static const char *const keys[] = {"url", "keys", NULL};
+
+	k->line = conf_line(g);
+	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
+		return err_set(c->e, RW_EXIT_INPUT,
+		               "%s:%d: 'catalog' must be a group { url; keys; }", c->path, k->line);
+	if (conf_check_keys(g, keys, c->path, "catalog", c->e) < 0 ||
+	    get_str(c, g, "url", 1, "catalog", &k->url) < 0 ||
+	    get_strv(c, g, "keys", "catalog", 0, &k->keys, &k->n_keys) < 0)
+		return -1;
+	if (strncmp(k->url, "https://", 8) != 0 && strncmp(k->url, "file://", 7) != 0)
+		return err_set(c->e, RW_EXIT_INPUT,
+		               "%s:%d: catalog url '%s' must be https:// (or file://)", c->path,
+		               k->line, k->url);
+	if (k->n_keys == 0 || k->n_keys > 16)
+		return err_set(
+		        c->e, RW_EXIT_INPUT,
+		        "%s:%d: catalog needs 'keys': 1 to 16 signing keys (SPKI SHA-256 pins or "
+		        "PEM public keys)",
+		        c->path, k->line);
+	for (size_t i = 0; i < k->n_keys; i++) {
+		char fp[CERT_HEX_LEN + 1];
+
+		if (strstr(k->keys[i], "-----BEGIN PUBLIC KEY-----") == NULL &&
+		    fingerprint_normalize(k->keys[i], fp) < 0)
+			return err_set(
+			        c->e, RW_EXIT_INPUT,
+			        "%s:%d: catalog key %zu is neither an SPKI SHA-256 (64 hex digits) "
+			        "nor a PEM public key",
+			        c->path, k->line, i + 1);
+	}
+	return 0;
+}
+
 /* jwks = { cloud = "public"; url = "..."; } or a list of such groups. */
 static int parse_jwks(struct ctx *c, const config_setting_t *s, struct config *cfg)
 {
@@ -709,6 +749,7 @@ int config_load(const char *path, struct config **out, struct rw_err *e)
 	                                   "checks",
 	                                   "profile_bundles_dir",
 	                                   "jwks",
+	                                   "catalog",
 	                                   NULL};
 	config_t lc;
 	const config_setting_t *root, *s;
@@ -765,6 +806,9 @@ int config_load(const char *path, struct config **out, struct rw_err *e)
 	    (s && parse_checks(&c, s, cfg) < 0))
 		goto out;
 	if ((s = config_setting_get_member(root, "jwks")) != NULL && parse_jwks(&c, s, cfg) < 0)
+		goto out;
+	if ((s = config_setting_get_member(root, "catalog")) != NULL &&
+	    parse_catalog(&c, s, &cfg->catalog) < 0)
 		goto out;
 	*out = cfg;
 	cfg = NULL;
@@ -932,5 +976,11 @@ int config_print(const struct config *cfg, FILE *fp)
 		fprintf(fp, "%s\n  { cloud = \"%s\"; url = \"%s\"; }", i ? "," : "",
 		        cfg->jwks[i].name, cfg->jwks[i].url);
 	fprintf(fp, "%s);\n", cfg->n_jwks ? "\n" : "");
+	if (cfg->catalog.url) {
+		fprintf(fp, "catalog = {\n");
+		print_str(fp, "  ", "url", cfg->catalog.url);
+		print_strv(fp, "  ", "keys", cfg->catalog.keys, cfg->catalog.n_keys);
+		fprintf(fp, "};\n");
+	}
 	return ferror(fp) ? -1 : 0;
 }

@@ -51,6 +51,15 @@ struct config_root {
 	int line;
 };
 
+/* The signed catalog channel (catalog_update.h): where newer catalogs are published, and the
+ * keys that must have signed them. url NULL: no channel. */
+struct config_catalog {
+	char *url;   /* https:// or file:// of the ustar archive; its signature is url + ".sig" */
+	char **keys; /* SPKI SHA-256 pins or PEM public keys, 1..16 */
+	size_t n_keys;
+	int line;
+};
+
 /* An Entra ID signing key set sync keeps in STATE/jwks/NAME.json (jwks_sync.h). */
 struct config_jwks {
 	char *name; /* the cloud it belongs to ("public", "government", "china"): check token finds
@@ -126,6 +135,7 @@ struct config {
 	size_t n_bundles;
 	struct config_check *checks;
 	size_t n_checks;
+	struct config_catalog catalog;
 	struct config_jwks *jwks; /* key "jwks": a group or a list of groups */
 	size_t n_jwks;
 	/* When set (key profile_bundles_dir; the embedded default sets CWD/out), one PEM bundle per

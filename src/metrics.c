@@ -56,6 +56,16 @@ static const struct {
         {M_CHECK_STATUS, METRIC_GAUGE,
          "Status of a rootwarden check: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN."},
         {M_CHECK_BUNDLE_CERTS, METRIC_GAUGE, "Number of certificates in a checked bundle file."},
+        {M_CATALOG_VERSION, METRIC_GAUGE,
+         "catalog_version of the catalog sync used; source: shipped or channel (signed update)."},
+        {M_CATALOG_AGE, METRIC_GAUGE,
+         "Days since the catalog in use was last checked "
+         "(catalog_date)."},
+        {M_CATALOG_UPDATE_OK, METRIC_GAUGE,
+         "1 when the signed catalog channel was checked without a problem, 0 when its archive "
+         "could not be fetched or was refused."},
+        {M_SYNC_STATUS, METRIC_GAUGE,
+         "Exit status of the last sync: 0 unchanged, 5 changed, 6 degraded, 1 failed."},
         {M_CHECK_BUNDLE_NOT_AFTER, METRIC_GAUGE,
          "Expiry (notAfter) of a certificate in a checked bundle file, in seconds since the "
          "Unix epoch."},

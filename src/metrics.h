@@ -55,6 +55,10 @@ enum metric_type { METRIC_GAUGE, METRIC_COUNTER };
 #define M_ROTATION_BUNDLE_STATUS "rootwarden_rotation_bundle_status"
 #define M_ROTATION_BUNDLE_NEXT_CHANGE "rootwarden_rotation_bundle_next_change_timestamp_seconds"
 #define M_CHECK_STATUS "rootwarden_check_status"
+#define M_CATALOG_VERSION "rootwarden_catalog_version"
+#define M_CATALOG_AGE "rootwarden_catalog_age_days"
+#define M_CATALOG_UPDATE_OK "rootwarden_catalog_update_ok"
+#define M_SYNC_STATUS "rootwarden_sync_exit_status"
 #define M_CHECK_BUNDLE_CERTS "rootwarden_check_bundle_certificates"
 #define M_CHECK_BUNDLE_NOT_AFTER "rootwarden_check_bundle_not_after_timestamp_seconds"
 

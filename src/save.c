@@ -20,7 +20,8 @@ struct save {
 	FILE *fp;
 	int fd;
 	int write_errno;
-	int renamed; /* the temp file is now the target: do not unlink it */
+	int renamed;     /* the temp file is now the target: do not unlink it */
+	int passthrough; /* a device or FIFO, written straight (no temp, no rename) */
 	struct save_opts opts;
 };
 
@@ -112,6 +113,19 @@ struct save *save_open(const char *path, const struct save_opts *o, struct rw_er
 	if (stat(s->target, &st) == 0 && S_ISDIR(st.st_mode)) {
 		err_set(e, RW_EXIT_FAILURE, "%s: is a directory", path);
 		goto fail;
+	}
+	/* A device or FIFO (/dev/null, /dev/stdout, a pipe) is written through, never replaced by a
+	 * regular file: renaming a temp over /dev/null would break the whole machine. */
+	if (stat(s->target, &st) == 0 && !S_ISREG(st.st_mode)) {
+		if (S_ISSOCK(st.st_mode) || (s->fp = fopen(s->target, "we")) == NULL) {
+			err_set(e, RW_EXIT_FAILURE,
+			        "%s: not a regular file, and cannot be written: %s", path,
+			        S_ISSOCK(st.st_mode) ? "a socket" : strerror(errno));
+			goto fail;
+		}
+		s->passthrough = 1;
+		free(copy);
+		return s;
 	}
 	if (asprintf(&s->tmp, "%s/.%s.rw-XXXXXX", s->dir, base) < 0) {
 		s->tmp = NULL;
@@ -224,9 +238,10 @@ int save_finish(struct save *s, struct rw_err *e)
 {
 	int rc = SAVE_ERROR, tfd = -1, dfd = -1;
 
-	if (s->tmp == NULL) { /* stdout */
+	if (s->tmp == NULL) { /* stdout, or a device or FIFO written through */
 		if (fflush(s->fp) != 0 || s->write_errno) {
-			err_set(e, RW_EXIT_FAILURE, "standard output: %s",
+			err_set(e, RW_EXIT_FAILURE, "%s: %s",
+			        s->passthrough ? s->target : "standard output",
 			        strerror(s->write_errno ? s->write_errno : errno));
 			goto out;
 		}

@@ -12,7 +12,8 @@
  * temporary file is removed, so the target is always the complete old or the complete new file,
  * even if the process is killed (a killed process can leave a ".NAME.rw-XXXXXX" temp file, never a
  * partial target). A target that is a symbolic link is written through: the link stays and the file
- * it points to is replaced. The path "-" writes to standard output (no transaction).
+ * it points to is replaced. The path "-" writes to standard output, and an existing device or
+ * FIFO (/dev/null, /dev/stdout) is written straight to (no transaction: it is never replaced).
  */
 #ifndef RW_SAVE_H
 #define RW_SAVE_H

@@ -1,6 +1,10 @@
 /* store.c - the state directory: verified roots, fetch metadata, quarantine, hook retries. */
 #include "store.h"
 
+#include <fcntl.h>
+
+#include <dirent.h>
+
 #include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -19,7 +23,7 @@ struct store {
 };
 
 static const char *const subdirs[] = {"roots", "fetch", "quarantine", "bundles",
-                                      "hooks", "sync",  NULL};
+                                      "hooks", "sync",  "catalog",    NULL};
 
 static int make_dir(const char *path, mode_t mode, struct rw_err *e)
 {
@@ -376,4 +380,62 @@ int store_counter_add(json_t *counters, const char *group, const char *key, long
 	if (total)
 		*total = n;
 	return 0;
+}
+
+char *store_catalog_dir(const struct store *st, const char *which)
+{
+	char *p = NULL;
+
+	if (asprintf(&p, "%s/catalog/%s", st->dir, which) < 0)
+		return NULL;
+	return p;
+}
+
+/* Removes a directory of plain files (an unpacked catalog), one level. */
+static void remove_flat_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+
+	if (d != NULL) {
+		while ((de = readdir(d)) != NULL)
+			if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+				unlinkat(dirfd(d), de->d_name, 0);
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+int store_catalog_install(struct store *st, const char *unpacked, struct rw_err *e)
+{
+	char *cur = store_catalog_dir(st, "current"), *prev = store_catalog_dir(st, "previous");
+	char *parent = store_catalog_dir(st, "");
+	int rc = -1, dfd;
+
+	if (cur == NULL || prev == NULL || parent == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", st->dir);
+		goto out;
+	}
+	remove_flat_dir(prev);
+	if (rename(cur, prev) < 0 && errno != ENOENT) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot move aside: %s", cur, strerror(errno));
+		goto out;
+	}
+	if (rename(unpacked, cur) < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: cannot install the new catalog: %s", cur,
+		        strerror(errno));
+		rename(prev, cur); /* the last good one stays in use */
+		goto out;
+	}
+	if ((dfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	remove_flat_dir(prev);
+	rc = 0;
+out:
+	free(cur);
+	free(prev);
+	free(parent);
+	return rc;
 }

@@ -12,6 +12,9 @@
  *                                 before the bundle's rename, struck hook by hook (sync_events.c)
  *   STATE/sync/counters.json      fetch failures per root, over all runs
  *   STATE/rotation-announced.json the rotation-upcoming events already raised (rotation.h)
+ *   STATE/catalog/current/        the last catalog accepted from the signed channel (unpacked)
+ *   STATE/catalog/previous/       the one before, only while a new one is being put in place
+ *   STATE/catalog/accepted.json   version, archive SHA-256, source, etag of what was accepted
  *
  * Every file under STATE is read and written through this module; no other module builds a path
  * below STATE.
@@ -76,5 +79,12 @@ long long store_sat_add(long long a, long long b);
 int store_counters_get(const struct store *st, json_t **out, struct rw_err *e);
 int store_counter_add(json_t *counters, const char *group, const char *key, long long delta,
                       long long *total);
+
+/* malloc'd STATE/catalog/WHICH ("current", "previous"). */
+char *store_catalog_dir(const struct store *st, const char *which);
+/* Puts an unpacked, verified catalog directory (below STATE/catalog) in place as "current":
+ * the old current is moved to "previous", the new one renamed in, the directory fsync'd, then
+ * "previous" removed; on failure the old current stays in use. */
+int store_catalog_install(struct store *st, const char *unpacked, struct rw_err *e);
 
 #endif

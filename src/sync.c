@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "catalog_update.h"
 #include "crashpoint.h"
 #include "date.h"
 #include "lock.h"
@@ -167,6 +168,12 @@ static int final_status(const struct sync_result *res)
 	}
 	for (size_t i = 0; i < res->n_checks; i++)
 		degraded |= res->checks[i].status != RW_CHECK_OK;
+	if (res->catalog.configured)
+		degraded |= res->catalog.fetch_failed ||
+		            (res->catalog.verdict != CATALOG_UPDATE_ACCEPTED &&
+		             res->catalog.verdict != CATALOG_UPDATE_SAME);
+	for (size_t k = 0; k < res->catalog.n_hooks; k++)
+		failed |= !res->catalog.hooks[k].ok;
 	for (size_t i = 0; i < res->n_jwks; i++) {
 		degraded |= res->jwks[i].change.status == JWKS_SYNC_FAILED;
 		for (size_t k = 0; k < res->jwks[i].n_hooks; k++)
@@ -179,11 +186,27 @@ static int final_status(const struct sync_result *res)
 	return changed ? RW_EXIT_CHANGED : RW_EXIT_OK;
 }
 
-int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *res,
+/* The signed catalog channel, before the targets are built from the newest catalog. */
+static void catalog_step(struct job *j)
+{
+	struct catalog *shipped = NULL;
+	struct rw_err e = {{0}, 0};
+
+	if (j->cfg->catalog.url == NULL || j->o->offline)
+		return;
+	if (catalog_load(j->o->roots_dir, &shipped, &e) < 0) {
+		sync_problem(j->res, "catalog channel not checked: %s", e.msg);
+		return;
+	}
+	sync_catalog(j, shipped->version);
+	catalog_free(shipped);
+}
+
+int sync_run(const struct config *cfg, const struct sync_opts *o, struct sync_result *res,
              struct rw_err *e)
 {
-	const struct config *cfg = t->cfg;
-	struct job j = {t, cfg, o, res, NULL, NULL};
+	struct targets *t = NULL;
+	struct job j = {NULL, cfg, o, res, NULL, NULL};
 	struct lock *lk = NULL;
 	double t0 = monotonic_seconds();
 	int rc = -1;
@@ -198,6 +221,13 @@ int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *r
 		goto out;
 	if (!o->offline && (fetch_global_init(e) < 0 || fetch_session_new(&j.fs, e) < 0))
 		goto out;
+	catalog_step(&j);
+	if (targets_build(cfg, o->roots_dir, &t, e) < 0)
+		goto out;
+	j.t = t;
+	res->catalog.in_use_version = t->cat->version;
+	res->catalog.in_use_date = t->cat->date;
+	res->catalog.in_use_from_channel = t->catalog_from_channel;
 	if (sync_roots(&j, e) < 0)
 		goto out;
 	res->bundles = calloc(t->n_bundles + 1, sizeof(*res->bundles));
@@ -216,6 +246,7 @@ int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *r
 			else
 				sync_events_pending(&j, i, &res->bundles[i]);
 		sync_events_rotation(&j);
+		sync_catalog_events(&j);
 	}
 	keep_key_sets(&j);
 	run_checks(&j);
@@ -227,6 +258,7 @@ int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *r
 out:
 	res->seconds = monotonic_seconds() - t0;
 	fetch_session_free(j.fs);
+	targets_free(t);
 	store_free(j.st);
 	lock_release(lk);
 	return rc;

@@ -39,6 +39,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <time.h>
 
 #include "cert.h"
@@ -122,6 +123,24 @@ struct sync_bundle_result {
 	size_t n_notes;
 };
 
+/* The signed catalog channel's step (config "catalog"; sync_catalog.c). */
+#define HOOK_EVENT_CATALOG_UPDATED "catalog-updated"
+struct sync_catalog_result {
+	int configured;
+	char *url;
+	int verdict;       /* enum catalog_update_verdict: "same" also for a 304 */
+	int fetch_failed;  /* the archive or its signature could not be fetched */
+	int updated;       /* a new catalog was accepted and put in place */
+	long long version; /* of the archive judged, 0 when none was read */
+	long long in_use_version;
+	int in_use_from_channel; /* this run's catalog is the channel's (else the shipped one) */
+	int32_t in_use_date;     /* its catalog_date, -1 when none */
+	char *reason;            /* a refusal or failure, starting with the URL */
+	json_t *doc, *env;       /* catalog-updated's hook document and variables (owned) */
+	struct sync_hook_result *hooks;
+	size_t n_hooks;
+};
+
 /* An Entra ID signing key set kept in the state dir (config "jwks"; jwks_sync.h). */
 struct sync_jwks_result {
 	char *name;
@@ -140,6 +159,7 @@ struct sync_check_result {
 };
 
 struct sync_result {
+	struct sync_catalog_result catalog;
 	struct sync_check_result *checks;
 	size_t n_checks;
 	struct sync_jwks_result *jwks;
@@ -163,9 +183,11 @@ struct sync_result {
 	time_t started;
 };
 
-/* The targets are built by the caller (target.h) from the configuration and the catalog in
- * o->roots_dir; sync's roots step may give a configuration root its first verified copy. */
-int sync_run(struct targets *t, const struct sync_opts *o, struct sync_result *res,
+/* sync_run() builds the targets (target.h) itself, under the lock and after the catalog step,
+ * from the configuration and the newest catalog: the one in o->roots_dir or the one the signed
+ * channel delivered. A configuration the targets refuse fails the run at load (-1,
+ * RW_EXIT_INPUT, "file:line: ..."), as `config check` does. */
+int sync_run(const struct config *cfg, const struct sync_opts *o, struct sync_result *res,
              struct rw_err *e);
 void sync_result_free(struct sync_result *res);
 /* The machine-readable report (caller json_decref's). */

@@ -351,69 +351,81 @@ out:
 	free(t);
 }
 
-/* ---- signing-keys-changed ------------------------------------------------------------------- */
+/* ---- events that belong to no bundle (hooks_dir's hooks) ----------------------------------- */
 
-/* The pending record of key set NAME's change: STATE/hooks/@jwks-NAME.json ('@' keeps it apart
- * from bundle names). Written before the hooks run, struck hook by hook, like a bundle's. */
-static void jwks_record_name(const char *name, char *out, size_t len)
+/* A record STATE/hooks/@NAME.json ('@' keeps it apart from bundle names) holds the event's
+ * document, its two list variables and the hooks still pending. Written before the hooks run,
+ * struck hook by hook, like a bundle's; a run that finds one pending runs what is left. */
+static void run_global_record(struct job *j, const char *rname, const char *event,
+                              struct hook_sink *sink, json_t *rec, int retry)
 {
-	snprintf(out, len, "@jwks-%s", name);
-}
-
-static void run_jwks_record(struct job *j, struct sync_jwks_result *jr, json_t *rec, int retry)
-{
-	char rname[128];
-	const char *added = json_string_value(json_object_get(rec, "added"));
-	const char *removed = json_string_value(json_object_get(rec, "removed"));
+	json_t *envs = json_object_get(rec, "env"), *only;
 	char *input = json_dumps(json_object_get(rec, "document"), JSON_COMPACT | JSON_SORT_KEYS);
-	struct hook_env env[] = {
-	        {"ROOTWARDEN_JWKS", jr->name},
-	        {"ROOTWARDEN_ADDED", added ? added : ""},
-	        {"ROOTWARDEN_REMOVED", removed ? removed : ""},
-	};
-	struct hook_event ev = {HOOK_EVENT_SIGNING_KEYS_CHANGED, env, sizeof(env) / sizeof(env[0]),
-	                        input ? input : "{}"};
-	struct hook_sink sink = {&jr->hooks, &jr->n_hooks};
+	struct hook_env env[8];
+	struct hook_event ev = {event, env, 0, input ? input : "{}"};
 	struct strike_ctx sc = {j, rname, rec};
-	json_t *only = json_deep_copy(json_object_get(rec, "pending"));
+	const char *k;
+	json_t *v;
 	int ok;
 
-	jwks_record_name(jr->name, rname, sizeof(rname));
+	json_object_foreach(envs, k, v)
+	{
+		if (ev.n_env < sizeof(env) / sizeof(env[0]) && json_is_string(v))
+			env[ev.n_env++] = (struct hook_env){k, json_string_value(v)};
+	}
+	only = json_deep_copy(json_object_get(rec, "pending"));
 	if (json_array_size(only) > 0)
-		run_hooks(j, NULL, 0, &sink, &ev, only, retry, HOOK_EVENT_SIGNING_KEYS_CHANGED,
-		          strike, &sc, &ok);
+		run_hooks(j, NULL, 0, sink, &ev, only, retry, event, strike, &sc, &ok);
 	json_decref(only);
 	free(input);
 }
 
-void sync_events_jwks(struct job *j, struct sync_jwks_result *jr)
+void sync_events_global(struct job *j, const char *name, const char *event, json_t *env,
+                        json_t *doc, struct sync_hook_result **hooks, size_t *n_hooks)
 {
-	char rname[128];
+	char rname[160];
+	struct hook_sink sink = {hooks, n_hooks};
 	json_t *rec = NULL;
 	struct rw_err e = {{0}, 0};
 
-	jwks_record_name(jr->name, rname, sizeof(rname));
+	snprintf(rname, sizeof(rname), "@%s", name);
+	if (doc != NULL) { /* a new event: every hook is due */
+		rec = json_object();
+		json_object_set(rec, "document", doc);
+		json_object_set(rec, "env", env ? env : json_object());
+		json_object_set_new(rec, "pending", hook_ids(j, NULL, 0));
+		if (put_record(j, rname, rec, &e) < 0)
+			sync_problem(j->res, "%s: its hooks could not be recorded: %s", name,
+			             e.msg);
+		run_global_record(j, rname, event, &sink, rec, 0);
+	} else if (store_json_get(j->st, "hooks", rname, &rec, &e) < 0) {
+		sync_problem(j->res, "%s: its pending hooks cannot be read: %s", name, e.msg);
+	} else if (rec != NULL) {
+		run_global_record(j, rname, event, &sink, rec, 1);
+	}
+	json_decref(rec);
+}
+
+/* ---- signing-keys-changed ------------------------------------------------------------------- */
+
+void sync_events_jwks(struct job *j, struct sync_jwks_result *jr)
+{
+	char name[128];
+	json_t *doc = NULL, *env = NULL;
+
+	snprintf(name, sizeof(name), "jwks-%s", jr->name);
 	if (jr->change.changed) {
 		char *a = jwks_kids_joined(jr->change.added, jr->change.n_added);
 		char *r = jwks_kids_joined(jr->change.removed, jr->change.n_removed);
 
-		rec = json_object();
-		json_object_set_new(rec, "document",
-		                    jwks_change_json(jr->name, jr->url, &jr->change));
-		json_object_set_new(rec, "added", json_string(a ? a : ""));
-		json_object_set_new(rec, "removed", json_string(r ? r : ""));
-		json_object_set_new(rec, "pending", hook_ids(j, NULL, 0));
+		doc = jwks_change_json(jr->name, jr->url, &jr->change);
+		env = json_pack("{s:s, s:s, s:s}", "ROOTWARDEN_JWKS", jr->name, "ROOTWARDEN_ADDED",
+		                a ? a : "", "ROOTWARDEN_REMOVED", r ? r : "");
 		free(a);
 		free(r);
-		if (put_record(j, rname, rec, &e) < 0)
-			sync_problem(j->res, "key set %s: its hooks could not be recorded: %s",
-			             jr->name, e.msg);
-		run_jwks_record(j, jr, rec, 0);
-	} else if (store_json_get(j->st, "hooks", rname, &rec, &e) < 0) {
-		sync_problem(j->res, "key set %s: its pending hooks cannot be read: %s", jr->name,
-		             e.msg);
-	} else if (rec != NULL) {
-		run_jwks_record(j, jr, rec, 1);
 	}
-	json_decref(rec);
+	sync_events_global(j, name, HOOK_EVENT_SIGNING_KEYS_CHANGED, env, doc, &jr->hooks,
+	                   &jr->n_hooks);
+	json_decref(doc);
+	json_decref(env);
 }

@@ -30,6 +30,10 @@ void sync_problem(struct sync_result *res, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));
 char *sync_strdup(const char *s);
 
+/* sync_catalog.c: the signed catalog channel (before the targets are built), and its event. */
+void sync_catalog(struct job *j, long long shipped_version);
+void sync_catalog_events(struct job *j);
+
 /* sync_roots.c: fetch, verify and store every root that has URLs (step 3). */
 int sync_roots(struct job *j, struct rw_err *e);
 
@@ -46,6 +50,11 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 void sync_events_run(struct job *j, size_t bi, struct sync_bundle_result *br);
 /* rotation-upcoming for every bundle (step 6). */
 void sync_events_rotation(struct job *j);
+/* An event of no bundle for hooks_dir's hooks (a key set, the catalog): with doc, a new event
+ * (its hook document and environment variables, borrowed) recorded and run; without, whatever
+ * an earlier run left pending of it. Results go into *hooks. */
+void sync_events_global(struct job *j, const char *name, const char *event, json_t *env,
+                        json_t *doc, struct sync_hook_result **hooks, size_t *n_hooks);
 /* signing-keys-changed for a key set whose kids changed, or its hooks still pending. */
 void sync_events_jwks(struct job *j, struct sync_jwks_result *jr);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "date.h"
 #include "metrics.h"
 
 int sync_metrics_write(const struct sync_result *res, const char *path, struct rw_err *e)
@@ -44,6 +45,24 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 			goto out;
 	}
 	if (metrics_add(m, e, M_QUARANTINED, quarantined, NULL) < 0)
+		goto out;
+	/* the last run's outcome: a degraded run is not a success */
+	if (metrics_add(m, e, M_SYNC_STATUS, res->status, NULL) < 0)
+		goto out;
+	if (metrics_add(m, e, M_CATALOG_VERSION, (double)res->catalog.in_use_version, "source",
+	                res->catalog.in_use_from_channel ? "channel" : "shipped", NULL) < 0)
+		goto out;
+	if (res->catalog.in_use_date >= 0 &&
+	    metrics_add(m, e, M_CATALOG_AGE, (double)(date_today() - res->catalog.in_use_date),
+	                NULL) < 0)
+		goto out;
+	if (res->catalog.configured &&
+	    metrics_add(m, e, M_CATALOG_UPDATE_OK,
+	                res->catalog.fetch_failed ||
+	                                (res->catalog.verdict != 0 && res->catalog.verdict != 1)
+	                        ? 0
+	                        : 1,
+	                NULL) < 0)
 		goto out;
 	for (size_t i = 0; i < res->n_jwks; i++)
 		if (jwks_change_metrics(m, res->jwks[i].name, &res->jwks[i].change, e) < 0)

@@ -34,6 +34,11 @@ static void hooks_free(struct sync_hook_result *v, size_t n)
 
 void sync_result_free(struct sync_result *res)
 {
+	free(res->catalog.url);
+	free(res->catalog.reason);
+	json_decref(res->catalog.doc);
+	json_decref(res->catalog.env);
+	hooks_free(res->catalog.hooks, res->catalog.n_hooks);
 	for (size_t i = 0; i < res->n_jwks; i++) {
 		free(res->jwks[i].name);
 		free(res->jwks[i].url);
@@ -185,6 +190,21 @@ json_t *sync_result_json(const struct sync_result *res)
 	json_object_set_new(o, "hooks_run", json_integer(res->hooks_run));
 	json_object_set_new(o, "roots", roots);
 	json_object_set_new(o, "bundles", bundles);
+	{
+		const struct sync_catalog_result *c = &res->catalog;
+		char d[11] = "";
+
+		if (c->in_use_date >= 0)
+			date_format(c->in_use_date, d);
+		json_object_set_new(o, "catalog",
+		                    json_pack("{s:I, s:s, s:s?, s:b, s:s?, s:b, s:s?, s:o}",
+		                              "version", (json_int_t)c->in_use_version, "source",
+		                              c->in_use_from_channel ? "channel" : "shipped",
+		                              "date", d[0] ? d : NULL, "updated", c->updated, "url",
+		                              c->url, "configured", c->configured, "reason",
+		                              c->reason, "hooks",
+		                              hooks_json(c->hooks, c->n_hooks)));
+	}
 	{
 		json_t *ks = json_array();
 

@@ -273,6 +273,35 @@ static int add_checks(struct targets *t, struct rw_err *e)
 	return 0;
 }
 
+/* With a catalog channel configured, the catalog last accepted from it (STATE/catalog/current,
+ * or "previous" when a run died while swapping them) replaces the shipped one when its
+ * catalog_version is higher: a package upgrade past it makes the shipped catalog win again. */
+static int use_channel_catalog(struct targets *t, const struct store *st)
+{
+	static const char *const which[] = {"current", "previous"};
+
+	if (t->cfg->catalog.url == NULL || st == NULL)
+		return 0;
+	for (size_t i = 0; i < 2; i++) {
+		char *dir = store_catalog_dir(st, which[i]);
+		struct catalog *ch = NULL;
+
+		if (dir && catalog_load(dir, &ch, NULL) == 0) {
+			free(dir);
+			if (ch->version > t->cat->version) {
+				catalog_free(t->cat);
+				t->cat = ch;
+				t->catalog_from_channel = 1;
+			} else {
+				catalog_free(ch);
+			}
+			return 0;
+		}
+		free(dir);
+	}
+	return 0;
+}
+
 int targets_build(const struct config *cfg, const char *roots_dir, struct targets **out,
                   struct rw_err *e)
 {
@@ -290,11 +319,12 @@ int targets_build(const struct config *cfg, const char *roots_dir, struct target
 		oom(cfg, e);
 		goto out;
 	}
-	if (catalog_load(roots_dir, &t->cat, e) < 0 || check_config_roots(t, e) < 0)
-		goto out;
 	/* read-only: a state directory that does not exist yet holds no copies */
-	if (cfg->n_roots && store_open(cfg->state_dir, 0, &st, NULL) < 0)
+	if ((cfg->n_roots || cfg->catalog.url) && store_open(cfg->state_dir, 0, &st, NULL) < 0)
 		st = NULL;
+	if (catalog_load(roots_dir, &t->cat, e) < 0 || use_channel_catalog(t, st) < 0 ||
+	    check_config_roots(t, e) < 0)
+		goto out;
 	t->first_config_root = t->cat->n_roots;
 	for (size_t i = 0; i < cfg->n_roots; i++)
 		if (add_config_root(t, &cfg->roots[i], st, e) < 0)

@@ -4,8 +4,9 @@
  * --config and config check.
  *
  * Contract:
- * - targets_build() loads the catalog from roots_dir, adds the configuration's own roots to it as
- *   catalog entries that keep their configured names (a root with a 'file' is read and verified
+ * - targets_build() loads the catalog from roots_dir (or, with a signed catalog channel
+ *   configured, the newer catalog last accepted from it), adds the configuration's own roots to it
+ * as catalog entries that keep their configured names (a root with a 'file' is read and verified
  *   here, once: one self-signed CA certificate matching its pins; a root with URLs starts with
  *   its verified copy from the state directory, if there is one), expands profile_bundles_dir
  *   into one bundle per catalog profile, and resolves every bundle: canonical path (fileio.h
@@ -67,8 +68,9 @@ struct targets {
 	size_t n_bundles;
 	struct target_check *checks;
 	size_t n_checks;
-	char *state_dir;    /* canonical */
-	char *metrics_file; /* canonical, or NULL */
+	int catalog_from_channel; /* cat is the signed channel's (STATE/catalog), not the shipped */
+	char *state_dir;          /* canonical */
+	char *metrics_file;       /* canonical, or NULL */
 };
 
 int targets_build(const struct config *cfg, const char *roots_dir, struct targets **out,

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -240,6 +241,26 @@ static void test_discard_removes_temp(void **state)
 	free(p);
 }
 
+/* A device (here a private copy of /dev/null's node) is written through, never replaced by a
+ * regular file: renaming a temp over /dev/null broke this machine once. Root only (mknod). */
+static void test_device_is_written_through(void **state)
+{
+	const char *dir = *state;
+	char *dev = tu_path(dir, "null");
+	struct stat st;
+	struct rw_err e = {{0}, 0};
+
+	if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) < 0) {
+		free(dev);
+		skip();
+	}
+	assert_int_equal(save_bytes(dev, "abc\n", 4, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(stat(dev, &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(entries(dir), 1); /* no temp beside it */
+	free(dev);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +274,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_unwritable_directory, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_symlink_is_written_through, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_device_is_written_through, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_discard_removes_temp, setup, teardown),
 	};
 

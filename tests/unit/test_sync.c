@@ -143,14 +143,14 @@ static void test_unavailable_root_degrades(void **state)
 	         1, dir);
 	cfg = load(text);
 	assert_int_equal(targets_build(cfg, roots, &t, &e), 0);
-	assert_int_equal(sync_run(t, &o, &res, &e), RW_EXIT_DEGRADED);
+	assert_int_equal(sync_run(cfg, &o, &res, &e), RW_EXIT_DEGRADED);
 	assert_int_equal(res.n_bundles, 1);
 	assert_int_equal(res.bundles[0].n_unavailable, 1);
 	assert_int_equal(res.bundles[0].status, SYNC_BUNDLE_UPDATED);
 	assert_int_equal(access(res.bundles[0].path, R_OK), 0);
 	sync_result_free(&res);
 	/* nothing changed, still degraded: the root is still missing */
-	assert_int_equal(sync_run(t, &o, &res, &e), RW_EXIT_DEGRADED);
+	assert_int_equal(sync_run(cfg, &o, &res, &e), RW_EXIT_DEGRADED);
 	sync_result_free(&res);
 	targets_free(t);
 	config_free(cfg);
