@@ -21,6 +21,8 @@ static const struct command commands[] = {
          cmd_rotation_usage},
         {"check", cmd_check, "check a bundle, a SQL Server certificate or a private key file",
          cmd_check_usage},
+        {"probe", cmd_probe, "what a live database server presents over TLS; do bundles accept it",
+         cmd_probe_usage},
         {"roots", cmd_roots, "list or show the roots of the catalog", cmd_roots_usage},
         {"config", cmd_config, "validate and print the configuration", cmd_config_usage},
         {"help", cmd_help, "show help for rootwarden or for one command", help_usage},
@@ -38,7 +40,7 @@ static const char exit_help[] =
         "  5  sync: success, at least one bundle was updated\n"
         "  6  sync: degraded: bundles are correct, but a fetch failed, a root was quarantined\n"
         "     or a configured check did not pass\n"
-        "Exit status (rotation, check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+        "Exit status (rotation, check, probe): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
 const struct command *cli_commands(void)
 {

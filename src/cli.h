@@ -61,6 +61,7 @@ int cmd_config(int argc, char **argv);
 int cmd_sync(int argc, char **argv);
 int cmd_rotation(int argc, char **argv);
 int cmd_check(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
@@ -70,5 +71,6 @@ extern const char cmd_config_usage[];
 extern const char cmd_sync_usage[];
 extern const char cmd_rotation_usage[];
 extern const char cmd_check_usage[];
+extern const char cmd_probe_usage[];
 
 #endif

@@ -29,7 +29,7 @@ time_t servercert_time(time_t o_at)
 
 static const char *who(const struct servercert_opts *o)
 {
-	return o->who ? o->who : "TLS clients";
+	return o->who ? o->who : "a TLS client";
 }
 
 static int rule_validity(gnutls_x509_crt_t crt, const char *subj, const struct servercert_opts *o,
@@ -84,6 +84,9 @@ static int rule_eku(gnutls_x509_crt_t crt, const char *subj, const struct server
 	if (found)
 		rc = ADD(out, subj, "eku", V_PASS, NULL,
 		         "Extended Key Usage includes serverAuth (%s)", OID_SERVER_AUTH);
+	else if (seen.len == 0 && o->eku_optional)
+		rc = ADD(out, subj, "eku", V_PASS, NULL,
+		         "no Extended Key Usage extension: every purpose is allowed");
 	else if (seen.len == 0)
 		rc = ADD(out, subj, "eku", V_FAIL, REISSUE,
 		         "no Extended Key Usage: %s needs Server Authentication (%s)", who(o),

@@ -6,7 +6,8 @@
  *
  * Rules (findings.h; subject = what the caller names: a path or a URL):
  *   validity        valid at the time checked (FAIL outside, WARN within warn_days of notAfter)
- *   eku             Extended Key Usage holds serverAuth 1.3.6.1.5.5.7.3.1 (FAIL if absent)
+ *   eku             Extended Key Usage holds serverAuth 1.3.6.1.5.5.7.3.1 (FAIL if absent; with
+ *                   eku_optional an absent extension allows every purpose, as OpenSSL reads it)
  *   key-usage       keyUsage allows digitalSignature, and keyEncipherment for RSA (an absent
  *                   extension allows every usage)
  *   hostname        the certificate matches each host, RFC 6125 (gnutls_x509_crt_check_hostname2:
@@ -35,12 +36,13 @@ struct servercert_opts {
 	size_t n_hosts;
 	time_t at;     /* 0: now (or ROOTWARDEN_NOW) */
 	int warn_days; /* 0: SERVERCERT_WARN_DAYS */
-	/* Words of the policy in messages: who needs the rule ("SQL Server"; NULL: "TLS clients")
+	/* Words of the policy in messages: who needs the rule ("SQL Server"; NULL: "a TLS client")
 	 * and how to renew ("renew the certificate, update network.tlscert and restart SQL
 	 * Server"; NULL: a generic text). */
 	const char *who;
 	const char *renew_fix;
 	const char *host_hint; /* fix when no host is given; NULL: generic */
+	int eku_optional;      /* no EKU extension = any purpose (SQL Server insists on one) */
 };
 
 /* The time a check is done at: o_at if set, else 00:00 UTC of ROOTWARDEN_NOW, else now. */
