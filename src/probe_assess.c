@@ -289,7 +289,7 @@ static void name_root(const struct probe_result *r, gnutls_x509_crt_t *crts,
 /* Does the bundle content 'held' verify the chain at 'at' (and the host name)? */
 static int verify_full(const struct probe_result *r, gnutls_x509_crt_t *crts,
                        const struct cert *const *held, size_t n_held, time_t at, char *why,
-                       size_t wn, char *anchor, size_t an)
+                       size_t wn, char *anchor, size_t an, time_t *anchor_not_after)
 {
 	gnutls_x509_trust_list_t tl = trust_of(held, n_held);
 	struct servercert_chain_result cr;
@@ -311,6 +311,11 @@ static int verify_full(const struct probe_result *r, gnutls_x509_crt_t *crts,
 	} else {
 		ok = 1;
 		snprintf(anchor, an, "%s", cr.anchor);
+		if (anchor_not_after)
+			*anchor_not_after = cr.anchor_crt
+			                            ? gnutls_x509_crt_get_expiration_time(cr.anchor_crt)
+			                            : gnutls_x509_crt_get_expiration_time(
+			                                      crts[r->chain.n - 1]);
 	}
 	if (cr.anchor_crt)
 		gnutls_x509_crt_deinit(cr.anchor_crt);
@@ -339,6 +344,7 @@ static int judge_step(const struct probe_result *r, gnutls_x509_crt_t *crts,
 	struct rotation_roots w = {0};
 	struct buf lacks;
 	char day[11], why[600], anchor[256];
+	time_t anchor_na = 0;
 	int rc = -1, ok;
 
 	date_format(st->from, day);
@@ -364,10 +370,19 @@ static int judge_step(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		if (!has_root(held, n_held, root))
 			buf_printf(&lacks, "%s%s", lacks.len ? ", " : "", root->name);
 	}
-	ok = verify_full(r, crts, held, n_held, date_start(st->from), why, sizeof(why), anchor,
-	                 sizeof(anchor));
+	/* The server's certificates as they are now (they will be renewed before a far step);
+	 * the bundle's content and its root as they will be on the step's day. */
+	ok = verify_full(r, crts, held, n_held, servercert_time(o->at), why, sizeof(why), anchor,
+	                 sizeof(anchor), &anchor_na);
 	if (ok < 0)
 		goto oom;
+	if (ok && anchor_na < date_start(st->from)) {
+		char t[21];
+
+		time_format(anchor_na, t);
+		snprintf(why, sizeof(why), "its root '%s' expires on %s, before the step", anchor, t);
+		ok = 0;
+	}
 	if (!ok)
 		rc = ADD(&a->f, b->path, "bundle-step", V_FAIL,
 		         b->managed
@@ -424,7 +439,7 @@ static int judge_bundle(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		}
 	}
 	ok = verify_full(r, crts, (const struct cert *const *)file.v, file.n,
-	                 servercert_time(o->at), why, sizeof(why), anchor, sizeof(anchor));
+	                 servercert_time(o->at), why, sizeof(why), anchor, sizeof(anchor), NULL);
 	if (ok < 0)
 		goto oom;
 	if (ok) {
