@@ -98,10 +98,15 @@ int probe_url_parse(const char *url, struct probe_url *out, struct rw_err *e)
 		               url, scheme);
 	h = p + 3;
 	rest = h + strcspn(h, "/?#");
-	if (memchr(h, '@', (size_t)(rest - h)))
-		return err_set(
-		        e, RW_CHECK_UNKNOWN,
-		        "%s: a user or password in the URL is refused: a probe never logs in", url);
+	if (memchr(h, '@', (size_t)(rest - h))) {
+		const char *at = memchr(h, '@', (size_t)(rest - h));
+
+		/* the message names the URL without what may be a password */
+		return err_set(e, RW_CHECK_UNKNOWN,
+		               "%.*s***%s: a user or password in the URL is refused: a probe never "
+		               "logs in",
+		               (int)(h - url), url, at);
+	}
 	if (*h == '[') {
 		hend = memchr(h, ']', (size_t)(rest - h));
 		if (hend == NULL)

@@ -312,10 +312,10 @@ static int verify_full(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		ok = 1;
 		snprintf(anchor, an, "%s", cr.anchor);
 		if (anchor_not_after)
-			*anchor_not_after = cr.anchor_crt
-			                            ? gnutls_x509_crt_get_expiration_time(cr.anchor_crt)
-			                            : gnutls_x509_crt_get_expiration_time(
-			                                      crts[r->chain.n - 1]);
+			*anchor_not_after =
+			        cr.anchor_crt
+			                ? gnutls_x509_crt_get_expiration_time(cr.anchor_crt)
+			                : gnutls_x509_crt_get_expiration_time(crts[r->chain.n - 1]);
 	}
 	if (cr.anchor_crt)
 		gnutls_x509_crt_deinit(cr.anchor_crt);
@@ -380,7 +380,8 @@ static int judge_step(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		char t[21];
 
 		time_format(anchor_na, t);
-		snprintf(why, sizeof(why), "its root '%s' expires on %s, before the step", anchor, t);
+		snprintf(why, sizeof(why), "its root '%s' expires on %s, before the step", anchor,
+		         t);
 		ok = 0;
 	}
 	if (!ok)

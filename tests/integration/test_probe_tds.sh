@@ -11,6 +11,7 @@ command -v python3 >/dev/null && command -v certtool >/dev/null || { echo "skip:
 source "$SRC/tests/integration/safe_tmpdir.sh"
 source "$SRC/tests/integration/checklib.sh"
 source "$SRC/tests/integration/probe_fixture.sh"
+not() { ! "$@"; }
 echo "note: the server here is a stand-in for SQL Server (tds_standin.py), not SQL Server itself"
 
 T=$(mktemp -d)
@@ -43,12 +44,16 @@ rule() { probe_rule "$@" <"$T/out.json"; }
 
 standin full.pem --encrypt req --min TLSv1_2 --max TLSv1_2
 probe "sqlserver://localhost:$PORT" --bundle "$T/pki/bundle-a.pem"
-check "REQ: encryption required" [ "$(rule tls)" = PASS ] && grep -q '"tls": "required"' "$T/out.json"
+check "REQ: encryption required" [ "$(rule tls)" = PASS ]
+check "REQ: encryption required (2)" grep -q '"tls": "required"' "$T/out.json"
 check "REQ: PRELOGIN VERSION read" grep -q '"server": "SQL Server 16.0.1000"' "$T/out.json"
 check "REQ: TLS in TDS, versions exactly (1.2 only)" [ "$(versions)" = "TLS1.0=refused TLS1.1=refused TLS1.2=accepted TLS1.3=refused" ]
-check "REQ: chain of 2 to test-root-a" grep -q '"id": "test-root-a"' "$T/out.json" && [ "$(grep -c '"sha256"' "$T/out.json")" = 2 ]
-check "REQ: SQL Server rules on the leaf (eku, key-usage)" [ "$(rule eku)" = PASS ] && [ "$(rule key-usage)" = PASS ]
-check "REQ: bundle verifies, ADO.NET setting" [ "$(rule bundle "$T/pki/bundle-a.pem")" = PASS ] && grep -q 'Encrypt=True;TrustServerCertificate=False' "$T/out.json"
+check "REQ: chain of 2 to test-root-a" grep -q '"id": "test-root-a"' "$T/out.json"
+check "REQ: chain of 2 to test-root-a (2)" [ "$(grep -c '"sha256"' "$T/out.json")" = 2 ]
+check "REQ: SQL Server rules on the leaf (eku, key-usage)" [ "$(rule eku)" = PASS ]
+check "REQ: SQL Server rules on the leaf (eku, key-usage) (2)" [ "$(rule key-usage)" = PASS ]
+check "REQ: bundle verifies, ADO.NET setting" [ "$(rule bundle "$T/pki/bundle-a.pem")" = PASS ]
+check "REQ: bundle verifies, ADO.NET setting (2)" grep -q 'Encrypt=True;TrustServerCertificate=False' "$T/out.json"
 check "REQ: exit 0" [ "$(cat "$T/rc")" = 0 ]
 
 standin full.pem --encrypt off --min TLSv1 --max TLSv1_1 --seclevel0
@@ -59,7 +64,8 @@ check "OFF: Azure TLS1_0" grep -q '"azure_minimal_tls": "TLS1_0"' "$T/out.json"
 
 standin full.pem --encrypt notsup
 probe "sqlserver://localhost:$PORT"
-check "NOT_SUP: cleartext only, exit 2" [ "$(rule tls)" = FAIL ] && [ "$(cat "$T/rc")" = 2 ]
+check "NOT_SUP: cleartext only, exit 2" [ "$(rule tls)" = FAIL ]
+check "NOT_SUP: cleartext only, exit 2 (2)" [ "$(cat "$T/rc")" = 2 ]
 
 standin full.pem --strict --min TLSv1_3 --max TLSv1_3
 probe "sqlserver://localhost:$PORT?encrypt=strict" --bundle "$T/pki/bundle-a.pem"
@@ -74,6 +80,7 @@ certtool --generate-certificate --load-privkey "$T/pki/leaf-key.pem" --load-ca-c
 cat "$T/pki/bad-leaf.pem" "$T/pki/int.pem" >"$T/pki/bad.pem"
 standin bad.pem --encrypt req
 probe "sqlserver://localhost:$PORT"
-check "SQL Server rules: eku FAIL, key-usage FAIL" [ "$(rule eku)" = FAIL ] && [ "$(rule key-usage)" = FAIL ]
+check "SQL Server rules: eku FAIL, key-usage FAIL" [ "$(rule eku)" = FAIL ]
+check "SQL Server rules: eku FAIL, key-usage FAIL (2)" [ "$(rule key-usage)" = FAIL ]
 check "SQL Server rules: SQL Server named in the reason" grep -q 'SQL Server needs Server Authentication' "$T/out.json"
 [ "$fails" -eq 0 ]

@@ -12,6 +12,7 @@ done
 source "$SRC/tests/integration/safe_tmpdir.sh"
 source "$SRC/tests/integration/checklib.sh"
 source "$SRC/tests/integration/probe_fixture.sh"
+not() { ! "$@"; }
 
 T=$(mktemp -d)
 PIDS=()
@@ -71,15 +72,18 @@ done
 cat "$T/pki/root-a.pem" "$T/pki/int.pem" >"$T/pki/badorder-chain.pem"
 s_server leaf.pem -tls1_2 badorder-chain.pem
 probe "tls://localhost:$PORT"
-check "wrong order: chain FAIL" [ "$(rule chain)" = FAIL ] && grep -q "out of order" "$T/out.json"
+check "wrong order: chain FAIL" [ "$(rule chain)" = FAIL ]
+check "wrong order: chain FAIL (2)" grep -q "out of order" "$T/out.json"
 s_server sha1-leaf.pem -tls1_2 int-sha1.pem
 probe "tls://localhost:$PORT"
-check "SHA-1 intermediate: chain FAIL" [ "$(rule chain)" = FAIL ] && grep -q "SHA1" "$T/out.json"
+check "SHA-1 intermediate: chain FAIL" [ "$(rule chain)" = FAIL ]
+check "SHA-1 intermediate: chain FAIL (2)" grep -q "SHA1" "$T/out.json"
 
 # refused and silent ports: UNKNOWN with the reason, within the timeouts
 CLOSED=$(free_port)
 probe "postgres://127.0.0.1:$CLOSED"
-check "refused port: UNKNOWN, connection refused" [ "$(cat "$T/rc")" = 3 ] && grep -q "Connection refused" "$T/out.json"
+check "refused port: UNKNOWN, connection refused" [ "$(cat "$T/rc")" = 3 ]
+check "refused port: UNKNOWN, connection refused (2)" grep -q "Connection refused" "$T/out.json"
 SILENT=$(free_port)
 python3 -c "
 import socket,time
@@ -89,7 +93,8 @@ while True: conns.append(s.accept()[0])" &
 PIDS+=($!)
 wait_port "$SILENT"
 probe "mysql://127.0.0.1:$SILENT" --timeout 300
-check "silent port: UNKNOWN, timed out" [ "$(cat "$T/rc")" = 3 ] && grep -q "timed out" "$T/out.json"
+check "silent port: UNKNOWN, timed out" [ "$(cat "$T/rc")" = 3 ]
+check "silent port: UNKNOWN, timed out (2)" grep -q "timed out" "$T/out.json"
 
 # many endpoints at once, each judged on its own
 s_server leaf.pem -tls1_2 int.pem
@@ -124,13 +129,16 @@ check "root named by catalog id" grep -q '"id": "test-root-a"' "$T/out.json"
 # metrics file
 "$BIN" probe "tls://localhost:$P12" --metrics-file "$T/m.prom" >/dev/null
 check "metrics: check status" grep -q "rootwarden_check_status{check=\"probe\",target=\"tls://localhost:$P12\"} 0" "$T/m.prom"
-check "metrics: TLS 1.2 accepted, 1.3 refused" grep -q "version=\"TLS1.2\"} 1" "$T/m.prom" && grep -q "version=\"TLS1.3\"} 0" "$T/m.prom"
+check "metrics: TLS 1.2 accepted, 1.3 refused" grep -q "version=\"TLS1.2\"} 1" "$T/m.prom"
+check "metrics: TLS 1.2 accepted, 1.3 refused (2)" grep -q "version=\"TLS1.3\"} 0" "$T/m.prom"
 
 # usage errors: exit 3 with the URL in the message
 "$BIN" probe "ftp://x" 2>"$T/err"
-check "unknown scheme: exit 3, message names the URL" [ $? = 3 ] && grep -q "ftp://x: unknown scheme" "$T/err"
+check "unknown scheme: exit 3, message names the URL" [ $? = 3 ]
+check "unknown scheme: exit 3, message names the URL (2)" grep -q "ftp://x: unknown scheme" "$T/err"
 "$BIN" probe "postgres://user:secret@localhost" 2>"$T/err"
-check "password in the URL refused (and not echoed)" [ $? = 3 ] && ! grep -q secret "$T/err"
+check "password in the URL refused (and not echoed)" [ $? = 3 ]
+check "password in the URL refused (and not echoed) (2)" not grep -q secret "$T/err"
 "$BIN" probe "tls://localhost" 2>"$T/err"
 check "tls:// without a port: exit 3" [ $? = 3 ]
 [ "$fails" -eq 0 ]
