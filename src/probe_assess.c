@@ -537,9 +537,12 @@ int probe_assess(const struct probe_result *r, const struct probe_assess_opts *o
 		struct certlist all = {0};
 
 		for (size_t i = 0; i < o->n_bundles; i++) {
-			struct rw_err ignore = {0};
+			struct certlist one = {0};
 
-			certs_read_path(o->bundles[i].path, &all, &ignore);
+			/* an unreadable bundle is judged (UNKNOWN) in judge_bundle */
+			if (probe_bundle_read(o->bundles[i].path, &one, NULL) == 0)
+				certlist_take_all(&all, &one);
+			certlist_free(&one);
 		}
 		if (o->cat)
 			for (size_t i = 0; i < o->cat->n_roots; i++)

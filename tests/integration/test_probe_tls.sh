@@ -79,6 +79,20 @@ probe "tls://localhost:$PORT"
 check "SHA-1 intermediate: chain FAIL" [ "$(rule chain)" = FAIL ]
 check "SHA-1 intermediate: chain FAIL (2)" grep -q "SHA1" "$T/out.json"
 
+# PostgreSQL 17's direct TLS (sslnegotiation=direct): TLS first with ALPN "postgresql". The
+# PostgreSQL here is 15, so openssl s_server stands in for a server that negotiates it.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$T/pki/leaf.pem" -key "$T/pki/leaf-key.pem" \
+	-cert_chain "$T/pki/int.pem" -alpn postgresql -quiet </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$PORT"
+probe "postgres://localhost:$PORT?sslnegotiation=direct" --bundle "$T/pki/bundle-a.pem"
+check "direct TLS: ALPN postgresql negotiated" grep -q '"alpn": "postgresql"' "$T/out.json"
+check "direct TLS: reported as TLS first" grep -q '"tls": "tls-first"' "$T/out.json"
+check "direct TLS: libpq setting has sslnegotiation=direct" grep -q "sslnegotiation=direct" "$T/out.json"
+probe "https://localhost:$PORT" --bundle "$T/pki/bundle-a.pem"
+check "https: bundle verifies, curl setting" grep -q "curl --cacert $T/pki/bundle-a.pem" "$T/out.json"
+
 # refused and silent ports: UNKNOWN with the reason, within the timeouts
 CLOSED=$(free_port)
 probe "postgres://127.0.0.1:$CLOSED"

@@ -195,6 +195,31 @@ static void test_postgres_cleartext_only(void **state)
 	probe_result_free(&r);
 }
 
+/* The entry point sync's check table calls: 0 with findings, -1 when it cannot run. */
+static void test_check_configured(void **state)
+{
+	struct server s = {.serve = answer_n};
+	struct findings f;
+	struct rw_err e = {0};
+	char url[64], *roots = tu_source("roots");
+
+	setenv("ROOTWARDEN_ROOTS_DIR", roots, 1);
+	findings_init(&f);
+	server_start(&s);
+	snprintf(url, sizeof(url), "postgres://127.0.0.1:%d", s.port);
+	assert_int_equal(probe_check_configured(url, "azure-postgres-flexible", NULL, &f, &e), 0);
+	assert_int_equal(findings_find(&f, url, "tls")->verdict, V_FAIL);
+	assert_int_equal(probe_check_configured(url, "no-such-profile", NULL, &f, &e), -1);
+	assert_non_null(strstr(e.msg, "no-such-profile"));
+	err_clear(&e);
+	assert_int_equal(probe_check_configured("gopher://x", NULL, NULL, &f, &e), -1);
+	assert_non_null(strstr(e.msg, "gopher://x: "));
+	server_stop(&s);
+	findings_free(&f);
+	unsetenv("ROOTWARDEN_ROOTS_DIR");
+	free(roots);
+}
+
 static void test_not_postgres_and_refused(void **state)
 {
 	struct server s = {.serve = answer_garbage};
@@ -318,6 +343,7 @@ int main(void)
 	        cmocka_unit_test(test_url_parse),
 	        cmocka_unit_test(test_postgres_cleartext_only),
 	        cmocka_unit_test(test_not_postgres_and_refused),
+	        cmocka_unit_test(test_check_configured),
 	        cmocka_unit_test(test_tls12_only_server),
 	        cmocka_unit_test(test_assess_by_hand),
 	};
