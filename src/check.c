@@ -1,6 +1,8 @@
 /* check.c - the table of check kinds (check.h) and running one configured check. */
 #include "check.h"
 
+#include "cli.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +34,13 @@ static const struct check_key token_keys[] = {
         {NULL, 0, 0},
 };
 
+static const struct check_key probe_keys[] = {
+        {"url", CHECK_KEY_STRING, 1},
+        {"profile", CHECK_KEY_STRING, 0},
+        {"bundle", CHECK_KEY_PATH, 0},
+        {NULL, 0, 0},
+};
+
 static const struct check_kind kinds[] = {
         {"bundle", "does a bundle hold what its profiles need at a date", &check_bundle_help,
          bundle_keys, NULL, NULL, NULL, check_bundle_main},
@@ -42,6 +51,9 @@ static const struct check_kind kinds[] = {
          key_keys, check_key_from_config, check_key_run, check_key_free, check_key_main},
         {"token", "will MySQL Flexible Server accept this Entra ID access token", &check_token_help,
          token_keys, check_token_from_config, check_token_run, check_token_free, check_token_main},
+        {"probe", "what a live server presents over TLS, and whether bundles accept it",
+         &cmd_probe_help, probe_keys, check_probe_from_config, check_probe_run, check_probe_free,
+         check_probe_main},
         {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 

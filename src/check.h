@@ -82,6 +82,11 @@ int check_token_from_config(const struct config *cfg, const struct config_check 
                             struct rw_err *e);
 int check_token_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_token_free(void *spec);
+int check_probe_main(int argc, char **argv);
+int check_probe_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
+                            struct rw_err *e);
+int check_probe_run(const void *spec, struct findings *f, struct rw_err *e);
+void check_probe_free(void *spec);
 
 /*
  * Runs a configured check (its spec from from_config): on return *status is the monitoring

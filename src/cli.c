@@ -23,6 +23,8 @@ static const struct command commands[] = {
         {"check", cmd_check,
          "check a bundle, a SQL Server certificate, a private key file or an Entra ID token",
          &cmd_check_help},
+        {"probe", cmd_probe, "what a live database server presents over TLS; do bundles accept it",
+         &cmd_probe_help},
         {"roots", cmd_roots, "list or show the roots of the catalog", &cmd_roots_help},
         {"catalog", cmd_catalog, "sign, verify or compare catalog archives (signed updates)",
          &cmd_catalog_help},
@@ -42,7 +44,7 @@ static const char exit_help[] =
         "  5  sync: success, at least one bundle was updated\n"
         "  6  sync: degraded: bundles are correct, but a fetch failed, a root was quarantined\n"
         "     or a configured check did not pass\n"
-        "Exit status (rotation, check): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
+        "Exit status (rotation, check, probe): 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";
 
 const struct command *cli_commands(void)
 {

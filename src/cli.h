@@ -79,6 +79,7 @@ int cmd_sync(int argc, char **argv);
 int cmd_rotation(int argc, char **argv);
 int cmd_check(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
+int cmd_probe(int argc, char **argv);
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 
@@ -89,5 +90,6 @@ extern const struct cmd_help cmd_sync_help;
 extern const struct cmd_help cmd_rotation_help;
 extern const struct cmd_help cmd_check_help;
 extern const struct cmd_help cmd_catalog_help;
+extern const struct cmd_help cmd_probe_help;
 
 #endif

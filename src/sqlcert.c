@@ -1,5 +1,4 @@
 /* sqlcert.c - SQL Server's certificate requirements, checked with GnuTLS. */
-#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +11,10 @@
 #include "date.h"
 #include "fileio.h"
 #include "keyperm.h"
+#include "servercert.h"
 #include "sqlcert.h"
 
-#define OID_SERVER_AUTH "1.3.6.1.5.5.7.3.1"
-#define OID_CLIENT_AUTH "1.3.6.1.5.5.7.3.2"
 #define INPUT_MAX ((size_t)4 << 20)
-#define REISSUE                                                                                    \
-	"reissue the certificate (certtool template: tls_www_server, signing_key, "                \
-	"encryption_key, dns_name = HOST)"
-
 /* What one check holds; everything is freed in sqlcert_check(). */
 struct sc {
 	const struct sqlcert_opts *o;
@@ -42,221 +36,26 @@ static void unknown(struct rw_err *e)
 
 static time_t check_time(const struct sqlcert_opts *o)
 {
-	if (o->at)
-		return o->at;
-	if (getenv("ROOTWARDEN_NOW"))
-		return date_start(date_today());
-	return time(NULL);
-}
-
-static void when(time_t t, char out[21])
-{
-	time_format(t, out);
+	return servercert_time(o->at);
 }
 
 #define ADD(f, subj, rule, v, fix, ...)                                                            \
 	(findings_add(f, subj, rule, v, fix, __VA_ARGS__) < 0 ? -1 : 0)
 
-static int rule_validity(gnutls_x509_crt_t crt, const char *subj, const struct sqlcert_opts *o,
-                         struct findings *out)
-{
-	time_t at = check_time(o), nb = gnutls_x509_crt_get_activation_time(crt),
-	       na = gnutls_x509_crt_get_expiration_time(crt);
-	int warn_days = o->warn_days > 0 ? o->warn_days : SQLCERT_WARN_DAYS;
-	char a[21], b[21], now[21];
-	long days = (long)((na - at) / 86400);
-
-	when(nb, a);
-	when(na, b);
-	when(at, now);
-	if (at < nb)
-		return ADD(out, subj, "validity", V_FAIL,
-		           "wait until notBefore, or reissue the certificate with a current date",
-		           "not yet valid at %s: valid from %s to %s", now, a, b);
-	if (at > na)
-		return ADD(out, subj, "validity", V_FAIL,
-		           "renew the certificate, update network.tlscert and restart SQL Server",
-		           "expired on %s (checked at %s)", b, now);
-	if (days < warn_days)
-		return ADD(out, subj, "validity", V_WARN,
-		           "renew the certificate before it expires and restart SQL Server",
-		           "expires in %ld day%s on %s (warning window %d days)", days,
-		           days == 1 ? "" : "s", b, warn_days);
-	return ADD(out, subj, "validity", V_PASS, NULL, "valid from %s to %s (%ld days left)", a, b,
-	           days);
-}
-
-static int rule_eku(gnutls_x509_crt_t crt, const char *subj, struct findings *out)
-{
-	char oid[128];
-	struct buf seen;
-	int found = 0, r = 0, rc;
-
-	buf_init(&seen, 4096);
-	for (unsigned i = 0;; i++) {
-		size_t size = sizeof(oid);
-
-		r = gnutls_x509_crt_get_key_purpose_oid(crt, i, oid, &size, NULL);
-		if (r < 0)
-			break;
-		if (strcmp(oid, OID_SERVER_AUTH) == 0)
-			found = 1;
-		buf_printf(&seen, "%s%s%s", i ? ", " : "", oid,
-		           strcmp(oid, OID_SERVER_AUTH) == 0   ? " (serverAuth)"
-		           : strcmp(oid, OID_CLIENT_AUTH) == 0 ? " (clientAuth)"
-		                                               : "");
-	}
-	if (found)
-		rc = ADD(out, subj, "eku", V_PASS, NULL,
-		         "Extended Key Usage includes serverAuth (%s)", OID_SERVER_AUTH);
-	else if (seen.len == 0)
-		rc = ADD(out, subj, "eku", V_FAIL, REISSUE,
-		         "no Extended Key Usage: SQL Server needs Server Authentication (%s)",
-		         OID_SERVER_AUTH);
-	else
-		rc = ADD(out, subj, "eku", V_FAIL, REISSUE,
-		         "Extended Key Usage %s lacks Server Authentication (%s)", seen.data,
-		         OID_SERVER_AUTH);
-	buf_free(&seen);
-	return rc;
-}
-
-static int rule_key_usage(gnutls_x509_crt_t crt, const char *subj, struct findings *out)
-{
-	unsigned ku = 0, bits = 0;
-	int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
-	int r = gnutls_x509_crt_get_key_usage(crt, &ku, NULL);
-	int rsa = pk == GNUTLS_PK_RSA;
-	char missing[64] = "";
-
-	if (r == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-		return ADD(out, subj, "key-usage", V_PASS, NULL,
-		           "no keyUsage extension: every usage is allowed");
-	if (r < 0)
-		return ADD(out, subj, "key-usage", V_FAIL, REISSUE, "unreadable keyUsage: %s",
-		           gnutls_strerror(r));
-	if (!(ku & GNUTLS_KEY_DIGITAL_SIGNATURE))
-		strcat(missing, "digitalSignature");
-	if (rsa && !(ku & GNUTLS_KEY_KEY_ENCIPHERMENT))
-		strcat(missing, *missing ? ", keyEncipherment" : "keyEncipherment");
-	if (*missing)
-		return ADD(out, subj, "key-usage", V_FAIL, REISSUE,
-		           "keyUsage lacks %s (SQL Server needs key exchange%s)", missing,
-		           rsa ? ": keyEncipherment for RSA" : "");
-	return ADD(out, subj, "key-usage", V_PASS, NULL, "keyUsage allows digitalSignature%s",
-	           rsa ? " and keyEncipherment" : "");
-}
-
-/* "CN=x, DNS:a, DNS:b, IP:..." for messages. */
-static void crt_names(gnutls_x509_crt_t crt, struct buf *b)
-{
-	char s[512];
-	size_t size = sizeof(s);
-
-	if (gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, 0, 0, s, &size) == 0)
-		buf_printf(b, "CN=%s", s);
-	for (unsigned i = 0;; i++) {
-		int t;
-
-		size = sizeof(s);
-		t = gnutls_x509_crt_get_subject_alt_name(crt, i, s, &size, NULL);
-		if (t < 0 && t != GNUTLS_E_SHORT_MEMORY_BUFFER)
-			break;
-		if (t == GNUTLS_SAN_DNSNAME) {
-			buf_printf(b, "%sDNS:%s", b->len ? ", " : "", s);
-		} else if (t == GNUTLS_SAN_IPADDRESS && (size == 4 || size == 16)) {
-			char ip[INET6_ADDRSTRLEN];
-
-			if (inet_ntop(size == 4 ? AF_INET : AF_INET6, s, ip, sizeof(ip)))
-				buf_printf(b, "%sIP:%s", b->len ? ", " : "", ip);
-		}
-	}
-	if (b->len == 0)
-		buf_puts(b, "no names");
-}
-
-static int rule_hostname(gnutls_x509_crt_t crt, const char *subj, const struct sqlcert_opts *o,
-                         struct findings *out)
-{
-	struct buf names;
-	int rc = 0;
-
-	if (o->n_hosts == 0)
-		return ADD(out, subj, "hostname", V_WARN,
-		           "give --host FQDN: the name clients put in their connection string",
-		           "no host given: the certificate's names are not checked");
-	buf_init(&names, 8192);
-	crt_names(crt, &names);
-	for (size_t i = 0; i < o->n_hosts && rc == 0; i++) {
-		const char *h = o->hosts[i];
-		char fix[600];
-
-		if (gnutls_x509_crt_check_hostname2(crt, h, 0)) {
-			rc = ADD(out, subj, "hostname", V_PASS, NULL, "%s matches (%s)", h,
-			         names.data);
-			continue;
-		}
-		snprintf(fix, sizeof(fix),
-		         "reissue the certificate with subjectAltName DNS:%s (certtool: dns_name = "
-		         "\"%s\")",
-		         h, h);
-		rc = ADD(out, subj, "hostname", V_FAIL, fix, "%s does not match %s", h, names.data);
-	}
-	buf_free(&names);
-	return rc;
-}
-
-static int rule_key_strength(gnutls_x509_crt_t crt, const char *subj, struct findings *out)
-{
-	unsigned bits = 0;
-	int pk = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
-	const char *name = gnutls_pk_get_name((gnutls_pk_algorithm_t)pk);
-
-	if (pk == GNUTLS_PK_RSA && bits < 2048)
-		return ADD(out, subj, "key-strength", V_WARN,
-		           "reissue with an RSA key of 2048 bits or more (certtool --bits 2048)",
-		           "RSA key of %u bits, weaker than 2048", bits);
-	if (pk == GNUTLS_PK_ECDSA && bits < 256)
-		return ADD(out, subj, "key-strength", V_WARN,
-		           "reissue with an EC key on P-256 or stronger",
-		           "EC key of %u bits, weaker than P-256", bits);
-	if (pk != GNUTLS_PK_RSA && pk != GNUTLS_PK_ECDSA)
-		return ADD(out, subj, "key-strength", V_WARN,
-		           "reissue with an RSA (2048+) or ECDSA (P-256+) key",
-		           "%s key: SQL Server clients expect RSA or ECDSA",
-		           name ? name : "unknown");
-	return ADD(out, subj, "key-strength", V_PASS, NULL, "%s key of %u bits", name, bits);
-}
-
-static int rule_signature_hash(gnutls_x509_crt_t crt, const char *subj, struct findings *out)
-{
-	int sa = gnutls_x509_crt_get_signature_algorithm(crt);
-	gnutls_digest_algorithm_t h = gnutls_sign_get_hash_algorithm((gnutls_sign_algorithm_t)sa);
-	const char *sname = gnutls_sign_get_name((gnutls_sign_algorithm_t)sa);
-
-	if (sname == NULL)
-		sname = "unknown";
-	if (h == GNUTLS_DIG_MD5 || h == GNUTLS_DIG_SHA1 || h == GNUTLS_DIG_MD2)
-		return ADD(out, subj, "signature-hash", V_FAIL,
-		           "reissue the certificate signed with SHA-256 or stronger",
-		           "signed with %s: OpenSSL security level 2 (Linux clients) refuses "
-		           "MD5 and SHA-1",
-		           sname);
-	if (h == GNUTLS_DIG_SHA224)
-		return ADD(out, subj, "signature-hash", V_WARN,
-		           "reissue the certificate signed with SHA-256 or stronger",
-		           "signed with %s, weaker than SHA-256", sname);
-	return ADD(out, subj, "signature-hash", V_PASS, NULL, "signed with %s", sname);
-}
-
 int sqlcert_check_crt(gnutls_x509_crt_t crt, const char *subject, const struct sqlcert_opts *o,
                       struct findings *out, struct rw_err *e)
 {
-	if (rule_validity(crt, subject, o, out) < 0 || rule_eku(crt, subject, out) < 0 ||
-	    rule_key_usage(crt, subject, out) < 0 || rule_hostname(crt, subject, o, out) < 0 ||
-	    rule_key_strength(crt, subject, out) < 0 || rule_signature_hash(crt, subject, out) < 0)
-		return err_set(e, RW_CHECK_UNKNOWN, "%s: out of memory", subject);
-	return 0;
+	struct servercert_opts so = {
+	        .hosts = o->hosts,
+	        .n_hosts = o->n_hosts,
+	        .at = o->at,
+	        .warn_days = o->warn_days > 0 ? o->warn_days : SQLCERT_WARN_DAYS,
+	        .who = "SQL Server",
+	        .renew_fix = "renew the certificate, update network.tlscert and restart SQL Server",
+	        .host_hint = "give --host FQDN: the name clients put in their connection string",
+	};
+
+	return servercert_check_crt(crt, subject, &so, out, e);
 }
 
 int sqlcert_check_conf(const struct mssql_conf *c, struct findings *out, struct rw_err *e)
@@ -513,29 +312,14 @@ static int rule_private_key(struct sc *s, struct rw_err *e)
 	           s->key_from_p12 ? "the private key in the PKCS#12 file" : "the private key");
 }
 
-static int time_ok(gnutls_x509_crt_t c, time_t at)
-{
-	return at >= gnutls_x509_crt_get_activation_time(c) &&
-	       at <= gnutls_x509_crt_get_expiration_time(c);
-}
-
-static void crt_label(gnutls_x509_crt_t c, char *out, size_t n)
-{
-	size_t size = n;
-
-	if (gnutls_x509_crt_get_dn_by_oid(c, GNUTLS_OID_X520_COMMON_NAME, 0, 0, out, &size) < 0)
-		snprintf(out, n, "(no CN)");
-}
-
 static int rule_chain(struct sc *s, struct rw_err *e)
 {
 	gnutls_x509_trust_list_t tl = NULL;
-	gnutls_x509_crt_t anchor = NULL;
+	struct servercert_chain_result cr = {0};
 	const char *where = s->o->bundle ? s->o->bundle : "the system trust store";
 	const char *fix_where = s->o->bundle ? "the bundle" : "the system store";
-	unsigned status = 0;
 	time_t at = check_time(s->o);
-	char fix[512], label[256];
+	char fix[512];
 	int r, rc = -1;
 
 	if (gnutls_x509_trust_list_init(&tl, 0) < 0)
@@ -565,55 +349,37 @@ static int rule_chain(struct sc *s, struct rw_err *e)
 		         "no system trust store to verify against");
 		goto out;
 	}
-	/* Time is checked below against the time checked, not the clock. */
-	r = gnutls_x509_trust_list_verify_crt2(tl, s->chain, s->n_chain, NULL, 0,
-	                                       GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
-	                                               GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS,
-	                                       &status, NULL);
+	if (servercert_chain(s->chain, s->n_chain, tl, at, &cr) < 0)
+		goto out;
 	snprintf(fix, sizeof(fix),
 	         "put the issuing intermediates in the certificate file after the certificate, "
 	         "and make sure the root is in %s",
 	         fix_where);
-	if (r < 0 || status != 0) {
-		gnutls_datum_t txt = {NULL, 0};
-
-		if (r == 0)
-			gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
-			                                             0);
+	switch (cr.verdict) {
+	case SC_CHAIN_UNTRUSTED:
 		rc = ADD(s->out, s->cert_path, "chain", V_FAIL, fix,
-		         "does not verify to a root in %s: %s", where,
-		         r < 0      ? gnutls_strerror(r)
-		         : txt.data ? (char *)txt.data
-		                    : "untrusted");
-		gnutls_free(txt.data);
-		goto out;
-	}
-	for (unsigned i = 1; i < s->n_chain; i++)
-		if (!time_ok(s->chain[i], at)) {
-			crt_label(s->chain[i], label, sizeof(label));
-			rc = ADD(s->out, s->cert_path, "chain", V_FAIL,
-			         "replace the intermediate with its current version from the CA",
-			         "intermediate '%s' is not valid at the time checked", label);
-			goto out;
-		}
-	if (gnutls_x509_trust_list_get_issuer(tl, s->chain[s->n_chain - 1], &anchor,
-	                                      GNUTLS_TL_GET_COPY) == 0 &&
-	    !time_ok(anchor, at)) {
-		crt_label(anchor, label, sizeof(label));
+		         "does not verify to a root in %s: %s", where, cr.reason);
+		break;
+	case SC_CHAIN_INTERMEDIATE_TIME:
+		rc = ADD(s->out, s->cert_path, "chain", V_FAIL,
+		         "replace the intermediate with its current version from the CA", "%s",
+		         cr.reason);
+		break;
+	case SC_CHAIN_ANCHOR_TIME:
 		rc = ADD(s->out, s->cert_path, "chain", V_FAIL, fix,
-		         "the root '%s' in %s is not valid at the time checked", label, where);
-		goto out;
+		         "the root '%s' in %s is not "
+		         "valid at the time checked",
+		         cr.anchor, where);
+		break;
+	case SC_CHAIN_OK:
+		rc = ADD(s->out, s->cert_path, "chain", V_PASS, NULL,
+		         "verifies to '%s' in %s (%u certificate%s in the file)", cr.anchor, where,
+		         s->n_chain, s->n_chain == 1 ? "" : "s");
+		break;
 	}
-	if (anchor)
-		crt_label(anchor, label, sizeof(label));
-	else
-		crt_label(s->chain[s->n_chain - 1], label, sizeof(label));
-	rc = ADD(s->out, s->cert_path, "chain", V_PASS, NULL,
-	         "verifies to '%s' in %s (%u certificate%s in the file)", label, where, s->n_chain,
-	         s->n_chain == 1 ? "" : "s");
 out:
-	if (anchor)
-		gnutls_x509_crt_deinit(anchor);
+	if (cr.anchor_crt)
+		gnutls_x509_crt_deinit(cr.anchor_crt);
 	gnutls_x509_trust_list_deinit(tl, 1);
 	if (rc < 0 && e && e->msg[0] == '\0')
 		err_set(e, RW_CHECK_UNKNOWN, "%s: out of memory", s->cert_path);

@@ -1,6 +1,9 @@
 /*
  * sqlcert.h - does a certificate (and its key, chain and mssql.conf) meet SQL Server's rules.
  *
+ * The certificate rules (validity .. signature-hash, chain) are servercert.h's, applied with SQL
+ * Server's words; this module adds SQL Server's policy: the key, the key file, mssql.conf.
+ *
  * Rules (findings.h; subject = the certificate, key or mssql.conf path):
  *   validity        valid at the time checked (FAIL outside, WARN within warn_days of notAfter)
  *   eku             Extended Key Usage holds serverAuth 1.3.6.1.5.5.7.3.1 (FAIL if absent)

@@ -1,0 +1,54 @@
+/* check_probe.c - the probe check kind as sync runs it: a live server probed on every run
+ * (engine probe.h, judgement probe_assess.h; the command-line front end is 'rootwarden probe',
+ * cmd_probe.c). */
+#include <stdlib.h>
+
+#include "check.h"
+#include "config.h"
+#include "probe.h"
+#include "cli.h"
+#include "probe_assess.h"
+
+struct probe_spec {
+	const char *url, *profile, *bundle; /* borrowed from config */
+};
+
+int check_probe_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
+                            struct rw_err *e)
+{
+	struct probe_spec *s = calloc(1, sizeof(*s));
+	struct probe_url u;
+	struct rw_err ue = {{0}, 0};
+
+	(void)cfg;
+	if (s == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check '%s': out of memory", cc->name);
+	s->url = config_check_str(cc, "url");
+	s->profile = config_check_str(cc, "profile");
+	s->bundle = config_check_str(cc, "bundle");
+	if (probe_url_parse(s->url, &u, &ue) < 0) {
+		free(s);
+		return err_set(e, RW_EXIT_INPUT, "check '%s' (line %d): %s", cc->name, cc->line,
+		               ue.msg);
+	}
+	*spec = s;
+	return 0;
+}
+
+int check_probe_run(const void *spec, struct findings *f, struct rw_err *e)
+{
+	const struct probe_spec *s = spec;
+
+	return probe_check_configured(s->url, s->profile, s->bundle, f, e);
+}
+
+void check_probe_free(void *spec)
+{
+	free(spec);
+}
+
+/* The row's front end: 'rootwarden check probe URL...' is 'rootwarden probe URL...'. */
+int check_probe_main(int argc, char **argv)
+{
+	return cmd_probe(argc, argv);
+}

@@ -1,0 +1,158 @@
+#!/bin/bash
+# rootwarden probe tls:// against openssl s_server and gnutls-serv limited to single versions;
+# chain order and SHA-1 intermediates; a refused port and a silent one (UNKNOWN, with the reason);
+# many endpoints at once; bundles from --config judged as sync will write them at the coming step;
+# metrics; usage errors.
+set -u
+BIN=${RW_BINARY:?}
+SRC=${RW_SOURCE_DIR:?}
+for t in openssl gnutls-serv certtool python3; do
+	command -v $t >/dev/null || { echo "skip: $t missing"; exit 77; }
+done
+source "$SRC/tests/integration/safe_tmpdir.sh"
+source "$SRC/tests/integration/checklib.sh"
+source "$SRC/tests/integration/probe_fixture.sh"
+not() { ! "$@"; }
+
+T=$(mktemp -d)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}
+trap cleanup EXIT
+probe_fixture "$T/pki"
+export ROOTWARDEN_ROOTS_DIR=$T/pki/roots
+wait_port() {
+	for _ in $(seq 1 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# s_server LEAF VERSIONFLAG [CHAIN] -> $PORT (s_server sends -cert_chain as the file orders it)
+s_server() {
+	PORT=$(free_port)
+	openssl s_server -accept "127.0.0.1:$PORT" -cert "$T/pki/$1" -key "$T/pki/leaf-key.pem" $2 \
+		${3:+-cert_chain "$T/pki/$3"} \
+		-cipher DEFAULT:@SECLEVEL=0 -quiet </dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+	wait_port "$PORT"
+}
+g_server() { # CERT PRIORITY
+	PORT=$(free_port)
+	gnutls-serv --port "$PORT" --x509certfile "$T/pki/$1" --x509keyfile "$T/pki/leaf-key.pem" \
+		--priority "$2" </dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+	wait_port "$PORT"
+}
+probe() { "$BIN" probe --json "$@" >"$T/out.json"; echo $? >"$T/rc"; }
+versions() { probe_versions <"$T/out.json"; }
+rule() { probe_rule "$@" <"$T/out.json"; }
+
+declare -A WANT=(
+	[-tls1]="TLS1.0=accepted TLS1.1=refused TLS1.2=refused TLS1.3=refused"
+	[-tls1_1]="TLS1.0=refused TLS1.1=accepted TLS1.2=refused TLS1.3=refused"
+	[-tls1_2]="TLS1.0=refused TLS1.1=refused TLS1.2=accepted TLS1.3=refused"
+	[-tls1_3]="TLS1.0=refused TLS1.1=refused TLS1.2=refused TLS1.3=accepted"
+)
+for v in -tls1 -tls1_1 -tls1_2 -tls1_3; do
+	s_server leaf.pem "$v" int.pem
+	probe "tls://localhost:$PORT"
+	check "openssl s_server $v: versions exactly" [ "$(versions)" = "${WANT[$v]}" ]
+done
+for v in 1.2 1.3; do
+	g_server full.pem "NORMAL:-VERS-ALL:+VERS-TLS$v"
+	probe "tls://localhost:$PORT"
+	if [ $v = 1.2 ]; then want="TLS1.0=refused TLS1.1=refused TLS1.2=accepted TLS1.3=refused"; else want="TLS1.0=refused TLS1.1=refused TLS1.2=refused TLS1.3=accepted"; fi
+	check "gnutls-serv TLS $v only: versions exactly" [ "$(versions)" = "$want" ]
+done
+
+cat "$T/pki/root-a.pem" "$T/pki/int.pem" >"$T/pki/badorder-chain.pem"
+s_server leaf.pem -tls1_2 badorder-chain.pem
+probe "tls://localhost:$PORT"
+check "wrong order: chain FAIL" [ "$(rule chain)" = FAIL ]
+check "wrong order: chain FAIL (2)" grep -q "out of order" "$T/out.json"
+s_server sha1-leaf.pem -tls1_2 int-sha1.pem
+probe "tls://localhost:$PORT"
+check "SHA-1 intermediate: chain FAIL" [ "$(rule chain)" = FAIL ]
+check "SHA-1 intermediate: chain FAIL (2)" grep -q "SHA1" "$T/out.json"
+
+# PostgreSQL 17's direct TLS (sslnegotiation=direct): TLS first with ALPN "postgresql". The
+# PostgreSQL here is 15, so openssl s_server stands in for a server that negotiates it.
+PORT=$(free_port)
+openssl s_server -accept "127.0.0.1:$PORT" -cert "$T/pki/leaf.pem" -key "$T/pki/leaf-key.pem" \
+	-cert_chain "$T/pki/int.pem" -alpn postgresql -quiet </dev/null >/dev/null 2>&1 &
+PIDS+=($!)
+wait_port "$PORT"
+probe "postgres://localhost:$PORT?sslnegotiation=direct" --bundle "$T/pki/bundle-a.pem"
+check "direct TLS: ALPN postgresql negotiated" grep -q '"alpn": "postgresql"' "$T/out.json"
+check "direct TLS: reported as TLS first" grep -q '"tls": "tls-first"' "$T/out.json"
+check "direct TLS: libpq setting has sslnegotiation=direct" grep -q "sslnegotiation=direct" "$T/out.json"
+probe "https://localhost:$PORT" --bundle "$T/pki/bundle-a.pem"
+check "https: bundle verifies, curl setting" grep -q "curl --cacert $T/pki/bundle-a.pem" "$T/out.json"
+
+# refused and silent ports: UNKNOWN with the reason, within the timeouts
+CLOSED=$(free_port)
+probe "postgres://127.0.0.1:$CLOSED"
+check "refused port: UNKNOWN, connection refused" [ "$(cat "$T/rc")" = 3 ]
+check "refused port: UNKNOWN, connection refused (2)" grep -q "Connection refused" "$T/out.json"
+SILENT=$(free_port)
+python3 -c "
+import socket,time
+s=socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); s.bind(('127.0.0.1',$SILENT)); s.listen(64)
+conns=[]
+while True: conns.append(s.accept()[0])" &
+PIDS+=($!)
+wait_port "$SILENT"
+probe "mysql://127.0.0.1:$SILENT" --timeout 300
+check "silent port: UNKNOWN, timed out" [ "$(cat "$T/rc")" = 3 ]
+check "silent port: UNKNOWN, timed out (2)" grep -q "timed out" "$T/out.json"
+
+# many endpoints at once, each judged on its own
+s_server leaf.pem -tls1_2 int.pem
+P12=$PORT
+s_server leaf.pem -tls1_3 int.pem
+P13=$PORT
+urls=()
+for i in $(seq 1 20); do urls+=("tls://localhost:$P12" "tls://localhost:$P13"); done
+"$BIN" probe --json --concurrency 16 "${urls[@]}" >"$T/many.json"
+check "40 endpoints: every one probed with its own versions" python3 -c "
+import json,sys
+d=json.load(open('$T/many.json'))['endpoints']
+assert len(d)==40, len(d)
+for i,e in enumerate(d):
+    want='TLS1.2' if i%2==0 else 'TLS1.3'
+    acc=[k for k,v in e['versions'].items() if v=='accepted']
+    assert acc==[want], (i,acc)
+"
+
+# --config: a bundle that sync manages is judged as sync will write it at the coming step.
+cat >"$T/rw.conf" <<CONF
+state_dir = "$T/state";
+bundles = ( { name = "app"; path = "$T/app.pem"; profiles = [ "test-svc" ]; } );
+CONF
+cp "$T/pki/bundle-a.pem" "$T/app.pem"
+probe "tls://localhost:$P13" --config "$T/rw.conf" --bundle "$T/pki/bundle-b.pem"
+check "config bundle verifies now" [ "$(rule bundle "$T/app.pem")" = PASS ]
+check "config bundle at the 2090 step: sync writes root B + retiring A: PASS" [ "$(rule bundle-step "$T/app.pem")" = PASS ]
+check "--bundle B: fails verify-full now" [ "$(rule bundle "$T/pki/bundle-b.pem")" = FAIL ]
+check "root named by catalog id" grep -q '"id": "test-root-a"' "$T/out.json"
+
+# metrics file
+"$BIN" probe "tls://localhost:$P12" --metrics-file "$T/m.prom" >/dev/null
+check "metrics: check status" grep -q "rootwarden_check_status{check=\"probe\",target=\"tls://localhost:$P12\"} 0" "$T/m.prom"
+check "metrics: TLS 1.2 accepted, 1.3 refused" grep -q "version=\"TLS1.2\"} 1" "$T/m.prom"
+check "metrics: TLS 1.2 accepted, 1.3 refused (2)" grep -q "version=\"TLS1.3\"} 0" "$T/m.prom"
+
+# usage errors: exit 3 with the URL in the message
+"$BIN" probe "ftp://x" 2>"$T/err"
+check "unknown scheme: exit 3, message names the URL" [ $? = 3 ]
+check "unknown scheme: exit 3, message names the URL (2)" grep -q "ftp://x: unknown scheme" "$T/err"
+"$BIN" probe "postgres://user:secret@localhost" 2>"$T/err"
+check "password in the URL refused (and not echoed)" [ $? = 3 ]
+check "password in the URL refused (and not echoed) (2)" not grep -q secret "$T/err"
+"$BIN" probe "tls://localhost" 2>"$T/err"
+check "tls:// without a port: exit 3" [ $? = 3 ]
+[ "$fails" -eq 0 ]
