@@ -56,7 +56,9 @@ static const struct cliopt opts[] = {
         [O_VERBOSE] = {"verbose", 'v', NULL,
                        "print every root and bundle line even when nothing changed,\n"
                        "with each bundle's roots, their not-after and the file's SHA-256"},
-        [O_QUIET] = {"quiet", 'q', NULL, "print only problems (no summary line)"},
+        [O_QUIET] = {"quiet", 'q', NULL,
+                     "print only problems: warnings and errors (a summary line only when\n"
+                     "the run degraded or failed)"},
         {NULL, 0, NULL, NULL},
 };
 
@@ -78,9 +80,10 @@ struct sync_args {
 /* Report lines with syslog priorities when stderr is the journal. */
 struct out {
 	int journal;
-	int tty;  /* stderr is a terminal: a live progress line */
-	int live; /* a progress line is on the screen, to be cleared */
-	int quiet;
+	int tty;           /* stderr is a terminal: a live progress line */
+	int live;          /* a progress line is on the screen, to be cleared */
+	int quiet;         /* no progress line */
+	int only_problems; /* --quiet: only warnings and errors (priority <= 4) */
 };
 
 /* Fetch progress: on a terminal one live line; in the journal (or a file) one line per root once
@@ -116,6 +119,8 @@ static void line(const struct out *w, int prio, const char *fmt, ...)
 {
 	va_list ap;
 
+	if (w->only_problems && prio > 4)
+		return;
 	if (w->journal)
 		fprintf(stderr, "<%d>", prio);
 	va_start(ap, fmt);
@@ -334,7 +339,7 @@ int cmd_sync(int argc, char **argv)
 	struct config *cfg = NULL;
 	struct sync_result res;
 	struct rw_err e = {{0}, 0};
-	struct out w = {getenv("JOURNAL_STREAM") != NULL, isatty(STDERR_FILENO), 0, 0};
+	struct out w = {getenv("JOURNAL_STREAM") != NULL, isatty(STDERR_FILENO), 0, 0, 0};
 	const char *path;
 	int rc;
 
@@ -358,6 +363,7 @@ int cmd_sync(int argc, char **argv)
 		a.o.progress = progress;
 		a.o.progress_ctx = &w;
 		w.quiet = a.quiet || a.json;
+		w.only_problems = a.quiet;
 		rc = sync_run(cfg, &a.o, &res, &e);
 	}
 	if (rc < 0) {

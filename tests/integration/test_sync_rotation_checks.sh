@@ -46,6 +46,8 @@ ROOTWARDEN_NOW=2020-07-01 "$bin" sync --config "$t/rw.conf" --metrics-file "$t/m
 rc=$?
 [ $rc -eq 6 ] || { cat "$t/o1"; fail "first sync: exit $rc, want 6 (degraded by the key check)"; }
 grep -q "check pg-key (key):" "$t/o1" || fail "the check is not reported: $(cat "$t/o1")"
+# -q: only problems (the failing check, the degraded summary), no line per bundle
+! grep -q "^bundle " "$t/o1" || fail "-q printed more than problems: $(cat "$t/o1")"
 [ "$(grep -c 'BEGIN CERTIFICATE' "$t/out/mysql.pem")" -eq 1 ] || fail "want Baltimore alone"
 grep -q "^bundle-updated mysql - " "$t/events.log" || fail "no bundle-updated event"
 grep -q "^rotation-upcoming mysql 2020-07-28 $g2\$" "$t/events.log" ||
@@ -66,7 +68,7 @@ rc=$?
 ROOTWARDEN_NOW=2020-07-28 "$bin" rotation --config "$t/rw.conf" > "$t/r1" 2>&1
 [ $? -eq 1 ] || { cat "$t/r1"; fail "rotation before the sync: want WARNING (1)"; }
 # The sync adds G2 ahead of the step; the bundle is ready, so 'rotation' says OK.
-ROOTWARDEN_NOW=2020-07-28 "$bin" sync --config "$t/rw.conf" -q > "$t/o3" 2>&1
+ROOTWARDEN_NOW=2020-07-28 "$bin" sync --config "$t/rw.conf" > "$t/o3" 2>&1
 rc=$?
 [ $rc -eq 6 ] || { cat "$t/o3"; fail "sync on 2020-07-28: exit $rc, want 6 (changed, check degraded)"; }
 grep -q "updated +1 -0" "$t/o3" || fail "no update reported: $(cat "$t/o3")"
