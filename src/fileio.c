@@ -5,6 +5,7 @@
 #include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,76 +121,79 @@ int file_sha256(const char *path, char out[65], struct rw_err *e)
 	return 0;
 }
 
+/* Appends component c (len l) to the canonical path in out (length *n), lexically. */
+static void push_component(char *out, size_t *n, const char *c, size_t l)
+{
+	if (l == 0 || (l == 1 && c[0] == '.'))
+		return;
+	if (l == 2 && c[0] == '.' && c[1] == '.') {
+		while (*n > 1 && out[*n - 1] != '/')
+			(*n)--; /* drop the last component */
+		if (*n > 1)
+			(*n)--; /* and its slash */
+		out[*n] = '\0';
+		return;
+	}
+	if (out[*n - 1] != '/')
+		out[(*n)++] = '/';
+	memcpy(out + *n, c, l);
+	*n += l;
+	out[*n] = '\0';
+}
+
 char *path_canonical(const char *path)
 {
-	char *norm, *res = NULL, *cut;
-	size_t n = 0, len;
+	char *abs = NULL, *res = NULL, *real = NULL;
+	size_t len, cut, n;
 
-	if (path == NULL || path[0] != '/')
-		return path ? strdup(path) : NULL;
-	len = strlen(path);
-	if ((norm = malloc(len + 2)) == NULL)
+	if (path == NULL)
 		return NULL;
-	/* lexical: drop "", "." and resolve ".." */
-	norm[n++] = '/';
-	for (const char *p = path; *p;) {
+	if (path[0] != '/') { /* relative: from the working directory */
+		char *cwd = getcwd(NULL, 0);
+
+		if (cwd == NULL || asprintf(&abs, "%s/%s", cwd, path) < 0)
+			abs = NULL;
+		free(cwd);
+	} else {
+		abs = strdup(path);
+	}
+	if (abs == NULL)
+		return NULL;
+	/* The longest leading part that exists, resolved by realpath() as the kernel resolves it
+	 * (symbolic links first, then ".." from where they lead); the rest, which does not exist
+	 * and so holds no link, is applied to the text. */
+	len = strlen(abs);
+	for (cut = len;; cut--) {
+		if (cut == 0 || abs[cut] == '/' || abs[cut] == '\0') {
+			char saved = abs[cut];
+
+			abs[cut] = '\0';
+			real = realpath(cut == 0 ? "/" : abs, NULL);
+			abs[cut] = saved;
+			if (real != NULL || cut == 0)
+				break;
+		}
+	}
+	if (real == NULL && (real = strdup("/")) == NULL)
+		goto out;
+	if ((res = malloc(strlen(real) + len - cut + 2)) == NULL)
+		goto out;
+	strcpy(res, real);
+	n = strlen(res);
+	for (const char *p = abs + cut; *p;) {
 		const char *q;
-		size_t l;
 
 		while (*p == '/')
 			p++;
 		q = p;
 		while (*q && *q != '/')
 			q++;
-		l = (size_t)(q - p);
-		if (l == 0 || (l == 1 && p[0] == '.')) {
-			/* nothing */
-		} else if (l == 2 && p[0] == '.' && p[1] == '.') {
-			while (n > 1 && norm[n - 1] != '/')
-				n--; /* drop the last component */
-			if (n > 1)
-				n--; /* and its slash */
-		} else {
-			if (norm[n - 1] != '/')
-				norm[n++] = '/';
-			memcpy(norm + n, p, l);
-			n += l;
-		}
+		push_component(res, &n, p, (size_t)(q - p));
 		p = q;
 	}
-	if (n > 1 && norm[n - 1] == '/')
-		n--;
-	norm[n] = '\0';
-	/* the longest existing prefix, through realpath */
-	cut = norm + n;
-	for (;;) {
-		char saved = *cut, *real;
-
-		*cut = '\0';
-		real = realpath(cut == norm ? "/" : norm, NULL);
-		*cut = saved;
-		if (real != NULL) {
-			const char *rest = cut;
-			size_t rl = strlen(real);
-
-			if (rl == 1 && *rest == '/')
-				rl = 0; /* "/" + "/rest" */
-			res = malloc(rl + strlen(rest) + 1);
-			if (res) {
-				memcpy(res, real, rl);
-				strcpy(res + rl, rest);
-			}
-			free(real);
-			break;
-		}
-		if (cut == norm)
-			break;
-		while (cut > norm && *--cut != '/')
-			;
-	}
-	if (res == NULL && errno != ENOMEM)
-		res = strdup(norm);
-	free(norm);
+out:
+	free(real);
+	free(abs);
 	return res;
 }
 

@@ -32,6 +32,7 @@ void save_opts_init(struct save_opts *o)
 	o->gid = (gid_t)-1;
 	o->before_commit = NULL;
 	o->commit_arg = NULL;
+	o->committed = NULL;
 }
 
 static void save_free(struct save *s)
@@ -284,6 +285,8 @@ int save_finish(struct save *s, struct rw_err *e)
 		goto out;
 	}
 	s->renamed = 1;
+	if (s->opts.committed)
+		*s->opts.committed = 1;
 	tempfile_unregister(s->tmp);
 	crashpoint("save-after-rename");
 	dfd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

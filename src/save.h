@@ -12,8 +12,9 @@
  * temporary file is removed, so the target is always the complete old or the complete new file,
  * even if the process is killed (a killed process can leave a ".NAME.rw-XXXXXX" temp file, never a
  * partial target). A target that is a symbolic link is written through: the link stays and the file
- * it points to is replaced. The path "-" writes to standard output, and an existing device or
- * FIFO (/dev/null, /dev/stdout) is written straight to (no transaction: it is never replaced).
+ * it points to is replaced. The path "-" writes to standard output, and an existing character
+ * device (/dev/null, /dev/stdout) is written straight to (no transaction: it is never replaced);
+ * a FIFO, a block device or a socket is refused.
  */
 #ifndef RW_SAVE_H
 #define RW_SAVE_H
@@ -39,6 +40,9 @@ struct save_opts {
 	 * untouched. NULL: none. */
 	int (*before_commit)(void *arg, const char *target, struct rw_err *e);
 	void *commit_arg;
+	/* Set to 1 by save_finish() once the rename made the new file the target, even when a later
+	 * step (the directory's fsync) fails. NULL: not wanted. */
+	int *committed;
 };
 
 struct save;

@@ -49,14 +49,14 @@ static void keep_key_sets(struct job *j)
 
 		jr->name = sync_strdup(cfg->jwks[i].name);
 		jr->url = sync_strdup(cfg->jwks[i].url);
-		if (j->o->offline)
-			continue;
-		if (jwks_sync(cfg->state_dir, &jo, &jr->change, &e) < 0) {
-			sync_problem(j->res, "key set %s: %s", jr->name, e.msg);
-			continue;
+		if (!j->o->offline && jwks_sync(cfg->state_dir, &jo, &jr->change, &e) < 0) {
+			sync_problem(j->res, "%s: key set %s: %s", jr->url, jr->name, e.msg);
+			jwks_change_free(&jr->change);
+			memset(&jr->change, 0, sizeof(jr->change));
 		}
 		j->res->files_written += jr->change.files_written;
 		j->res->bytes += jr->change.bytes;
+		/* also offline or after a failure: what an earlier run left pending runs */
 		if (!j->o->dry_run)
 			sync_events_jwks(j, jr);
 	}
@@ -195,7 +195,8 @@ static void catalog_step(struct job *j)
 	if (j->cfg->catalog.url == NULL || j->o->offline)
 		return;
 	if (catalog_load(j->o->roots_dir, &shipped, &e) < 0) {
-		sync_problem(j->res, "catalog channel not checked: %s", e.msg);
+		sync_problem(j->res, "%s: the catalog channel was not checked: %s",
+		             j->cfg->catalog.url, e.msg);
 		return;
 	}
 	sync_catalog(j, shipped->version);

@@ -136,7 +136,6 @@ struct sync_catalog_result {
 	int in_use_from_channel; /* this run's catalog is the channel's (else the shipped one) */
 	int32_t in_use_date;     /* its catalog_date, -1 when none */
 	char *reason;            /* a refusal or failure, starting with the URL */
-	json_t *doc, *env;       /* catalog-updated's hook document and variables (owned) */
 	struct sync_hook_result *hooks;
 	size_t n_hooks;
 };

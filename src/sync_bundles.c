@@ -90,6 +90,8 @@ struct commit_ctx {
 	struct job *j;
 	size_t bi;
 	struct sync_bundle_result *br;
+	int recorded;     /* the change's record was written */
+	json_t *previous; /* the record it replaced (a change of an earlier run), or NULL */
 };
 
 static int before_commit(void *arg, const char *target, struct rw_err *e)
@@ -97,26 +99,51 @@ static int before_commit(void *arg, const char *target, struct rw_err *e)
 	struct commit_ctx *c = arg;
 
 	(void)target;
-	return sync_events_record(c->j, c->bi, c->br, e);
+	if (store_json_get(c->j->st, "hooks", c->j->t->bundles[c->bi].name, &c->previous, NULL) < 0)
+		c->previous = NULL;
+	if (sync_events_record(c->j, c->bi, c->br, e) < 0)
+		return -1;
+	c->recorded = 1;
+	return 0;
+}
+
+/* The rename failed after the record was written: the change was never made, so the record goes
+ * back to what it was (an earlier run's pending hooks, or none). */
+static void unrecord(struct commit_ctx *c)
+{
+	const char *name = c->j->t->bundles[c->bi].name;
+	struct rw_err e = {{0}, 0};
+	int rc = c->previous ? store_json_put(c->j->st, "hooks", name, c->previous, &e)
+	                     : store_json_remove(c->j->st, "hooks", name, &e);
+
+	if (rc < 0)
+		sync_problem(c->j->res, "%s: the record of a change that was not made stays: %s",
+		             name, e.msg);
 }
 
 static int write_bundle(struct job *j, size_t bi, struct sync_bundle_result *br,
                         const struct bundle *b, struct rw_err *e)
 {
 	const struct target_bundle *tb = &j->t->bundles[bi];
-	struct commit_ctx cc = {j, bi, br};
+	struct commit_ctx cc = {j, bi, br, 0, NULL};
 	struct save_opts so = tb->save;
 	struct save *s;
+	int r, committed = 0;
 
 	so.before_commit = before_commit;
 	so.commit_arg = &cc;
+	so.committed = &committed;
 	if ((s = save_open(tb->path, &so, e)) == NULL)
 		return SAVE_ERROR;
 	if (tb->format->write(b, s, e) < 0) {
 		save_discard(s);
 		return SAVE_ERROR;
 	}
-	return save_finish(s, e);
+	r = save_finish(s, e);
+	if (r == SAVE_ERROR && cc.recorded && !committed)
+		unrecord(&cc);
+	json_decref(cc.previous);
+	return r;
 }
 
 void sync_bundle(struct job *j, size_t bi, struct sync_bundle_result *br)

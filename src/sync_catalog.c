@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <gnutls/crypto.h>
 
@@ -65,7 +66,7 @@ void sync_catalog(struct job *j, long long shipped_version)
 	json_t *acc = NULL;
 	struct rw_err e = {{0}, 0};
 	char *sig_url = NULL, *work = NULL;
-	int st;
+	int st, work_is_tmp = 0;
 
 	cr->configured = 1;
 	cr->url = sync_strdup(cfg->catalog.url);
@@ -123,6 +124,31 @@ void sync_catalog(struct job *j, long long shipped_version)
 		catalog_update_discard(res.dir);
 		goto out;
 	}
+	{
+		char ver[32];
+		json_t *doc, *env;
+
+		/* catalog-updated is recorded before the catalog is put in place: a run that dies
+		 * in between leaves the event for the next one */
+		snprintf(ver, sizeof(ver), "%lld", res.version);
+		doc = json_pack("{s:s, s:I, s:s, s:s, s:s}", "event", HOOK_EVENT_CATALOG_UPDATED,
+		                "version", (json_int_t)res.version, "sha256", res.sha256, "source",
+		                cfg->catalog.url, "signer_spki", res.signer_spki);
+		env = json_pack("{s:s, s:s}", "ROOTWARDEN_CATALOG_VERSION", ver,
+		                "ROOTWARDEN_CATALOG_SOURCE", cfg->catalog.url);
+		memset(&e, 0, sizeof(e));
+		if (doc == NULL || env == NULL ||
+		    sync_events_global_record(j, "catalog", env, doc, &e) < 0) {
+			json_decref(doc);
+			json_decref(env);
+			cr->verdict = CATALOG_UPDATE_ERROR;
+			set_reason(cr, e.msg[0] ? e.msg : "out of memory");
+			catalog_update_discard(res.dir);
+			goto out;
+		}
+		json_decref(doc);
+		json_decref(env);
+	}
 	memset(&e, 0, sizeof(e));
 	if (store_catalog_install(j->st, res.dir, &e) < 0) {
 		cr->verdict = CATALOG_UPDATE_ERROR;
@@ -132,8 +158,7 @@ void sync_catalog(struct job *j, long long shipped_version)
 	}
 	{
 		char t[11];
-		json_t *rec, *doc, *env;
-		char ver[32];
+		json_t *rec;
 
 		date_format(date_today(), t);
 		rec = json_pack("{s:I, s:s, s:s, s:s}", "version", (json_int_t)res.version,
@@ -149,15 +174,7 @@ void sync_catalog(struct job *j, long long shipped_version)
 		else
 			j->res->files_written++;
 		json_decref(rec);
-		snprintf(ver, sizeof(ver), "%lld", res.version);
-		doc = json_pack("{s:s, s:I, s:s, s:s, s:s}", "event", HOOK_EVENT_CATALOG_UPDATED,
-		                "version", (json_int_t)res.version, "sha256", res.sha256, "source",
-		                cfg->catalog.url, "signer_spki", res.signer_spki);
-		env = json_pack("{s:s, s:s}", "ROOTWARDEN_CATALOG_VERSION", ver,
-		                "ROOTWARDEN_CATALOG_SOURCE", cfg->catalog.url);
 		cr->updated = 1;
-		cr->doc = doc;
-		cr->env = env;
 	}
 out:
 	free(res.dir);
@@ -167,15 +184,18 @@ out:
 	fetch_result_free(&a);
 	fetch_result_free(&s);
 	free(sig_url);
+	if (work_is_tmp)
+		rmdir(work);
 	free(work);
 }
 
+/* catalog-updated: whatever is pending (recorded before the install, by this run or one that
+ * died), also offline. */
 void sync_catalog_events(struct job *j)
 {
 	struct sync_catalog_result *cr = &j->res->catalog;
 
-	if (!cr->configured || j->o->dry_run)
+	if (j->cfg->catalog.url == NULL || j->o->dry_run)
 		return;
-	sync_events_global(j, "catalog", HOOK_EVENT_CATALOG_UPDATED, cr->env, cr->doc, &cr->hooks,
-	                   &cr->n_hooks);
+	sync_events_global(j, "catalog", HOOK_EVENT_CATALOG_UPDATED, &cr->hooks, &cr->n_hooks);
 }

@@ -120,16 +120,23 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 	return rc;
 }
 
+static void strike(void *arg, const char *id);
+static void repend(void *arg, json_t *ids);
+
 /* Runs the hooks of one bundle for one event; only those listed in 'only' unless it is NULL.
- * Each result goes into br (tagged with 'tag' unless NULL); after each success, strike(arg, id)
- * is called. */
+ * Each result goes into out (tagged with 'tag' unless NULL); after each success, strike(arg, id)
+ * is called (arg: a struct strike_ctx, or NULL for none). A pending id that names no hook of
+ * today's configuration (the hook's argv was edited, or it was removed, or a hooks_dir that was
+ * refused is now readable) cannot be matched: then every hook runs, and the record is reset to
+ * all of them, so that nothing due is skipped for ever. */
 static void run_hooks(struct job *j, const struct config_hook *own, size_t n_own,
                       struct hook_sink *out, const struct hook_event *ev, json_t *only, int retry,
-                      const char *tag, void (*strike)(void *arg, const char *id), void *arg,
-                      int *all_ok)
+                      const char *tag, void *arg, int *all_ok)
 {
 	struct hooklist hl = {0};
 	struct rw_err e = {{0}, 0};
+	size_t i;
+	json_t *it;
 
 	*all_ok = 1;
 	if (hooks_collect(own, n_own, j->cfg->hooks_dir, &hl, &e) < 0) {
@@ -145,7 +152,26 @@ static void run_hooks(struct job *j, const struct config_hook *own, size_t n_own
 		*all_ok = 0;
 		goto out;
 	}
-	for (size_t i = 0; i < hl.n; i++) {
+	json_array_foreach(only, i, it)
+	{
+		int known = 0;
+
+		for (size_t k = 0; k < hl.n && !known; k++)
+			known = json_is_string(it) &&
+			        strcmp(json_string_value(it), hl.v[k].id) == 0;
+		if (!known) {
+			json_t *ids = json_array();
+
+			for (size_t k = 0; k < hl.n; k++)
+				json_array_append_new(ids, json_string(hl.v[k].id));
+			if (arg)
+				repend(arg, ids);
+			json_decref(ids);
+			only = NULL;
+			break;
+		}
+	}
+	for (i = 0; i < hl.n; i++) {
 		const struct hook *h = &hl.v[i];
 		struct hook_result hr;
 		struct sync_hook_result *sh;
@@ -169,7 +195,7 @@ static void run_hooks(struct job *j, const struct config_hook *own, size_t n_own
 		sh->reason = sync_strdup(hr.reason);
 		sh->output = hr.output.len ? sync_strdup(hr.output.data) : NULL;
 		sh->left_behind = sync_strdup(hr.left_behind);
-		if (sh->ok && strike)
+		if (sh->ok && arg)
 			strike(arg, h->id);
 		else if (!sh->ok)
 			*all_ok = 0;
@@ -210,6 +236,18 @@ static void strike(void *arg, const char *id)
 	crashpoint("sync-after-strike");
 }
 
+/* The record's pending hooks become ids (every current hook). */
+static void repend(void *arg, json_t *ids)
+{
+	struct strike_ctx *c = arg;
+	struct rw_err e = {{0}, 0};
+
+	json_object_set(c->rec, "pending", ids);
+	if (put_record(c->j, c->name, c->rec, &e) < 0)
+		sync_problem(c->j->res, "%s: the hooks still due could not be recorded: %s",
+		             c->name, e.msg);
+}
+
 /* The change's hooks from its record; retry: a record left by an earlier run. */
 static void run_record(struct job *j, const struct target_bundle *tb, struct sync_bundle_result *br,
                        json_t *rec, int retry)
@@ -239,9 +277,9 @@ static void run_record(struct job *j, const struct target_bundle *tb, struct syn
 		return;
 	}
 	only = json_deep_copy(only);
-	if (json_object_get(rec, "pending") == NULL)
-		json_object_set(rec, "pending", only);
-	run_hooks(j, tb->hooks, tb->n_hooks, &sink, &ev, only, retry, NULL, strike, &sc, &ok);
+	if (json_object_get(rec, "pending") == NULL) /* struck in the record, not in 'only' */
+		json_object_set_new(rec, "pending", json_deep_copy(only));
+	run_hooks(j, tb->hooks, tb->n_hooks, &sink, &ev, only, retry, NULL, &sc, &ok);
 	json_decref(only);
 	free(input);
 }
@@ -334,7 +372,7 @@ void sync_events_rotation(struct job *j)
 		snprintf(days, sizeof(days), "%ld", ev.v[k].days);
 		snprintf(tag, sizeof(tag), "%s %s", HOOK_EVENT_ROTATION_UPCOMING, day);
 
-		run_hooks(j, tb->hooks, tb->n_hooks, &sink, &hev, NULL, 0, tag, NULL, NULL, &ok);
+		run_hooks(j, tb->hooks, tb->n_hooks, &sink, &hev, NULL, 0, tag, NULL, &ok);
 		/* Recorded only when every hook took it: a failed one hears of it again next run.
 		 */
 		if (ok && rotation_mark_announced(j->st, &ev.v[k], &o, &e) < 0)
@@ -375,13 +413,32 @@ static void run_global_record(struct job *j, const char *rname, const char *even
 	}
 	only = json_deep_copy(json_object_get(rec, "pending"));
 	if (json_array_size(only) > 0)
-		run_hooks(j, NULL, 0, sink, &ev, only, retry, event, strike, &sc, &ok);
+		run_hooks(j, NULL, 0, sink, &ev, only, retry, event, &sc, &ok);
 	json_decref(only);
 	free(input);
 }
 
-void sync_events_global(struct job *j, const char *name, const char *event, json_t *env,
-                        json_t *doc, struct sync_hook_result **hooks, size_t *n_hooks)
+int sync_events_global_record(struct job *j, const char *name, json_t *env, json_t *doc,
+                              struct rw_err *e)
+{
+	char rname[160];
+	json_t *rec = json_object();
+	int rc;
+
+	if (rec == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", name);
+	snprintf(rname, sizeof(rname), "@%s", name);
+	json_object_set(rec, "document", doc);
+	json_object_set_new(rec, "env", env ? json_incref(env) : json_object());
+	json_object_set_new(rec, "pending", hook_ids(j, NULL, 0));
+	json_object_set_new(rec, "run", json_integer((json_int_t)j->res->started));
+	rc = put_record(j, rname, rec, e);
+	json_decref(rec);
+	return rc;
+}
+
+void sync_events_global(struct job *j, const char *name, const char *event,
+                        struct sync_hook_result **hooks, size_t *n_hooks)
 {
 	char rname[160];
 	struct hook_sink sink = {hooks, n_hooks};
@@ -389,20 +446,12 @@ void sync_events_global(struct job *j, const char *name, const char *event, json
 	struct rw_err e = {{0}, 0};
 
 	snprintf(rname, sizeof(rname), "@%s", name);
-	if (doc != NULL) { /* a new event: every hook is due */
-		rec = json_object();
-		json_object_set(rec, "document", doc);
-		json_object_set(rec, "env", env ? env : json_object());
-		json_object_set_new(rec, "pending", hook_ids(j, NULL, 0));
-		if (put_record(j, rname, rec, &e) < 0)
-			sync_problem(j->res, "%s: its hooks could not be recorded: %s", name,
-			             e.msg);
-		run_global_record(j, rname, event, &sink, rec, 0);
-	} else if (store_json_get(j->st, "hooks", rname, &rec, &e) < 0) {
-		sync_problem(j->res, "%s: its pending hooks cannot be read: %s", name, e.msg);
-	} else if (rec != NULL) {
-		run_global_record(j, rname, event, &sink, rec, 1);
-	}
+	if (store_json_get(j->st, "hooks", rname, &rec, &e) < 0)
+		sync_problem(j->res, "%s: its pending hooks cannot be read: %s", rname, e.msg);
+	else if (rec != NULL)
+		run_global_record(j, rname, event, &sink, rec,
+		                  json_integer_value(json_object_get(rec, "run")) !=
+		                          (json_int_t)j->res->started);
 	json_decref(rec);
 }
 
@@ -411,21 +460,26 @@ void sync_events_global(struct job *j, const char *name, const char *event, json
 void sync_events_jwks(struct job *j, struct sync_jwks_result *jr)
 {
 	char name[128];
-	json_t *doc = NULL, *env = NULL;
 
 	snprintf(name, sizeof(name), "jwks-%s", jr->name);
 	if (jr->change.changed) {
 		char *a = jwks_kids_joined(jr->change.added, jr->change.n_added);
 		char *r = jwks_kids_joined(jr->change.removed, jr->change.n_removed);
+		json_t *doc = jwks_change_json(jr->name, jr->url, &jr->change);
+		json_t *env =
+		        json_pack("{s:s, s:s, s:s}", "ROOTWARDEN_JWKS", jr->name,
+		                  "ROOTWARDEN_ADDED", a ? a : "", "ROOTWARDEN_REMOVED", r ? r : "");
+		struct rw_err e = {{0}, 0};
 
-		doc = jwks_change_json(jr->name, jr->url, &jr->change);
-		env = json_pack("{s:s, s:s, s:s}", "ROOTWARDEN_JWKS", jr->name, "ROOTWARDEN_ADDED",
-		                a ? a : "", "ROOTWARDEN_REMOVED", r ? r : "");
+		if (sync_events_global_record(j, name, env, doc, &e) < 0)
+			sync_problem(j->res,
+			             "%s: key set %s changed, but its hooks could not be "
+			             "recorded: %s",
+			             jr->url, jr->name, e.msg);
+		json_decref(doc);
+		json_decref(env);
 		free(a);
 		free(r);
 	}
-	sync_events_global(j, name, HOOK_EVENT_SIGNING_KEYS_CHANGED, env, doc, &jr->hooks,
-	                   &jr->n_hooks);
-	json_decref(doc);
-	json_decref(env);
+	sync_events_global(j, name, HOOK_EVENT_SIGNING_KEYS_CHANGED, &jr->hooks, &jr->n_hooks);
 }

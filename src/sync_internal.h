@@ -50,11 +50,14 @@ int sync_events_record(struct job *j, size_t bi, struct sync_bundle_result *br, 
 void sync_events_run(struct job *j, size_t bi, struct sync_bundle_result *br);
 /* rotation-upcoming for every bundle (step 6). */
 void sync_events_rotation(struct job *j);
-/* An event of no bundle for hooks_dir's hooks (a key set, the catalog): with doc, a new event
- * (its hook document and environment variables, borrowed) recorded and run; without, whatever
- * an earlier run left pending of it. Results go into *hooks. */
-void sync_events_global(struct job *j, const char *name, const char *event, json_t *env,
-                        json_t *doc, struct sync_hook_result **hooks, size_t *n_hooks);
+/* Events of no bundle, for hooks_dir's hooks (a key set, the catalog), recorded in
+ * STATE/hooks/@NAME.json. _record() writes a new event (its hook document and environment
+ * variables, borrowed) with every hook pending — before what it announces is put in place;
+ * sync_events_global() runs whatever is pending, struck hook by hook (results into *hooks). */
+int sync_events_global_record(struct job *j, const char *name, json_t *env, json_t *doc,
+                              struct rw_err *e);
+void sync_events_global(struct job *j, const char *name, const char *event,
+                        struct sync_hook_result **hooks, size_t *n_hooks);
 /* signing-keys-changed for a key set whose kids changed, or its hooks still pending. */
 void sync_events_jwks(struct job *j, struct sync_jwks_result *jr);
 

@@ -36,8 +36,6 @@ void sync_result_free(struct sync_result *res)
 {
 	free(res->catalog.url);
 	free(res->catalog.reason);
-	json_decref(res->catalog.doc);
-	json_decref(res->catalog.env);
 	hooks_free(res->catalog.hooks, res->catalog.n_hooks);
 	for (size_t i = 0; i < res->n_jwks; i++) {
 		free(res->jwks[i].name);

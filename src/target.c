@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "bundle.h"
 #include "date.h"
@@ -177,6 +178,18 @@ static int add_bundle(struct targets *t, const struct config_bundle *cb, struct 
 	if (check_output_path(t, what, b->path, cb->line, e) < 0) {
 		free(b->path);
 		return -1;
+	}
+	{
+		struct stat st;
+
+		/* a bundle is a file that sync replaces; a device there is a typo (/dev/sda) */
+		if (stat(b->path, &st) == 0 && !S_ISREG(st.st_mode)) {
+			err_set(e, RW_EXIT_INPUT,
+			        "%s:%d: %s: '%s' exists and is not a regular file", cfg->path,
+			        cb->line, what, b->path);
+			free(b->path);
+			return -1;
+		}
 	}
 	save_opts_init(&b->save);
 	b->save.mode = cb->mode;

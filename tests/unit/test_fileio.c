@@ -2,6 +2,7 @@
  * paths are compared this way, so two bundles cannot write one file under two names). */
 #include "testutil.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -30,7 +31,15 @@ static void test_lexical(void **state)
 	expect("/../nonexistent-rw/a.pem", "/nonexistent-rw/a.pem");
 	expect("/nonexistent-rw/", "/nonexistent-rw");
 	expect("/", "/");
-	expect("relative/a.pem", "relative/a.pem");
+	{ /* relative: from the working directory */
+		char *cwd = getcwd(NULL, 0), *want = NULL, *real = realpath(cwd, NULL);
+
+		assert_true(asprintf(&want, "%s/relative-rw/a.pem", real) > 0);
+		expect("relative-rw/a.pem", want);
+		free(want);
+		free(real);
+		free(cwd);
+	}
 }
 
 static void test_symlinks(void **state)
@@ -51,6 +60,19 @@ static void test_symlinks(void **state)
 		assert_true(path_within(x, want));
 		free(x);
 		free(y);
+	}
+	{ /* link/.. is where the link leads, then up: real/.., not the link's own parent */
+		char *sub = tu_path(real, "sub"), *link2 = tu_path(dir, "l2"), *via2, *want2;
+
+		assert_int_equal(mkdir(sub, 0755), 0);
+		assert_int_equal(symlink(sub, link2), 0);
+		via2 = tu_path(link2, "../a.pem");
+		want2 = path_canonical(a);
+		expect(via2, want2);
+		free(want2);
+		free(via2);
+		free(link2);
+		free(sub);
 	}
 	assert_false(path_within("/a/bc", "/a/b"));
 	assert_true(path_within("/a/b", "/a/b"));
