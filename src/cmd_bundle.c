@@ -5,6 +5,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <gnutls/gnutls.h>
+
+#include "buf.h"
 #include "bundle.h"
 #include "cli.h"
 #include "date.h"
@@ -25,13 +28,17 @@ const char cmd_bundle_usage[] =
         "  --all              every profile of the catalog (with --output-dir: one file each)\n"
         "  --at YYYY-MM-DD    the date to build for (default: today, UTC)\n"
         "  --output PATH      the bundle file; '-' for standard output\n"
-        "  --output-dir DIR   one file per profile: DIR/PROFILE.pem\n"
+        "  --output-dir DIR   one output per profile: DIR/PROFILE.EXT (EXT: the format's\n"
+        "                     extension), or the directory DIR/PROFILE for directory formats\n"
         "  --roots-dir DIR    the catalog and shipped roots (default: the installed roots)\n"
         "  --include PATH     extra local roots: a PEM/DER file or a directory of them "
         "(repeatable);\n"
         "                     each must be a valid self-signed CA root\n"
         "  --exclude SHA256   leave out the certificate with this fingerprint (repeatable)\n"
-        "  --format NAME      output format (default: pem)\n"
+        "  --format NAME      output format (default: pem): pem, pem-directory,\n"
+        "                     openssl-directory, der-directory, pkcs7, java-pkcs12, jks\n"
+        "  --password-file F  the store password of java-pkcs12 and jks: the first line of F\n"
+        "                     (default: changeit)\n"
         "  --mode OCTAL       file mode of the written bundle (default: 0644 for a new file;\n"
         "                     an existing file keeps its mode)\n"
         "  --grace-days N     keep a retired root N days after its step (default: 30)\n"
@@ -41,10 +48,10 @@ const char cmd_bundle_usage[] =
 
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
-	const char *output, *output_dir, *roots_dir, *format;
+	const char *output, *output_dir, *roots_dir, *format, *password_file;
 	int all, quiet, mode_given;
 	struct bundle_spec spec;
-	struct save_opts save;
+	struct emit_opts emit;
 };
 
 /* Hashed in chunks: a bundle of 10,000 roots is 12 MB, which need not be in memory twice. */
@@ -72,22 +79,32 @@ static void report(FILE *fp, const char *who, const char *path, int result, cons
 static int write_one(const struct bundle *b, const char *path, const struct bundle_args *a,
                      const struct emit_format *f, struct rw_err *e)
 {
-	struct save_opts o = a->save;
-	struct save *s;
+	struct emit_opts o = a->emit;
 	struct stat st;
 
 	/* Without --mode, a file that exists keeps its mode (a user's 0600 stays 0600). */
-	if (!a->mode_given && strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		o.mode = st.st_mode & 07777 & ~(mode_t)07022;
-	s = save_open(path, &o, e);
+	if (!a->mode_given && f->dest == EMIT_FILE && strcmp(path, "-") != 0 &&
+	    stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		o.save.mode = st.st_mode & 07777 & ~(mode_t)07022;
+	return emit_write(f, b, path, &o, e);
+}
 
-	if (s == NULL)
-		return SAVE_ERROR;
-	if (f->write(b, s, e) < 0) {
-		save_discard(s);
-		return SAVE_ERROR;
-	}
-	return save_finish(s, e);
+/* The store password: the first line of a file (never an argument: argv is visible to all). */
+static int read_password(const char *path, struct buf *pw, struct rw_err *e)
+{
+	char *nl;
+
+	if (file_read_all(path, 4096, pw, e) < 0)
+		return -1;
+	nl = memchr(pw->data, '\n', pw->len);
+	if (nl != NULL)
+		pw->len = (size_t)(nl - pw->data);
+	if (pw->len && pw->data[pw->len - 1] == '\r')
+		pw->len--;
+	pw->data[pw->len] = '\0';
+	if (pw->len == 0 || memchr(pw->data, '\0', pw->len) != NULL)
+		return err_set(e, RW_EXIT_INPUT, "%s: no password on its first line", path);
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct bundle_args *a)
@@ -102,7 +119,8 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 		O_MODE,
 		O_GRACE,
 		O_AHEAD,
-		O_KEEP
+		O_KEEP,
+		O_PASSWORD
 	};
 	static const struct option opts[] = {
 	        {"profile", required_argument, NULL, 'p'},
@@ -119,6 +137,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 	        {"keep-expired", no_argument, NULL, O_KEEP},
 	        {"ahead-days", required_argument, NULL, O_AHEAD},
 	        {"quiet", no_argument, NULL, 'q'},
+	        {"password-file", required_argument, NULL, O_PASSWORD},
 	        {NULL, 0, NULL, 0},
 	};
 	int c;
@@ -161,9 +180,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			break;
 		case O_MODE:
 			a->mode_given = 1;
-			a->save.mode = (mode_t)strtoul(optarg, &end, 8);
-			if (*optarg == '\0' || *end != '\0' || a->save.mode > 07777 ||
-			    (a->save.mode & 07022))
+			a->emit.save.mode = (mode_t)strtoul(optarg, &end, 8);
+			if (*optarg == '\0' || *end != '\0' || a->emit.save.mode > 07777 ||
+			    (a->emit.save.mode & 07022))
 				return cli_usage_error(
 				               "bundle", RW_EXIT_USAGE,
 				               "--mode: '%s' is not an octal mode without group or "
@@ -183,6 +202,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			break;
 		case O_KEEP:
 			a->spec.keep_expired = 1;
+			break;
+		case O_PASSWORD:
+			a->password_file = optarg;
 			break;
 		case 'q':
 			a->quiet = 1;
@@ -222,12 +244,14 @@ int cmd_bundle(int argc, char **argv)
 	char **paths = NULL;
 	const struct emit_format *f;
 	struct rw_err e = {{0}, 0};
+	struct buf password;
 	size_t nb = 0;
 	int rc = RW_EXIT_FAILURE, res;
 
 	memset(&a, 0, sizeof(a));
 	bundle_spec_init(&a.spec);
-	save_opts_init(&a.save);
+	emit_opts_init(&a.emit);
+	buf_init(&password, 0);
 	a.format = "pem";
 	if (parse_args(argc, argv, &a) < 0) {
 		rc = RW_EXIT_USAGE;
@@ -238,6 +262,13 @@ int cmd_bundle(int argc, char **argv)
 		rc = cli_usage_error("bundle", RW_EXIT_USAGE, "--format: unknown format '%s'",
 		                     a.format);
 		goto out;
+	}
+	if (a.password_file) {
+		if (read_password(a.password_file, &password, &e) < 0) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		a.emit.password = password.data;
 	}
 	if (cli_load_catalog(a.roots_dir, &cat, &e) < 0) {
 		rc = cli_fail(&e);
@@ -272,8 +303,10 @@ int cmd_bundle(int argc, char **argv)
 		if (a.output_dir) {
 			spec.profiles = &a.profiles.v[i];
 			spec.n_profiles = 1;
-			if (asprintf(&paths[i], "%s/%s.%s", a.output_dir, a.profiles.v[i],
-			             f->name) < 0) {
+			if ((f->dest == EMIT_DIR
+			             ? asprintf(&paths[i], "%s/%s", a.output_dir, a.profiles.v[i])
+			             : asprintf(&paths[i], "%s/%s.%s", a.output_dir,
+			                        a.profiles.v[i], f->ext)) < 0) {
 				paths[i] = NULL;
 				goto out;
 			}
@@ -317,5 +350,8 @@ out:
 	strvec_free(&a.profiles);
 	strvec_free(&a.includes);
 	strvec_free(&a.excludes);
+	if (password.data)
+		gnutls_memset(password.data, 0, password.cap);
+	buf_free(&password);
 	return rc;
 }

@@ -533,17 +533,13 @@ static int write_bundle(const struct config_bundle *cb, const struct bundle *b,
                         const struct save_opts *so, struct rw_err *e)
 {
 	const struct emit_format *f = emit_format_find(cb->format);
-	struct save *s;
+	struct emit_opts eo;
 
 	if (f == NULL)
 		return err_set(e, RW_EXIT_INPUT, "%s: unknown format '%s'", cb->path, cb->format);
-	if ((s = save_open(cb->path, so, e)) == NULL)
-		return SAVE_ERROR;
-	if (f->write(b, s, e) < 0) {
-		save_discard(s);
-		return SAVE_ERROR;
-	}
-	return save_finish(s, e);
+	emit_opts_init(&eo);
+	eo.save = *so;
+	return emit_write(f, b, cb->path, &eo, e);
 }
 
 static int save_bundle_state(struct job *j, const struct config_bundle *cb,
