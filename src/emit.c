@@ -79,21 +79,29 @@ void emit_names_free(char **v, size_t n)
 static char *name_of(const struct cert *c, int for_files)
 {
 	const char *label = c->label && *c->label ? c->label : c->sha256;
-	char *s = strdup(label);
+	char *s = strdup(label), *to = s;
 
 	if (s == NULL)
 		return NULL;
-	for (unsigned char *p = (unsigned char *)s; *p; p++) {
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		unsigned char ch = *p;
+
 		if (for_files) {
-			if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
-			      (*p >= '0' && *p <= '9') || *p == '.' || *p == '-' || *p == '_'))
-				*p = '_';
-		} else if (*p < 0x20 || *p == 0x7f) {
-			*p = '_';
-		} else if (*p >= 'A' && *p <= 'Z') { /* Java lower-cases aliases */
-			*p = (unsigned char)(*p - 'A' + 'a');
+			if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') ||
+			      (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_'))
+				ch = '_';
+		} else if (ch >= 0x80 && ch < 0xc0) {
+			continue; /* an alias gets one '_' per non-ASCII character (see below) */
+		} else if (ch < 0x20 || ch >= 0x7f) {
+			/* Java lower-cases aliases with its own Unicode tables; an ASCII alias is
+			 * the same string in Java as here. */
+			ch = '_';
+		} else if (ch >= 'A' && ch <= 'Z') {
+			ch = (unsigned char)(ch - 'A' + 'a');
 		}
+		*to++ = (char)ch;
 	}
+	*to = '\0';
 	if (for_files && s[0] == '.')
 		s[0] = '_';
 	return s;

@@ -67,8 +67,8 @@ int emit_read_any(const char *path, const struct emit_opts *o, struct certlist *
                   const struct emit_format **format_out, struct rw_err *e);
 
 /* ---- shared by the format files ---- */
-/* Unique, stable names for the bundle's certificates: an alias (JKS, PKCS #12 friendlyName;
- * lower-case label) or a file name (label with [A-Za-z0-9._-] kept, others '_', never starting
+/* Unique, stable names for the bundle's certificates: an alias (JKS, PKCS #12 friendlyName:
+ * the label in lower-case ASCII, '_' for each other character) or a file name (label with [A-Za-z0-9._-] kept, others '_', never starting
  * with '.'); a name that repeats gets "_" and the first 8 hex digits of the SHA-256 appended. The
  * caller frees the array and its strings with emit_names_free(). NULL when out of memory. */
 char **emit_names(const struct bundle *b, int for_files);
