@@ -68,9 +68,10 @@ int emit_read_any(const char *path, const struct emit_opts *o, struct certlist *
 
 /* ---- shared by the format files ---- */
 /* Unique, stable names for the bundle's certificates: an alias (JKS, PKCS #12 friendlyName:
- * the label in lower-case ASCII, '_' for each other character) or a file name (label with [A-Za-z0-9._-] kept, others '_', never starting
- * with '.'); a name that repeats gets "_" and the first 8 hex digits of the SHA-256 appended. The
- * caller frees the array and its strings with emit_names_free(). NULL when out of memory. */
+ * the label in lower-case ASCII, '_' for each other character) or a file name (label with
+ * [A-Za-z0-9._-] kept, others '_', never starting with '.'); a name that repeats gets "_" and the
+ * first 8 hex digits of the SHA-256 appended. The caller frees the array and its strings with
+ * emit_names_free(). NULL when out of memory. */
 char **emit_names(const struct bundle *b, int for_files);
 void emit_names_free(char **v, size_t n);
 /* The password to use (o->password or the default). */

@@ -352,10 +352,11 @@ static int dir_compare(const char *path, const struct save_dir_entry *v, size_t 
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 		    !S_ISREG(st.st_mode) && !S_ISLNK(st.st_mode)) {
+			err_set(e, RW_EXIT_FAILURE,
+			        "%s: holds '%s', which is not a file; not replaced", path,
+			        de->d_name);
 			closedir(d);
-			return err_set(e, RW_EXIT_FAILURE,
-			               "%s: holds '%s', which is not a file; not replaced", path,
-			               de->d_name);
+			return -1;
 		}
 		count++;
 	}
