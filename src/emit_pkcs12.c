@@ -179,48 +179,71 @@ static unsigned char *attr_trusted_usage(asn1_node defs, int *len)
 	return der;
 }
 
-/* The DER AuthenticatedSafe: one data ContentInfo holding the SafeContents of every root. */
+/* One SafeBag (certBag) for c, DER, appended to out. */
+static int safe_bag(asn1_node defs, const struct cert *c, const char *alias,
+                    const unsigned char *usage, int ulen, struct buf *out)
+{
+	asn1_node bag = NULL;
+	unsigned char *fname = NULL, *der = NULL;
+	int flen = 0, len = 0, rc = -1;
+
+	if ((fname = attr_friendly_name(defs, alias, &flen)) == NULL ||
+	    asn1_create_element(defs, "RootWarden.SafeBag", &bag) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagId", OID_CERT_BAG, 1) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagValue.certId", OID_X509_CERT, 1) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagValue.certValue", c->der, (int)c->der_len) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagAttributes", "NEW", 1) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagAttributes.?LAST", fname, flen) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagAttributes", "NEW", 1) != ASN1_SUCCESS ||
+	    asn1_write_value(bag, "bagAttributes.?LAST", usage, ulen) != ASN1_SUCCESS ||
+	    (der = der_of(bag, &len)) == NULL || buf_append(out, der, (size_t)len) < 0)
+		goto out;
+	rc = 0;
+out:
+	asn1_delete_structure(&bag);
+	free(fname);
+	free(der);
+	return rc;
+}
+
+/* The DER AuthenticatedSafe: one data ContentInfo holding the SafeContents of every root. The
+ * SafeContents (SEQUENCE OF SafeBag) is its bags' DER behind the SEQUENCE tag and a length from
+ * asn1_length_der(): libtasn1 appends to a SEQUENCE OF in linear time per element, which makes
+ * 10,000 roots take seconds; each bag is encoded by libtasn1 alone. */
 static unsigned char *authenticated_safe(asn1_node defs, const struct bundle *b, int *len)
 {
-	asn1_node sc = NULL, as = NULL;
-	unsigned char *usage = NULL, *scder = NULL, *out = NULL;
+	asn1_node as = NULL;
+	unsigned char *usage = NULL, *out = NULL, hdr[1 + ASN1_MAX_LENGTH_SIZE];
 	char **alias = emit_names(b, 0);
-	int ulen = 0, sclen = 0, ok = 1;
+	struct buf bags, sc;
+	int ulen = 0, hlen = 0;
 
-	if (alias == NULL || (usage = attr_trusted_usage(defs, &ulen)) == NULL ||
-	    asn1_create_element(defs, "RootWarden.SafeContents", &sc) != ASN1_SUCCESS)
+	buf_init(&bags, 0);
+	buf_init(&sc, 0);
+	if (alias == NULL || (usage = attr_trusted_usage(defs, &ulen)) == NULL)
 		goto out;
-	for (size_t i = 0; ok && i < b->certs.n; i++) {
-		const struct cert *c = b->certs.v[i];
-		int flen = 0;
-		unsigned char *fname = attr_friendly_name(defs, alias[i], &flen);
-
-		ok = fname != NULL && asn1_write_value(sc, "", "NEW", 1) == ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagId", OID_CERT_BAG, 1) == ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagValue.certId", OID_X509_CERT, 1) ==
-		             ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagValue.certValue", c->der, (int)c->der_len) ==
-		             ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagAttributes", "NEW", 1) == ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagAttributes.?LAST", fname, flen) ==
-		             ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagAttributes", "NEW", 1) == ASN1_SUCCESS &&
-		     asn1_write_value(sc, "?LAST.bagAttributes.?LAST", usage, ulen) == ASN1_SUCCESS;
-		free(fname);
-	}
-	if (!ok || (scder = der_of(sc, &sclen)) == NULL ||
-	    asn1_create_element(defs, "RootWarden.AuthenticatedSafe", &as) != ASN1_SUCCESS ||
+	for (size_t i = 0; i < b->certs.n; i++)
+		if (safe_bag(defs, b->certs.v[i], alias[i], usage, ulen, &bags) < 0)
+			goto out;
+	hdr[0] = 0x30; /* SEQUENCE, constructed */
+	asn1_length_der((unsigned long)bags.len, hdr + 1, &hlen);
+	if (buf_append(&sc, hdr, (size_t)hlen + 1) < 0 ||
+	    buf_append(&sc, bags.data ? bags.data : "", bags.len) < 0)
+		goto out;
+	buf_free(&bags); /* the store is large: one copy at a time */
+	if (asn1_create_element(defs, "RootWarden.AuthenticatedSafe", &as) != ASN1_SUCCESS ||
 	    asn1_write_value(as, "", "NEW", 1) != ASN1_SUCCESS ||
 	    asn1_write_value(as, "?LAST.contentType", OID_DATA, 1) != ASN1_SUCCESS ||
-	    asn1_write_value(as, "?LAST.content", scder, sclen) != ASN1_SUCCESS)
+	    asn1_write_value(as, "?LAST.content", sc.data, (int)sc.len) != ASN1_SUCCESS)
 		goto out;
+	buf_free(&sc);
 	out = der_of(as, len);
 out:
-	asn1_delete_structure(&sc);
 	asn1_delete_structure(&as);
 	emit_names_free(alias, b->certs.n);
 	free(usage);
-	free(scder);
+	buf_free(&bags);
+	buf_free(&sc);
 	return out;
 }
 
@@ -246,8 +269,11 @@ int emit_pkcs12(const struct bundle *b, const char *dest, const struct emit_opts
 	if (asn1_create_element(defs, "RootWarden.PFX", &pfx) != ASN1_SUCCESS ||
 	    asn1_write_value(pfx, "version", "3", 0) != ASN1_SUCCESS ||
 	    asn1_write_value(pfx, "authSafe.contentType", OID_DATA, 1) != ASN1_SUCCESS ||
-	    asn1_write_value(pfx, "authSafe.content", as, aslen) != ASN1_SUCCESS ||
-	    asn1_write_value(pfx, "macData.mac.digestAlgorithm.algorithm", OID_SHA256, 1) !=
+	    asn1_write_value(pfx, "authSafe.content", as, aslen) != ASN1_SUCCESS)
+		goto fail;
+	free(as);
+	as = NULL;
+	if (asn1_write_value(pfx, "macData.mac.digestAlgorithm.algorithm", OID_SHA256, 1) !=
 	            ASN1_SUCCESS ||
 	    asn1_write_value(pfx, "macData.mac.digestAlgorithm.parameters", "\x05\x00", 2) !=
 	            ASN1_SUCCESS ||
@@ -256,6 +282,7 @@ int emit_pkcs12(const struct bundle *b, const char *dest, const struct emit_opts
 	    asn1_write_value(pfx, "macData.iterations", "10000", 0) != ASN1_SUCCESS ||
 	    (der = der_of(pfx, &len)) == NULL)
 		goto fail;
+	asn1_delete_structure(&pfx);
 	rc = save_bytes(dest, der, (size_t)len, &o->save, e);
 	goto out;
 fail:
