@@ -59,19 +59,20 @@ W=$OUT/formats-work
 rm -rf "$R" "$W"
 mkdir -p "$R" "$W"
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-# measure NAME RUNS PREP CMD...: PREP untimed, then CMD under GNU time; "median_wall max_rss_kib".
+# measure NAME RUNS PREP CMD...: PREP untimed, then CMD under GNU time;
+# "median_wall max_rss_kib median_cpu" (cpu = user + system seconds: steadier on a busy machine).
 measure() {
 	local name=$1 runs=$2 prep=$3 tf=$W/time.txt log=$W/$1.runs
 	shift 3
 	: >"$log"
 	for ((i = 0; i < runs; i++)); do
 		eval "$prep"
-		"$TIME" -f '%e %M' -o "$tf" "$@" >"$W/$name.stdout" 2>"$W/$name.stderr" ||
+		"$TIME" -f '%e %M %U %S' -o "$tf" "$@" >"$W/$name.stdout" 2>"$W/$name.stderr" ||
 			{ cat "$W/$name.stderr" >&2; die "$name failed"; }
 		tail -n 1 "$tf" >>"$log"
 	done
 	echo "$(awk '{ print $1 }' "$log" | median) $(awk '{ print $2 }' "$log" | sort -n | tail -n 1)" \
-		>"$R/$name"
+		"$(awk '{ print $3 + $4 }' "$log" | median)" >"$R/$name"
 }
 
 echo "== machine: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -125,7 +126,8 @@ fi
 val() { [ -f "$R/$1" ] && awk -v c="$2" '{ print $c }' "$R/$1" || echo ""; }
 pem=$(val rw-pem 1)
 echo
-printf '%-44s %9s %10s %10s\n' "$N roots (keytool: 142)" "wall s" "peak MiB" "x our pem"
+printf '%-44s %9s %9s %10s %10s\n' "$N roots (keytool: 142)" "wall s" "cpu s" "peak MiB" \
+	"x our pem"
 for name in $(ls "$R"); do
 	case $name in
 	rw-*) label="rootwarden --format ${name#rw-}" ;;
@@ -134,8 +136,8 @@ for name in $(ls "$R"); do
 	p11kit-cacerts) label="p11-kit extract java-cacerts" ;;
 	keytool-142) label="keytool -importcert x142 (JKS)" ;;
 	esac
-	awk -v l="$label" -v p="$pem" '{ printf "%-44s %9.2f %10.1f %10.2f\n", l, $1, $2 / 1024, $1 / p }' \
-		"$R/$name"
+	awk -v l="$label" -v p="$pem" '{ printf "%-44s %9.2f %9.2f %10.1f %10.2f\n", l, $1, $3, $2 / 1024,
+		$1 / p }' "$R/$name"
 done
 echo
 echo "targets (issue 10): each format <= 1.5x our pem; openssl-directory >= 2x faster than"

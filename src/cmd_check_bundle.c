@@ -1,4 +1,4 @@
-/* cmd_check_bundle.c - "rootwarden check bundle PATH": what a PEM/DER bundle file holds (made by
+/* cmd_check_bundle.c - "rootwarden check bundle PATH": what a bundle in any format holds (made by
  * rootwarden or by hand), what is wrong with its certificates, and whether it holds what each
  * given profile needs at a date (rotation.c's readiness rules). */
 #include <getopt.h>
@@ -23,7 +23,9 @@ const char check_bundle_usage[] =
         "rootwarden check bundle PATH [--profile P]... [--at YYYY-MM-DD] [--warn-days N] [--json]\n"
         "                        [--metrics-file PATH] [--roots-dir DIR]\n"
         "\n"
-        "Lists each certificate of a PEM/DER bundle (made by rootwarden or by hand): name,\n"
+        "Lists each certificate of a bundle in any output format (PEM/DER file, directory,\n"
+        "PKCS #7, PKCS #12 or JKS with the default password; made by rootwarden or by hand): "
+        "name,\n"
         "SHA-256, not-after, CA or not; flags duplicates, expired and non-CA certificates and\n"
         "SHA-1-signed roots; and for each profile, the roots missing at that date.\n"
         "\n"

@@ -21,7 +21,8 @@
  * each with opts' mode and owner; the directory gets the mode with x added wherever r is set.
  * SAVE_UNCHANGED when every file already has those bytes, mode and owner and there is no other
  * entry: nothing is touched (mtimes stay). Otherwise the new set is built in a hidden sibling
- * directory ".NAME.rw-XXXXXX" (files written, one syncfs() for all of them, the directory
+ * directory ".NAME.rw-XXXXXX" (new files written, files the old set already has with the same
+ * bytes, mode and owner hard-linked from it; one syncfs() for all of them, the directory
  * fsynced), then swapped with the old directory in one step, renameat2(RENAME_EXCHANGE) (a new
  * directory is simply renamed into place), the parent is fsynced, and the old set is removed.
  * Why a swap and not per-file renames: a reader that looks up several names (a hashed directory

@@ -266,7 +266,7 @@ static void test_dir_written_unchanged_then_swapped(void **state)
 	struct save_dir_entry v2[] = {{"a.pem", "AAA\n", 4}, {"c.pem", "CCC\n", 4}};
 	struct rw_err e = {{0}, 0};
 	struct stat st;
-	ino_t ino;
+	ino_t ino, ino_a;
 
 	assert_int_equal(save_dir(p, v1, 2, NULL, &e), SAVE_WRITTEN);
 	assert_int_equal(entries(p), 2);
@@ -284,7 +284,12 @@ static void test_dir_written_unchanged_then_swapped(void **state)
 	assert_int_equal(mtime_of(b), 1000000000);
 	assert_int_equal(mtime_of(p), 1000000000);
 	/* another set: swapped in whole; the stale file is gone with the old directory */
+	assert_int_equal(stat(a, &st), 0);
+	ino_a = st.st_ino;
 	assert_int_equal(save_dir(p, v2, 2, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(stat(a, &st), 0);
+	assert_true(st.st_ino == ino_a); /* an unchanged file is carried over, not rewritten */
+	assert_int_equal(mtime_of(a), 1000000000);
 	assert_int_equal(stat(p, &st), 0);
 	assert_true(st.st_ino != ino);
 	assert_int_equal(entries(p), 2);
