@@ -236,7 +236,9 @@ int emit_read_any(const char *path, const struct emit_opts *o, struct certlist *
 		return err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
 	if (S_ISDIR(st.st_mode)) {
 		f = emit_format_find("pem-directory");
-	} else if ((fp = fopen(path, "rbe")) != NULL) {
+	} else if (S_ISREG(st.st_mode) && (fp = fopen(path, "rbe")) != NULL) {
+		/* only a regular file is opened here (a FIFO would block): the PEM reader
+		 * refuses anything else with its own message */
 		got = fread(head, 1, sizeof(head), fp);
 		fclose(fp);
 		if (got == 4 && head[0] == 0xfe && head[1] == 0xed && head[2] == 0xfe &&
