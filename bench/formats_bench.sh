@@ -83,6 +83,13 @@ for f in $FORMATS; do
 		"$RW" bundle --include "$CORPUS" --profile "$PROFILE" --format "$f" --output "$out" -q
 done
 [ "$(ls "$W/rw-openssl-directory" | wc -l)" -ge "$N" ] || die "openssl-directory: too few files"
+# The sync case: the hashed directory exists and one root is new (the others are carried over).
+one=$(ls "$CORPUS" | sed -n 1p)
+sha=$(openssl x509 -in "$CORPUS/$one" -outform DER | sha256sum | cut -c1-64)
+measure rw-openssl-directory-one-new "$RUNS" \
+	"'$RW' bundle --include '$CORPUS' --profile $PROFILE --format openssl-directory --output '$W/upd' --exclude $sha -q" \
+	"$RW" bundle --include "$CORPUS" --profile "$PROFILE" --format openssl-directory \
+	--output "$W/upd" -q
 
 if have rehash openssl; then
 	# openssl rehash links the PEM files of a directory; a fresh copy (hard links) each run.
@@ -130,6 +137,7 @@ printf '%-44s %9s %9s %10s %10s\n' "$N roots (keytool: 142)" "wall s" "cpu s" "p
 	"x our pem"
 for name in $(ls "$R"); do
 	case $name in
+	rw-openssl-directory-one-new) label="rootwarden openssl-directory, 1 root new" ;;
 	rw-*) label="rootwarden --format ${name#rw-}" ;;
 	rehash) label="openssl rehash" ;;
 	p11kit-hashdir) label="p11-kit extract pem-directory-hash" ;;
