@@ -382,6 +382,59 @@ static void test_dir_symlink_is_written_through(void **state)
 	free(link);
 }
 
+/* A process killed while building the new set leaves the old set whole (and at most its hidden
+ * temporary directory). The child writes 5,000 files; it is killed as soon as its temporary
+ * directory appears. */
+static void test_dir_killed_mid_build_leaves_old_set(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "certs"), *a, *got;
+	struct save_dir_entry v1[] = {{"a.pem", "AAA\n", 4}};
+	struct rw_err e = {{0}, 0};
+	int status, seen = 0;
+	pid_t pid;
+
+	assert_int_equal(save_dir(p, v1, 1, NULL, &e), SAVE_WRITTEN);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		enum { N = 5000 };
+		static struct save_dir_entry v[N];
+		static char names[N][16];
+
+		for (int i = 0; i < N; i++) {
+			snprintf(names[i], sizeof(names[i]), "f%05d.pem", i);
+			v[i].name = names[i];
+			v[i].data = "NEW\n";
+			v[i].len = 4;
+		}
+		_exit(save_dir(p, v, N, NULL, &e) == SAVE_WRITTEN ? 0 : 1);
+	}
+	for (int i = 0; i < 20000 && !seen; i++) {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, ".certs.rw-", 10) == 0)
+				seen = 1;
+		if (d)
+			closedir(d);
+		if (!seen)
+			usleep(500);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status))
+		skip(); /* the child finished before it could be killed: nothing to judge */
+	assert_int_equal(entries(p), 1);
+	a = tu_path(p, "a.pem");
+	got = tu_read(a, NULL);
+	assert_string_equal(got, "AAA\n");
+	free(got);
+	free(a);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -401,6 +454,8 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_dir_refusals_leave_everything, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_dir_write_fault_leaves_old_set, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_killed_mid_build_leaves_old_set, setup,
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_dir_symlink_is_written_through, setup,
 	                                        teardown),
