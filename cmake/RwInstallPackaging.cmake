@@ -47,7 +47,7 @@ set(rw_gen "${RW_PKG_BUILD_DIR}/packaging")
 file(MAKE_DIRECTORY "${rw_gen}")
 
 # Hooks: the default configuration directory follows the install's sysconfdir.
-foreach(hook reload-units system-trust-store java-truststore)
+foreach(hook reload-units system-trust-store)
   file(READ "${RW_PKG_SOURCE_DIR}/hooks/${hook}" text)
   string(REPLACE "/etc/rootwarden/" "${rw_etc}/rootwarden/" text "${text}")
   file(WRITE "${rw_gen}/${hook}" "${text}")

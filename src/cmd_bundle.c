@@ -5,6 +5,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <gnutls/gnutls.h>
+
+#include "buf.h"
+
 #include "bundle.h"
 #include "cli.h"
 #include "date.h"
@@ -34,7 +38,8 @@ enum {
 	O_GRACE,
 	O_AHEAD,
 	O_KEEP,
-	O_QUIET
+	O_QUIET,
+	O_PASSWORD
 };
 static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P",
@@ -43,7 +48,9 @@ static const struct cliopt opts[] = {
                    "every profile of the catalog (with --output-dir: one file each)"},
         [O_AT] = {"at", 0, "YYYY-MM-DD", "the date to build for (default: today, UTC)"},
         [O_OUTPUT] = {"output", 'o', "PATH", "the bundle file; '-' for standard output"},
-        [O_OUTDIR] = {"output-dir", 0, "DIR", "one file per profile: DIR/PROFILE.pem"},
+        [O_OUTDIR] = {"output-dir", 0, "DIR",
+                      "one output per profile: DIR/PROFILE.EXT (EXT: the format's\n"
+                      "extension), or the directory DIR/PROFILE for directory formats"},
         [O_ROOTS] = {"roots-dir", 0, "DIR",
                      "the catalog and shipped roots (default: the installed roots)"},
         [O_INCLUDE] = {"include", 0, "PATH",
@@ -51,7 +58,9 @@ static const struct cliopt opts[] = {
                        "(repeatable); each must be a valid self-signed CA root"},
         [O_EXCLUDE] = {"exclude", 0, "SHA256",
                        "leave out the certificate with this fingerprint (repeatable)"},
-        [O_FORMAT] = {"format", 'f', "NAME", "output format (default: pem)"},
+        [O_FORMAT] = {"format", 'f', "NAME",
+                      "output format (default: pem): pem, pem-directory,\n"
+                      "openssl-directory, der-directory, pkcs7, java-pkcs12, jks"},
         [O_MODE] = {"mode", 0, "OCTAL",
                     "file mode of the written bundle (default: 0644 for a new file;\n"
                     "an existing file keeps its mode)"},
@@ -61,6 +70,9 @@ static const struct cliopt opts[] = {
                      "add the roots of a coming step N days before it (default: 0)"},
         [O_KEEP] = {"keep-expired", 0, NULL, "keep expired roots (default: drop them)"},
         [O_QUIET] = {"quiet", 'q', NULL, "print nothing but errors"},
+        [O_PASSWORD] = {"password-file", 0, "F",
+                        "the store password of java-pkcs12 and jks: the first line of F\n"
+                        "(default: changeit)"},
         {NULL, 0, NULL, NULL},
 };
 
@@ -68,10 +80,10 @@ const struct cmd_help cmd_bundle_help = {synopsis, opts, NULL, NULL};
 
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
-	const char *output, *output_dir, *roots_dir, *format;
+	const char *output, *output_dir, *roots_dir, *format, *password_file;
 	int all, quiet, mode_given;
 	struct bundle_spec spec;
-	struct save_opts save;
+	struct emit_opts emit;
 };
 
 /* Hashed in chunks: a bundle of 10,000 roots is 12 MB, which need not be in memory twice. */
@@ -99,27 +111,36 @@ static void report(FILE *fp, const char *who, const char *path, int result, cons
 static int write_one(const struct bundle *b, const char *path, const struct bundle_args *a,
                      const struct emit_format *f, struct rw_err *e)
 {
-	struct save_opts o = a->save;
-	struct save *s;
+	struct emit_opts o = a->emit;
 	struct stat st;
 
 	/* Without --mode, a file that exists keeps its mode (a user's 0600 stays 0600). */
-	if (!a->mode_given && strcmp(path, "-") != 0 && stat(path, &st) == 0 && S_ISREG(st.st_mode))
-		o.mode = st.st_mode & 07777 & ~(mode_t)07022;
-	s = save_open(path, &o, e);
-
-	if (s == NULL)
-		return SAVE_ERROR;
+	if (!a->mode_given && f->dest == EMIT_FILE && strcmp(path, "-") != 0 &&
+	    stat(path, &st) == 0 && S_ISREG(st.st_mode))
+		o.save.mode = st.st_mode & 07777 & ~(mode_t)07022;
 	/* Temps that killed runs left beside the target (ours only, older than a write takes: a
 	 * concurrent bundle's own temp is left alone). Best effort: a failure changes nothing. */
 	if (strcmp(path, "-") != 0)
-		tempfile_sweep_beside(save_target(s), time(NULL) - TEMPFILE_SWEEP_GRACE_S, NULL,
-		                      NULL);
-	if (f->write(b, s, e) < 0) {
-		save_discard(s);
-		return SAVE_ERROR;
-	}
-	return save_finish(s, e);
+		tempfile_sweep_beside(path, time(NULL) - TEMPFILE_SWEEP_GRACE_S, NULL, NULL);
+	return emit_write(f, b, path, &o, e);
+}
+
+/* The store password: the first line of a file (never an argument: argv is visible to all). */
+static int read_password(const char *path, struct buf *pw, struct rw_err *e)
+{
+	char *nl;
+
+	if (file_read_all(path, 4096, pw, e) < 0)
+		return -1;
+	nl = memchr(pw->data, '\n', pw->len);
+	if (nl != NULL)
+		pw->len = (size_t)(nl - pw->data);
+	if (pw->len && pw->data[pw->len - 1] == '\r')
+		pw->len--;
+	pw->data[pw->len] = '\0';
+	if (pw->len == 0 || memchr(pw->data, '\0', pw->len) != NULL)
+		return err_set(e, RW_EXIT_INPUT, "%s: no password on its first line", path);
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct bundle_args *a)
@@ -164,9 +185,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			break;
 		case O_MODE:
 			a->mode_given = 1;
-			a->save.mode = (mode_t)strtoul(p.arg, &end, 8);
-			if (*p.arg == '\0' || *end != '\0' || a->save.mode > 07777 ||
-			    (a->save.mode & 07022))
+			a->emit.save.mode = (mode_t)strtoul(p.arg, &end, 8);
+			if (*p.arg == '\0' || *end != '\0' || a->emit.save.mode > 07777 ||
+			    (a->emit.save.mode & 07022))
 				return cli_usage_error(
 				               "bundle", RW_EXIT_USAGE,
 				               "--mode: '%s' is not an octal mode without group or "
@@ -189,6 +210,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 			break;
 		case O_QUIET:
 			a->quiet = 1;
+			break;
+		case O_PASSWORD:
+			a->password_file = p.arg;
 			break;
 		}
 	}
@@ -219,16 +243,25 @@ int cmd_bundle(int argc, char **argv)
 	char **paths = NULL;
 	const struct emit_format *f;
 	struct rw_err e = {{0}, 0};
+	struct buf password;
 	size_t nb = 0;
 	int rc = RW_EXIT_FAILURE, res;
 
 	memset(&a, 0, sizeof(a));
 	bundle_spec_init(&a.spec);
-	save_opts_init(&a.save);
+	emit_opts_init(&a.emit);
+	buf_init(&password, 0);
 	a.format = "pem";
 	if (parse_args(argc, argv, &a) < 0) {
 		rc = RW_EXIT_USAGE;
 		goto out;
+	}
+	if (a.password_file) {
+		if (read_password(a.password_file, &password, &e) < 0) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		a.emit.password = password.data;
 	}
 	f = emit_format_find(a.format);
 	if (f == NULL) {
@@ -278,8 +311,10 @@ int cmd_bundle(int argc, char **argv)
 		if (a.output_dir) {
 			spec.profiles = &a.profiles.v[i];
 			spec.n_profiles = 1;
-			if (asprintf(&paths[i], "%s/%s.%s", a.output_dir, a.profiles.v[i],
-			             f->name) < 0) {
+			if ((f->dest == EMIT_DIR
+			             ? asprintf(&paths[i], "%s/%s", a.output_dir, a.profiles.v[i])
+			             : asprintf(&paths[i], "%s/%s.%s", a.output_dir,
+			                        a.profiles.v[i], f->ext)) < 0) {
 				paths[i] = NULL;
 				goto out;
 			}
@@ -323,5 +358,8 @@ out:
 	strvec_free(&a.profiles);
 	strvec_free(&a.includes);
 	strvec_free(&a.excludes);
+	if (password.data)
+		gnutls_memset(password.data, 0, password.cap);
+	buf_free(&password);
 	return rc;
 }

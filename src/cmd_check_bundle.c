@@ -1,4 +1,4 @@
-/* cmd_check_bundle.c - "rootwarden check bundle PATH": what a PEM/DER bundle file holds (made by
+/* cmd_check_bundle.c - "rootwarden check bundle PATH": what a bundle in any format holds (made by
  * rootwarden or by hand), what is wrong with its certificates, and whether it holds what each
  * given profile needs at a date (rotation.c's readiness rules). */
 #include <stdarg.h>
@@ -24,7 +24,9 @@ static const char synopsis[] =
         "rootwarden check bundle PATH [--profile P]... [--config PATH] [--at YYYY-MM-DD]\n"
         "                        [--warn-days N] [--json] [--metrics-file PATH] [--roots-dir DIR]\n"
         "\n"
-        "Lists each certificate of a PEM/DER bundle (made by rootwarden or by hand): name,\n"
+        "Lists each certificate of a bundle in any output format (PEM/DER file, directory,\n"
+        "PKCS #7, PKCS #12 or JKS with the default password; made by rootwarden or by hand): "
+        "name,\n"
         "SHA-256, not-after, CA or not; flags duplicates, expired and non-CA certificates and\n"
         "SHA-1-signed roots; and for each profile, the roots missing at that date. With\n"
         "--config, PATH may be a bundle of the configuration: its profiles and its own roots\n"

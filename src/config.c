@@ -55,6 +55,7 @@ void config_free(struct config *cfg)
 		free_strv(b->roots, b->n_roots);
 		free(b->owner);
 		free(b->group);
+		free(b->password_file);
 		for (size_t k = 0; k < b->n_hooks; k++)
 			free_strv(b->hooks[k].argv, b->hooks[k].argc);
 		free(b->hooks);
@@ -424,9 +425,9 @@ static int parse_hooks(struct ctx *c, const config_setting_t *g, const char *wha
 
 static int parse_bundles(struct ctx *c, const config_setting_t *list, struct config *cfg)
 {
-	static const char *const keys[] = {"name",    "path",    "format", "profiles",
-	                                   "include", "exclude", "roots",  "mode",
-	                                   "owner",   "group",   "hooks",  NULL};
+	static const char *const keys[] = {
+	        "name", "path",  "format", "profiles", "include",       "exclude", "roots",
+	        "mode", "owner", "group",  "hooks",    "password_file", NULL};
 	int n = config_setting_length(list);
 
 	cfg->bundles = calloc((size_t)n + 1, sizeof(*cfg->bundles));
@@ -478,6 +479,7 @@ static int parse_bundles(struct ctx *c, const config_setting_t *list, struct con
 		    parse_mode(c, g, what, &b->mode) < 0 ||
 		    get_str(c, g, "owner", 0, what, &b->owner) < 0 ||
 		    get_str(c, g, "group", 0, what, &b->group) < 0 ||
+		    get_path(c, g, "password_file", 0, what, &b->password_file) < 0 ||
 		    parse_hooks(c, g, what, b) < 0) {
 			free_strv(ex, nex);
 			return -1;
@@ -947,6 +949,8 @@ int config_print(const struct config *cfg, FILE *fp)
 		fprintf(fp, "    mode = \"%04o\";\n", (unsigned)b->mode);
 		print_str(fp, "    ", "owner", b->owner);
 		print_str(fp, "    ", "group", b->group);
+		if (b->password_file)
+			print_str(fp, "    ", "password_file", b->password_file);
 		fprintf(fp, "    hooks = (");
 		for (size_t k = 0; k < b->n_hooks; k++) {
 			fprintf(fp, "%s ", k ? "," : "");

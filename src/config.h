@@ -85,9 +85,10 @@ struct config_bundle {
 	size_t n_exclude;
 	char **roots; /* ids of extra config roots to add (optional) */
 	size_t n_roots;
-	mode_t mode; /* default 0644 */
-	char *owner; /* NULL: leave */
-	char *group; /* NULL: leave */
+	mode_t mode;         /* default 0644 */
+	char *owner;         /* NULL: leave */
+	char *group;         /* NULL: leave */
+	char *password_file; /* java-pkcs12 / jks store password: first line of this file */
 	struct config_hook *hooks;
 	size_t n_hooks;
 	int line;

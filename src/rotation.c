@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "bundle.h"
 #include "date.h"
+#include "emit.h"
 #include "exitcode.h"
 #include "fileio.h"
 #include "plan.h"
@@ -646,7 +647,8 @@ static int read_held(const struct catalog *cat, struct rotation_bundle *b, struc
 			return OOM(e);
 		return 1;
 	}
-	if (certs_read_file(b->target->path, &b->held, &re) < 0) {
+	/* any format rootwarden writes (emit.h): PEM, DER, a directory, PKCS #7, PKCS #12, JKS */
+	if (emit_read_any(b->target->path, NULL, &b->held, NULL, &re) < 0) {
 		certlist_free(&b->held);
 		b->verdict = RW_CHECK_UNKNOWN;
 		b->error = strdup(re.msg);

@@ -16,6 +16,27 @@
  * device (/dev/null, /dev/stdout) is written straight to (no transaction: it is never replaced);
  * a FIFO, a block device or a socket is refused.
  */
+/*
+ * The directory transaction (directory formats, emit.h):
+ *   r = save_dir(path, entries, n, opts, e)
+ * makes the directory at path hold exactly the n files given (plain names, no '/', none hidden),
+ * each with opts' mode and owner; the directory gets the mode with x added wherever r is set.
+ * SAVE_UNCHANGED when every file already has those bytes, mode and owner and there is no other
+ * entry: nothing is touched (mtimes stay). Otherwise the new set is built in a hidden sibling
+ * directory ".NAME.rw-XXXXXX" (new files written, files the old set already has with the same
+ * bytes, mode and owner hard-linked from it; one syncfs() for all of them, the directory
+ * fsynced), then swapped with the old directory in one step, renameat2(RENAME_EXCHANGE) (a new
+ * directory is simply renamed into place), the parent is fsynced, and the old set is removed.
+ * Why a swap and not per-file renames: a reader that looks up several names (a hashed directory
+ * holds name.0 and name.1; a tool lists the folder) must never see half-old, half-new contents,
+ * and stale files must not linger; the swap keeps path a real directory (no symlink appears where
+ * the user made a folder). On a file system without RENAME_EXCHANGE the old directory is renamed
+ * aside and the new one renamed in: a reader may then find path missing for that instant, never
+ * mixed. Every failure before the swap removes the temporary directory and leaves the old one
+ * whole; a killed process can leave a ".NAME.rw-XXXXXX" directory, never a partial target. A path
+ * that is a symlink is written through (the link stays). An existing directory holding a
+ * subdirectory or a special file is refused, not replaced (it is not a set this writer made).
+ */
 #ifndef RW_SAVE_H
 #define RW_SAVE_H
 
@@ -59,5 +80,14 @@ const char *save_target(const struct save *s);
 /* Convenience: open, write all bytes, finish. */
 int save_bytes(const char *path, const void *p, size_t n, const struct save_opts *o,
                struct rw_err *e);
+
+struct save_dir_entry {
+	const char *name;
+	const void *data;
+	size_t len;
+};
+
+int save_dir(const char *path, const struct save_dir_entry *v, size_t n, const struct save_opts *o,
+             struct rw_err *e);
 
 #endif

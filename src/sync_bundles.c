@@ -49,8 +49,11 @@ static int previous_roots(struct job *j, const struct target_bundle *tb,
 		known = 1;
 	} else if (access(tb->path, F_OK) == 0) {
 		struct certlist l = {0};
+		struct emit_opts eo;
 
-		if (certs_read_file(tb->path, &l, NULL) == 0) {
+		emit_opts_init(&eo);
+		eo.password = tb->password;
+		if (tb->format->read(tb->path, &eo, &l, NULL) == 0) {
 			for (i = 0; i < l.n; i++) {
 				struct rootref r;
 
@@ -126,20 +129,16 @@ static int write_bundle(struct job *j, size_t bi, struct sync_bundle_result *br,
 {
 	const struct target_bundle *tb = &j->t->bundles[bi];
 	struct commit_ctx cc = {j, bi, br, 0, NULL};
-	struct save_opts so = tb->save;
-	struct save *s;
+	struct emit_opts eo;
 	int r, committed = 0;
 
-	so.before_commit = before_commit;
-	so.commit_arg = &cc;
-	so.committed = &committed;
-	if ((s = save_open(tb->path, &so, e)) == NULL)
-		return SAVE_ERROR;
-	if (tb->format->write(b, s, e) < 0) {
-		save_discard(s);
-		return SAVE_ERROR;
-	}
-	r = save_finish(s, e);
+	emit_opts_init(&eo);
+	eo.save = tb->save;
+	eo.save.before_commit = before_commit;
+	eo.save.commit_arg = &cc;
+	eo.save.committed = &committed;
+	eo.password = tb->password;
+	r = emit_write(tb->format, b, tb->path, &eo, e);
 	if (r == SAVE_ERROR && cc.recorded && !committed)
 		unrecord(&cc);
 	json_decref(cc.previous);

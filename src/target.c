@@ -2,6 +2,7 @@
 #include "target.h"
 
 #include <grp.h>
+#include <gnutls/gnutls.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 
 #include "bundle.h"
 #include "date.h"
+#include "buf.h"
 #include "fileio.h"
 #include "store.h"
 
@@ -26,6 +28,10 @@ void targets_free(struct targets *t)
 			free(b->profiles[k]);
 		free(b->profiles);
 		free(b->roots);
+		if (b->password) {
+			gnutls_memset(b->password, 0, strlen(b->password));
+			free(b->password);
+		}
 	}
 	free(t->bundles);
 	for (size_t i = 0; i < t->n_checks; i++)
@@ -156,6 +162,35 @@ static int check_output_path(const struct targets *t, const char *what, const ch
 	return 0;
 }
 
+/* The first line of the bundle's password_file (a store password must not be in the
+ * configuration, which config check prints). */
+static int read_password(const struct config *cfg, const struct config_bundle *cb, char **out,
+                         struct rw_err *e)
+{
+	struct buf b;
+	char *nl;
+
+	if (file_read_all(cb->password_file, 4096, &b, e) < 0) {
+		buf_free(&b);
+		return -1;
+	}
+	nl = b.data ? memchr(b.data, '\n', b.len) : NULL;
+	if (nl)
+		b.len = (size_t)(nl - b.data);
+	if (b.len && b.data[b.len - 1] == '\r')
+		b.len--;
+	if (b.len == 0 || memchr(b.data, '\0', b.len) != NULL) {
+		buf_free(&b);
+		return err_set(e, RW_EXIT_INPUT,
+		               "%s:%d: bundle '%s': %s: no password on its first line", cfg->path,
+		               cb->line, cb->name, cb->password_file);
+	}
+	*out = strndup(b.data, b.len);
+	gnutls_memset(b.data, 0, b.cap);
+	buf_free(&b);
+	return *out ? 0 : err_set(e, RW_EXIT_FAILURE, "%s: out of memory", cfg->path);
+}
+
 static int add_bundle(struct targets *t, const struct config_bundle *cb, struct rw_err *e)
 {
 	const struct config *cfg = t->cfg;
@@ -182,11 +217,13 @@ static int add_bundle(struct targets *t, const struct config_bundle *cb, struct 
 	{
 		struct stat st;
 
-		/* a bundle is a file that sync replaces; a device there is a typo (/dev/sda) */
-		if (stat(b->path, &st) == 0 && !S_ISREG(st.st_mode)) {
-			err_set(e, RW_EXIT_INPUT,
-			        "%s:%d: %s: '%s' exists and is not a regular file", cfg->path,
-			        cb->line, what, b->path);
+		/* a bundle is a file (or, for a directory format, a directory) that sync
+		 * replaces; a device there is a typo (/dev/sda) */
+		if (stat(b->path, &st) == 0 &&
+		    (b->format->dest == EMIT_DIR ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))) {
+			err_set(e, RW_EXIT_INPUT, "%s:%d: %s: '%s' exists and is not a %s",
+			        cfg->path, cb->line, what, b->path,
+			        b->format->dest == EMIT_DIR ? "directory" : "regular file");
 			free(b->path);
 			return -1;
 		}
@@ -217,6 +254,8 @@ static int add_bundle(struct targets *t, const struct config_bundle *cb, struct 
 			               cfg->path, cb->line, what, cb->roots[k]);
 		b->roots[b->n_roots++] = (size_t)ri;
 	}
+	if (cb->password_file && read_password(cfg, cb, &b->password, e) < 0)
+		return -1;
 	b->includes = (const char *const *)cb->include;
 	b->n_includes = cb->n_include;
 	b->excludes = (const char *const *)cb->exclude;

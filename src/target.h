@@ -47,7 +47,9 @@ struct target_bundle {
 	size_t n_excludes;
 	size_t *roots; /* catalog indices of the configuration roots it names */
 	size_t n_roots;
-	struct save_opts save;           /* mode, uid, gid resolved */
+	struct save_opts save; /* mode, uid, gid resolved */
+	char *password; /* java-pkcs12 / jks store password (from password_file), or NULL; zeroed
+	                   when freed, never printed */
 	const struct config_hook *hooks; /* borrowed */
 	size_t n_hooks;
 	int line; /* in the configuration; 0 for a bundle of profile_bundles_dir */

@@ -6,8 +6,9 @@
 # - system-trust-store: one file per certificate named by SHA-256, atomic and idempotent (mtimes
 #   kept), a changed bundle replaces only its own files, empty or broken bundles change nothing,
 #   a failing update command fails the hook; and the real update-ca-certificates into temp dirs;
-# - java-truststore (only when keytool is installed): managed entries replaced, foreign entries
-#   kept, unchanged file not rewritten, wrong password leaves the truststore untouched.
+#   a failed update.d hook (reported by update-ca-certificates with status 0) fails the hook, and
+#   removals reach the update.d hooks as "-" lines, also on the retry after a failure.
+# (Java truststores are output formats now: tests/integration/test_formats.sh.)
 set -uo pipefail
 
 src=${RW_SOURCE_DIR:?RW_SOURCE_DIR is not set}
@@ -76,6 +77,7 @@ done
 cat A.pem B.pem >ab.pem
 cat A.pem C.pem >ac.pem
 cat A.pem A.pem B.pem >aab.pem
+cp A.pem a.pem
 : >empty.pem
 sed '$d' B.pem >truncated.pem
 sed 's/^M/!/' A.pem >garbage.pem
@@ -177,16 +179,19 @@ check "system-trust-store: rerun (with a duplicate) changes nothing, mtimes kept
 
 run_hook system-trust-store other "$tmp/ab.pem" "$td" "$upd"
 rm -f update.log
-mkdir -p fakebin
+mkdir -p fakebin hooks.d
 cp fake-update fakebin/update-ca-certificates
-run_hook system-trust-store app "$tmp/ac.pem" "$td" \
-	"ROOTWARDEN_TRUST_UPDATE=$tmp/fakebin/update-ca-certificates"
-check "system-trust-store: a removal runs update-ca-certificates --fresh" \
-	test "$(cat update.log)" = "--fresh"
-check "system-trust-store: changed bundle: B removed, C added, A untouched, other bundle kept" \
-	test "$rc:$(files):$(mtime "$trust/rootwarden-app-$SHA_A.crt")" = \
-	"0:$(sorted local-ca.crt "rootwarden-app-$SHA_A.crt" "rootwarden-app-$SHA_C.crt" \
-		"rootwarden-other-$SHA_A.crt" "rootwarden-other-$SHA_B.crt"):$m_a"
+# an update.d hook that records what it is told
+printf '#!/bin/sh\ncat >>%s/updated.log\n' "$tmp" >hooks.d/record
+chmod 755 hooks.d/record
+debupd="ROOTWARDEN_TRUST_UPDATE=$tmp/fakebin/update-ca-certificates --hooksdir $tmp/hooks.d --etccertsdir /etc/ssl/certs"
+run_hook system-trust-store app "$tmp/ac.pem" "$td" "$debupd"
+check "system-trust-store: a removal does not use --fresh (which hides removals)" \
+	test "$(cat update.log)" = "--hooksdir $tmp/hooks.d --etccertsdir /etc/ssl/certs"
+check "system-trust-store: the update.d hooks are told of the removed certificate" \
+	test "$(cat updated.log)" = "-/etc/ssl/certs/rootwarden-app-$SHA_B.pem"
+check "system-trust-store: nothing pending after a run that succeeded" \
+	test ! -e "$trust/.rootwarden-removed.app"
 check "system-trust-store: no temporary file left" test -z "$(find "$trust" -name '.rootwarden-tmp*')"
 echo partial >"$trust/.rootwarden-tmp.KILLED"
 run_hook system-trust-store app "$tmp/ac.pem" "$td" "$upd"
@@ -206,6 +211,23 @@ chmod 755 failing-update
 run_hook system-trust-store app "$tmp/ab.pem" "$td" "ROOTWARDEN_TRUST_UPDATE=$tmp/failing-update"
 check "system-trust-store: failing update command -> status 1 with its output" \
 	test "$rc" = 1 -a -n "$(grep 'update exploded' out)"
+# update-ca-certificates reports a failed update.d hook with "E: ..." and exit status 0.
+printf '#!/bin/sh\necho "E: /etc/ca-certificates/update.d/jks-keystore exited with code 1."\nexit 0\n' >fakebin/update-ca-certificates
+run_hook system-trust-store app "$tmp/ab.pem" "$td" "ROOTWARDEN_TRUST_UPDATE=$tmp/fakebin/update-ca-certificates"
+check "system-trust-store: a failed update.d hook (E: line, status 0) -> status 1" \
+	test "$rc" = 1 -a -n "$(grep 'jks-keystore exited' out)"
+# A removal whose update.d hook fails is passed on again by the next run.
+cp fake-update fakebin/update-ca-certificates
+printf '#!/bin/sh\ncat >/dev/null\nexit 3\n' >hooks.d/record
+rm -f updated.log
+run_hook system-trust-store app "$tmp/a.pem" "$td" "$debupd"
+check "system-trust-store: an update.d hook failing on a removal -> status 1, removal kept pending" \
+	test "$rc" = 1 -a -s "$trust/.rootwarden-removed.app"
+printf '#!/bin/sh\ncat >>%s/updated.log\n' "$tmp" >hooks.d/record
+run_hook system-trust-store app "$tmp/a.pem" "$td" "$debupd"
+check "system-trust-store: the retry tells the update.d hooks of the removal" \
+	test "$rc" = 0 -a ! -e "$trust/.rootwarden-removed.app" -a \
+	-n "$(grep -x -- "-/etc/ssl/certs/rootwarden-app-$SHA_B.pem" updated.log)"
 
 run_hook system-trust-store app "$tmp/ab.pem" "$td" "$upd" ROOTWARDEN_FORMAT=der
 check "system-trust-store: a non-PEM bundle is refused (status 2)" test "$rc" = 2
@@ -215,69 +237,30 @@ if command -v update-ca-certificates >/dev/null && command -v openssl >/dev/null
 	update-ca-certificates --help 2>&1 | grep -q . &&
 	grep -q -- '--localcertsdir' "$(command -v update-ca-certificates)"; then
 	d=$tmp/deb
-	mkdir -p "$d/local" "$d/share" "$d/etc"
+	mkdir -p "$d/local" "$d/share" "$d/etc" "$d/hooks"
 	: >"$d/ca-certificates.conf"
-	real="ROOTWARDEN_TRUST_UPDATE=update-ca-certificates --certsconf $d/ca-certificates.conf --certsdir $d/share --localcertsdir $d/local --etccertsdir $d/etc --hooksdir $d/none"
+	printf '#!/bin/sh\ncat >>%s/told.log\n' "$d" >"$d/hooks/record"
+	chmod 755 "$d/hooks/record"
+	real="ROOTWARDEN_TRUST_UPDATE=update-ca-certificates --certsconf $d/ca-certificates.conf --certsdir $d/share --localcertsdir $d/local --etccertsdir $d/etc --hooksdir $d/hooks"
 	run_hook system-trust-store app "$tmp/ab.pem" "ROOTWARDEN_TRUST_DIR=$d/local" "$real"
 	n=$(grep -c 'BEGIN CERTIFICATE' "$d/etc/ca-certificates.crt" 2>/dev/null)
 	check "system-trust-store + update-ca-certificates: both roots in ca-certificates.crt" \
 		test "$rc:$n" = "0:2"
 	run_hook system-trust-store app "$tmp/ac.pem" "ROOTWARDEN_TRUST_DIR=$d/local" "$real"
-	check "system-trust-store + update-ca-certificates: B gone after a change (--fresh)" \
+	check "system-trust-store + update-ca-certificates: B gone after a change" \
 		test "$rc:$(grep -c 'BEGIN CERTIFICATE' "$d/etc/ca-certificates.crt")" = "0:2" -a \
 		-z "$(find "$d/etc" -name "rootwarden-app-$SHA_B.pem")"
 	check "system-trust-store + update-ca-certificates: C linked" \
 		test -L "$d/etc/rootwarden-app-$SHA_C.pem"
+	check "system-trust-store + update-ca-certificates: update.d told +C and -B" \
+		sh -c "grep -qx -- '+$d/etc/rootwarden-app-$SHA_C.pem' '$d/told.log' &&
+		       grep -qx -- '-$d/etc/rootwarden-app-$SHA_B.pem' '$d/told.log'"
+	printf '#!/bin/sh\ncat >/dev/null\nexit 1\n' >"$d/hooks/record"
+	run_hook system-trust-store app "$tmp/ab.pem" "ROOTWARDEN_TRUST_DIR=$d/local" "$real"
+	check "system-trust-store + update-ca-certificates: a failing update.d hook -> status 1" \
+		test "$rc" = 1
 else
 	echo "skip update-ca-certificates part: not installed (or without --localcertsdir)"
-fi
-
-# --- java-truststore --------------------------------------------------------------------------
-if ! command -v keytool >/dev/null || ! keytool -help >/dev/null 2>&1; then
-	echo "skip java-truststore part: keytool is not installed"
-else
-	ks=$tmp/java/app.p12
-	mkdir -p "$tmp/java"
-	printf 'changeit\n' >pass
-	chmod 600 pass
-	printf 'wrong\n' >wrongpass
-	java="ROOTWARDEN_KEYSTORE=$ks"
-	pw="ROOTWARDEN_STOREPASS_FILE=$tmp/pass"
-	aliases() {
-		keytool -list -keystore "$ks" -storepass:file "$tmp/pass" 2>/dev/null |
-			sed -n 's/^\([^,]*\), .*Entry.*/\1/p' | sort | tr '\n' ' '
-	}
-	lc() { printf '%s' "$1" | tr A-F a-f; }
-	# A foreign entry that must survive.
-	keytool -importcert -noprompt -alias mine -file C.pem -keystore "$ks" -storetype pkcs12 \
-		-storepass:file "$tmp/pass" >/dev/null 2>&1
-	run_hook java-truststore App "$tmp/ab.pem" "$java" "$pw"
-	check "java-truststore: bundle imported, foreign entry kept" \
-		test "$rc:$(aliases)" = "0:$(sorted mine "rootwarden-app-$(lc "$SHA_A")" "rootwarden-app-$(lc "$SHA_B")")"
-	m=$(mtime "$ks")
-	sleep 1.1
-	run_hook java-truststore App "$tmp/ab.pem" "$java" "$pw"
-	check "java-truststore: rerun leaves the file untouched" test "$rc:$(mtime "$ks")" = "0:$m"
-	run_hook java-truststore App "$tmp/ac.pem" "$java" "$pw"
-	check "java-truststore: changed bundle replaces the managed entries only" \
-		test "$rc:$(aliases)" = "0:$(sorted mine "rootwarden-app-$(lc "$SHA_A")" "rootwarden-app-$(lc "$SHA_C")")"
-	m=$(mtime "$ks")
-	run_hook java-truststore App "$tmp/ab.pem" "$java" "ROOTWARDEN_STOREPASS_FILE=$tmp/wrongpass"
-	check "java-truststore: wrong password -> status 1, truststore untouched" \
-		test "$rc:$(mtime "$ks")" = "1:$m" -a -n "$(grep -i 'password' out)"
-	check "java-truststore: no staging directory left" \
-		test -z "$(find "$tmp/java" -name '.rootwarden-java*')"
-	run_hook java-truststore App "$tmp/empty.pem" "$java" "$pw"
-	check "java-truststore: empty bundle -> status 1, truststore untouched" \
-		test "$rc:$(mtime "$ks")" = "1:$m"
-	run_hook java-truststore App "$tmp/ab.pem" "$java"
-	check "java-truststore: no password file configured -> status 2" test "$rc" = 2
-	new=$tmp/java/new.jks
-	run_hook java-truststore App "$tmp/ab.pem" "ROOTWARDEN_KEYSTORE=$new" "$pw" \
-		ROOTWARDEN_STORETYPE=jks
-	check "java-truststore: a new JKS truststore is created, mode 0644" \
-		test "$rc:$(stat -c %a "$new")" = "0:644" -a \
-		-n "$(keytool -list -keystore "$new" -storepass:file "$tmp/pass" 2>/dev/null | grep -i 'type: JKS')"
 fi
 
 # --- run by rootwarden sync itself ------------------------------------------------------------
@@ -317,7 +300,7 @@ else
 fi
 
 # --- every hook: POSIX sh, documented at its top ------------------------------------------------
-for h in reload-units system-trust-store java-truststore; do
+for h in reload-units system-trust-store; do
 	check "$h: executable, #!/bin/sh" test -x "$hooks/$h" -a "$(head -n 1 "$hooks/$h")" = "#!/bin/sh"
 	check "$h: documents its exit status" grep -q '^# Exit status' "$hooks/$h"
 	if command -v dash >/dev/null; then

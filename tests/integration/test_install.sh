@@ -54,7 +54,7 @@ check "units: ExecStart= names the installed program" \
 check "sysusers: $sysusersdir/rootwarden.conf" \
 	cmp -s "$src/systemd/rootwarden.sysusers" "$d$sysusersdir/rootwarden.conf"
 
-for h in reload-units system-trust-store java-truststore; do
+for h in reload-units system-trust-store; do
 	check "hooks: $h executable in /usr/share/rootwarden/hooks" \
 		test -x "$d/usr/share/rootwarden/hooks/$h"
 	check "hooks: $h reads its settings from /etc/rootwarden" \

@@ -48,14 +48,12 @@ static int build_to(struct fx *f, const struct bundle_spec *spec, const char *pa
                     struct rw_err *e)
 {
 	struct bundle b;
-	struct save *s;
+	struct emit_opts o;
 
 	if (bundle_build(f->cat, spec, &b, e) < 0)
 		return -1;
-	s = save_open(path, NULL, e);
-	assert_non_null(s);
-	assert_int_equal(emit_pem(&b, s, e), 0);
-	assert_true(save_finish(s, e) >= 0);
+	emit_opts_init(&o);
+	assert_true(emit_pem(&b, path, &o, e) >= 0);
 	bundle_free(&b);
 	return 0;
 }

@@ -132,8 +132,8 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("bundles = ( { name = \"a\"; path = \"rel.pem\"; profiles = [\"p\"]; } );\n",
 	             "must be an absolute path");
 	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; format = "
-	             "\"jks\"; } );\n",
-	             "unknown format 'jks'");
+	             "\"xml\"; } );\n",
+	             "unknown format 'xml'");
 	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; profiles = [\"p\"]; mode = "
 	             "420; } );\n",
 	             "octal string");

@@ -261,6 +261,201 @@ static void test_device_is_written_through(void **state)
 	free(dev);
 }
 
+/* ---- the directory transaction ---- */
+
+static void set_old_mtime(const char *path)
+{
+	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+
+	assert_int_equal(utimensat(AT_FDCWD, path, old, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+static time_t mtime_of(const char *path)
+{
+	struct stat st;
+
+	assert_int_equal(lstat(path, &st), 0);
+	return st.st_mtime;
+}
+
+static void test_dir_written_unchanged_then_swapped(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "certs"), *a = tu_path(p, "a.pem"), *b = tu_path(p, "b.pem");
+	char *c = tu_path(p, "c.pem"), *got;
+	struct save_dir_entry v1[] = {{"a.pem", "AAA\n", 4}, {"b.pem", "BBB\n", 4}};
+	struct save_dir_entry v2[] = {{"a.pem", "AAA\n", 4}, {"c.pem", "CCC\n", 4}};
+	struct rw_err e = {{0}, 0};
+	struct stat st;
+	ino_t ino, ino_a;
+
+	assert_int_equal(save_dir(p, v1, 2, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(entries(p), 2);
+	assert_int_equal(stat(a, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0644);
+	assert_int_equal(stat(p, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);
+	/* the same set again: nothing is touched, not the files, not the directory */
+	set_old_mtime(a);
+	set_old_mtime(b);
+	set_old_mtime(p);
+	ino = st.st_ino;
+	assert_int_equal(save_dir(p, v1, 2, NULL, &e), SAVE_UNCHANGED);
+	assert_int_equal(mtime_of(a), 1000000000);
+	assert_int_equal(mtime_of(b), 1000000000);
+	assert_int_equal(mtime_of(p), 1000000000);
+	/* another set: swapped in whole; the stale file is gone with the old directory */
+	assert_int_equal(stat(a, &st), 0);
+	ino_a = st.st_ino;
+	assert_int_equal(save_dir(p, v2, 2, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(stat(a, &st), 0);
+	assert_true(st.st_ino == ino_a); /* an unchanged file is carried over, not rewritten */
+	assert_int_equal(mtime_of(a), 1000000000);
+	assert_int_equal(stat(p, &st), 0);
+	assert_true(st.st_ino != ino);
+	assert_int_equal(entries(p), 2);
+	assert_int_equal(access(b, F_OK), -1);
+	got = tu_read(c, NULL);
+	assert_string_equal(got, "CCC\n");
+	free(got);
+	assert_int_equal(entries(dir), 1); /* no temporary or old directory left beside it */
+	free(a);
+	free(b);
+	free(c);
+	free(p);
+}
+
+static void test_dir_refusals_leave_everything(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "certs"), *sub = tu_path(p, "sub"), *file = tu_path(dir, "file");
+	struct save_dir_entry v[] = {{"a.pem", "AAA\n", 4}};
+	struct save_dir_entry bad[] = {{"../evil", "x", 1}};
+	struct rw_err e = {{0}, 0};
+
+	assert_int_equal(mkdir(p, 0755), 0);
+	assert_int_equal(mkdir(sub, 0755), 0);
+	assert_int_equal(save_dir(p, v, 1, NULL, &e), SAVE_ERROR);
+	assert_non_null(strstr(e.msg, "not a file; not replaced"));
+	assert_int_equal(access(sub, F_OK), 0);
+	tu_write(file, "keep", 4);
+	assert_int_equal(save_dir(file, v, 1, NULL, &e), SAVE_ERROR);
+	assert_non_null(strstr(e.msg, "is not a directory"));
+	assert_int_equal(save_dir(file, bad, 1, NULL, &e), SAVE_ERROR);
+	assert_int_equal(save_dir("-", v, 1, NULL, &e), SAVE_ERROR);
+	assert_int_equal(entries(dir), 2);
+	free(p);
+	free(sub);
+	free(file);
+}
+
+static void test_dir_write_fault_leaves_old_set(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "certs"), *got, *a;
+	static char big[1 << 16];
+	struct save_dir_entry v1[] = {{"a.pem", "AAA\n", 4}};
+	struct save_dir_entry v2[] = {{"a.pem", "NEW\n", 4}, {"b.pem", big, sizeof(big)}};
+	struct rw_err e = {{0}, 0};
+	pid_t pid;
+	int status;
+
+	assert_int_equal(save_dir(p, v1, 1, NULL, &e), SAVE_WRITTEN);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct rlimit rl = {4096, 4096};
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		_exit(save_dir(p, v2, 2, NULL, &e) == SAVE_ERROR && strstr(e.msg, "write failed")
+		              ? 0
+		              : 1);
+	}
+	waitpid(pid, &status, 0);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+	assert_int_equal(entries(p), 1);
+	a = tu_path(p, "a.pem");
+	got = tu_read(a, NULL);
+	assert_string_equal(got, "AAA\n");
+	free(got);
+	free(a);
+	assert_int_equal(entries(dir), 1); /* the temporary directory was removed */
+	free(p);
+}
+
+static void test_dir_symlink_is_written_through(void **state)
+{
+	const char *dir = *state;
+	char *real = tu_path(dir, "real"), *link = tu_path(dir, "link");
+	struct save_dir_entry v[] = {{"a.pem", "AAA\n", 4}};
+	struct rw_err e = {{0}, 0};
+	struct stat st;
+
+	assert_int_equal(mkdir(real, 0755), 0);
+	assert_int_equal(symlink("real", link), 0);
+	assert_int_equal(save_dir(link, v, 1, NULL, &e), SAVE_WRITTEN);
+	assert_int_equal(lstat(link, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(entries(real), 1);
+	free(real);
+	free(link);
+}
+
+/* A process killed while building the new set leaves the old set whole (and at most its hidden
+ * temporary directory). The child writes 5,000 files; it is killed as soon as its temporary
+ * directory appears. */
+static void test_dir_killed_mid_build_leaves_old_set(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "certs"), *a, *got;
+	struct save_dir_entry v1[] = {{"a.pem", "AAA\n", 4}};
+	struct rw_err e = {{0}, 0};
+	int status, seen = 0;
+	pid_t pid;
+
+	assert_int_equal(save_dir(p, v1, 1, NULL, &e), SAVE_WRITTEN);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		enum { N = 5000 };
+		static struct save_dir_entry v[N];
+		static char names[N][16];
+
+		for (int i = 0; i < N; i++) {
+			snprintf(names[i], sizeof(names[i]), "f%05d.pem", i);
+			v[i].name = names[i];
+			v[i].data = "NEW\n";
+			v[i].len = 4;
+		}
+		_exit(save_dir(p, v, N, NULL, &e) == SAVE_WRITTEN ? 0 : 1);
+	}
+	for (int i = 0; i < 20000 && !seen; i++) {
+		DIR *d = opendir(dir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, ".certs.rw-", 10) == 0)
+				seen = 1;
+		if (d)
+			closedir(d);
+		if (!seen)
+			usleep(500);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	if (!WIFSIGNALED(status))
+		skip(); /* the child finished before it could be killed: nothing to judge */
+	assert_int_equal(entries(p), 1);
+	a = tu_path(p, "a.pem");
+	got = tu_read(a, NULL);
+	assert_string_equal(got, "AAA\n");
+	free(got);
+	free(a);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +471,16 @@ int main(void)
 	        cmocka_unit_test_setup_teardown(test_symlink_is_written_through, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_device_is_written_through, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_discard_removes_temp, setup, teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_written_unchanged_then_swapped, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_refusals_leave_everything, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_write_fault_leaves_old_set, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_killed_mid_build_leaves_old_set, setup,
+	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_symlink_is_written_through, setup,
+	                                        teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
