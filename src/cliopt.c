@@ -17,6 +17,7 @@ void cliopt_init(struct cliopt_parser *p, const char *cmd, const struct cliopt *
 	p->optind = 1;
 }
 
+/* shown: the option's own name ("--name", "-x"), never a value: a value may be a secret. */
 static int take_value(struct cliopt_parser *p, int i, const char *inline_value, const char *shown)
 {
 	if (p->opts[i].metavar == NULL) {
@@ -42,15 +43,18 @@ int cliopt_next(struct cliopt_parser *p)
 
 		if (strcmp(a, "--") == 0) {
 			p->optind++;
-			while (p->optind < p->argc &&
-			       p->n_operands < (int)(sizeof(p->operands) / sizeof(p->operands[0])))
+			while (p->optind < p->argc) {
+				if (p->n_operands >=
+				    (int)(sizeof(p->operands) / sizeof(p->operands[0])))
+					return cli_usage_error(p->cmd, CLIOPT_ERROR,
+					                       "too many arguments");
 				p->operands[p->n_operands++] = p->argv[p->optind++];
+			}
 			break;
 		}
 		if (a[0] != '-' || a[1] == '\0') { /* an operand ("-" is one: standard input) */
 			if (p->n_operands >= (int)(sizeof(p->operands) / sizeof(p->operands[0])))
-				return cli_usage_error(p->cmd, CLIOPT_ERROR,
-				                       "%s: too many arguments", a);
+				return cli_usage_error(p->cmd, CLIOPT_ERROR, "too many arguments");
 			p->operands[p->n_operands++] = a;
 			p->optind++;
 			continue;
@@ -64,22 +68,28 @@ int cliopt_next(struct cliopt_parser *p)
 				return CLIOPT_HELP;
 			for (int i = 0; p->opts[i].name; i++)
 				if (strlen(p->opts[i].name) == len &&
-				    strncmp(p->opts[i].name, name, len) == 0)
-					return take_value(p, i, eq ? eq + 1 : NULL, a);
+				    strncmp(p->opts[i].name, name, len) == 0) {
+					char shown[80];
+
+					snprintf(shown, sizeof(shown), "--%s", p->opts[i].name);
+					return take_value(p, i, eq ? eq + 1 : NULL, shown);
+				}
 			/* never what follows '=': it may be a secret given by mistake */
 			return cli_usage_error(p->cmd, CLIOPT_ERROR, "unknown option '--%.*s'",
 			                       (int)len, name);
 		}
-		if (a[2] != '\0') /* no bundling of short options: "-pX" is not "-p X" */
+		if (a[2] != '\0') /* no bundling: "-pX" is not "-p X" (and X is never shown) */
 			return cli_usage_error(
 			        p->cmd, CLIOPT_ERROR,
-			        "unknown option '%s' (give short options one at a time)", a);
+			        "unknown option '-%c...' (give short options one at a time, apart from "
+			        "their values)",
+			        a[1]);
 		if (a[1] == 'h')
 			return CLIOPT_HELP;
 		for (int i = 0; p->opts[i].name; i++)
 			if (p->opts[i].short_name == a[1])
 				return take_value(p, i, NULL, a);
-		return cli_usage_error(p->cmd, CLIOPT_ERROR, "unknown option '%s'", a);
+		return cli_usage_error(p->cmd, CLIOPT_ERROR, "unknown option '-%c'", a[1]);
 	}
 	return CLIOPT_DONE;
 }

@@ -10,7 +10,8 @@
  *   row index of the next option (its value, for a row with a metavar, in p->arg), CLIOPT_DONE
  *   when only operands are left (from p->optind), CLIOPT_HELP for --help / -h (whatever the
  *   table), or CLIOPT_ERROR after printing the usage error "rootwarden CMD: ... (see 'rootwarden
- *   help CMD')". Operands and options may be mixed; "--" ends the options.
+ *   help CMD')". Operands and options may be mixed; "--" ends the options. A message names
+ *   an option, never its value nor an operand (either may be a secret given by mistake).
  * - cliopt_help() appends the option list: one entry per row, "  -x, --name METAVAR  help", the
  *   help wrapped at the column of the first line; help text may hold '\n' for a new line.
  * - Short options are one letter with one meaning across every command (a unit test walks every
@@ -35,7 +36,7 @@ struct cliopt_parser {
 	const struct cliopt *opts;
 	int optind; /* next argv element; after CLIOPT_DONE the first operand */
 	const char *arg;
-	/* operands seen so far, moved to the end as with GNU getopt */
+	/* the operands seen so far, in order (argv is not reordered); at most 256 */
 	char **argv;
 	int argc;
 	int n_operands;

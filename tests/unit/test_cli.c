@@ -323,6 +323,34 @@ static void test_reproducible_across_environment(void **state)
 	free(b);
 }
 
+/* A usage error about the command line's shape names the option, never a value or an operand:
+ * either may be a secret typed in the wrong place (a token, a password). (A value that is checked
+ * and refused, such as a malformed date, is quoted: it was given for that option.) */
+static void test_option_errors_never_echo_values(void **state)
+{
+	static const char *const cases[][3] = {
+	        {"sync", "--dry-run=hunter2", NULL},
+	        {"sync", "-chunter2", NULL},
+	        {"sync", "--no-such-option=hunter2", NULL},
+	        {"check", "token", "--token=hunter2"},
+	        {"check", "token", "hunter2"},
+	        {"rotation", "hunter2", NULL},
+	};
+	char *out = NULL;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int rc = rw(&out, cases[i][0], cases[i][1], cases[i][2], NULL);
+
+		assert_true(rc == RW_EXIT_USAGE || rc == RW_CHECK_UNKNOWN);
+		if (strstr(out, "hunter2") != NULL)
+			fail_msg("'%s %s %s' echoed the value: %s", cases[i][0], cases[i][1],
+			         cases[i][2] ? cases[i][2] : "", out);
+		free(out);
+		out = NULL;
+	}
+}
+
 /* One table per command: a short option means the same long option in every command and check
  * kind (no "-p" for --profile here and --policy there), and no table lists a name twice. */
 static void check_table(const char *who, const struct cliopt *t, const char *longs[128])
@@ -363,6 +391,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_short_options_mean_one_thing),
+	        cmocka_unit_test(test_option_errors_never_echo_values),
 	        cmocka_unit_test_setup_teardown(test_issue_examples, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_all_profiles_into_a_directory_and_stdout,
