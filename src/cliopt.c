@@ -79,11 +79,11 @@ int cliopt_next(struct cliopt_parser *p)
 			                       (int)len, name);
 		}
 		if (a[2] != '\0') /* no bundling: "-pX" is not "-p X" (and X is never shown) */
-			return cli_usage_error(
-			        p->cmd, CLIOPT_ERROR,
-			        "unknown option '-%c...' (give short options one at a time, apart from "
-			        "their values)",
-			        a[1]);
+			return cli_usage_error(p->cmd, CLIOPT_ERROR,
+			                       "unknown option '-%c...' (give short options one at "
+			                       "a time, apart from "
+			                       "their values)",
+			                       a[1]);
 		if (a[1] == 'h')
 			return CLIOPT_HELP;
 		for (int i = 0; p->opts[i].name; i++)

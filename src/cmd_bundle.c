@@ -146,7 +146,7 @@ static int read_password(const char *path, struct buf *pw, struct rw_err *e)
 static int parse_args(int argc, char **argv, struct bundle_args *a)
 {
 	struct cliopt_parser p;
-	char *end, **ops;
+	char *end;
 	int c, n;
 
 	cliopt_init(&p, "bundle", opts, argc, argv);
@@ -218,9 +218,11 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 	}
 	if (c != CLIOPT_DONE)
 		return -1;
-	ops = cliopt_operands(&p, &n);
+	(void)cliopt_operands(&p, &n);
 	if (n > 0)
-		return cli_usage_error("bundle", RW_EXIT_USAGE, "unexpected argument '%s'", ops[0]),
+		return cli_usage_error("bundle", RW_EXIT_USAGE,
+		                       "unexpected argument (an operand this command does not "
+		                       "take; not shown, it may be a secret)"),
 		       -1;
 	if (!a->all && a->profiles.n == 0)
 		return cli_usage_error("bundle", RW_EXIT_USAGE, "give --profile P or --all"), -1;

@@ -113,8 +113,9 @@ static int parse_args(int argc, char **argv, struct cb_args *a)
 		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "give the bundle's PATH"), -1;
 	a->path = ops[0];
 	if (n > 1)
-		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN, "unexpected argument '%s'",
-		                       ops[1]),
+		return cli_usage_error(usage_hint, RW_CHECK_UNKNOWN,
+		                       "unexpected argument (an operand this command does not "
+		                       "take; not shown, it may be a secret)"),
 		       -1;
 	return 0;
 }

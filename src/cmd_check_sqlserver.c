@@ -79,7 +79,7 @@ int check_sqlserver_main(int argc, char **argv)
 	const char *conf_path = NULL, *metrics = NULL;
 	int c, json = 0, rc = RW_CHECK_UNKNOWN;
 	int32_t day;
-	char *end, **ops;
+	char *end;
 	struct cliopt_parser p;
 	int n;
 
@@ -143,10 +143,11 @@ int check_sqlserver_main(int argc, char **argv)
 	}
 	if (c != CLIOPT_DONE)
 		goto out;
-	ops = cliopt_operands(&p, &n);
+	(void)cliopt_operands(&p, &n);
 	if (n > 0) {
 		rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
-		                     "sqlserver: unexpected argument '%s'", ops[0]);
+		                     "sqlserver: unexpected argument (an operand this command does "
+		                     "not take; not shown, it may be a secret)");
 		goto out;
 	}
 	if (so.cert_path == NULL && conf_path == NULL)

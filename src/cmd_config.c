@@ -32,7 +32,6 @@ const struct cmd_help cmd_config_help = {synopsis, opts, NULL, NULL};
 int cmd_config(int argc, char **argv)
 {
 	struct cliopt_parser p;
-	char **ops;
 	int n;
 	const char *path = NULL, *roots = NULL;
 	int use_default = 0, quiet = 0, c, rc;
@@ -63,9 +62,11 @@ int cmd_config(int argc, char **argv)
 	}
 	if (c != CLIOPT_DONE)
 		return RW_EXIT_USAGE;
-	ops = cliopt_operands(&p, &n);
+	(void)cliopt_operands(&p, &n);
 	if (n > 0)
-		return cli_usage_error("config", RW_EXIT_USAGE, "unexpected argument '%s'", ops[0]);
+		return cli_usage_error("config", RW_EXIT_USAGE,
+		                       "unexpected argument (an operand this command does not "
+		                       "take; not shown, it may be a secret)");
 	if (path && use_default)
 		return cli_usage_error("config", RW_EXIT_USAGE,
 		                       "--config and --default-config exclude each other");

@@ -67,7 +67,6 @@ struct rot_args {
 static int parse_args(int argc, char **argv, struct rot_args *a)
 {
 	struct cliopt_parser p;
-	char **ops;
 	int c, n;
 
 	cliopt_init(&p, "rotation", opts, argc, argv);
@@ -103,10 +102,11 @@ static int parse_args(int argc, char **argv, struct rot_args *a)
 	}
 	if (c != CLIOPT_DONE)
 		return -1;
-	ops = cliopt_operands(&p, &n);
+	(void)cliopt_operands(&p, &n);
 	if (n > 0)
-		return cli_usage_error("rotation", RW_CHECK_UNKNOWN, "unexpected argument '%s'",
-		                       ops[0]),
+		return cli_usage_error("rotation", RW_CHECK_UNKNOWN,
+		                       "unexpected argument (an operand this command does not "
+		                       "take; not shown, it may be a secret)"),
 		       -1;
 	return 0;
 }

@@ -132,7 +132,7 @@ static void line(const struct out *w, int prio, const char *fmt, ...)
 static int parse_args(int argc, char **argv, struct sync_args *a)
 {
 	struct cliopt_parser p;
-	char *end, **ops;
+	char *end;
 	int c, n;
 
 	cliopt_init(&p, "sync", opts, argc, argv);
@@ -179,9 +179,11 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 	}
 	if (c != CLIOPT_DONE)
 		return -1;
-	ops = cliopt_operands(&p, &n);
+	(void)cliopt_operands(&p, &n);
 	if (n > 0)
-		return cli_usage_error("sync", RW_EXIT_USAGE, "unexpected argument '%s'", ops[0]),
+		return cli_usage_error("sync", RW_EXIT_USAGE,
+		                       "unexpected argument (an operand this command does not "
+		                       "take; not shown, it may be a secret)"),
 		       -1;
 	if (a->config && a->use_default)
 		return cli_usage_error("sync", RW_EXIT_USAGE,
