@@ -1,6 +1,7 @@
 /* config.c - the agent's configuration: strict libconfig parsing, defaults, printing. */
 #include "config.h"
 
+#include <gnutls/abstract.h>
 #include <libconfig.h>
 #include <stdlib.h>
 #include <string.h>

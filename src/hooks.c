@@ -173,6 +173,11 @@ static char *join_argv(char *const *argv)
 	return s;
 }
 
+char *hook_resolve(const char *cmd, char **why)
+{
+	return resolve(cmd, why);
+}
+
 static int push(struct hooklist *l, char **argv, const char *path, char *refused)
 {
 	struct hook *nv = realloc(l->v, (l->n + 1) * sizeof(*nv));

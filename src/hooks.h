@@ -100,6 +100,10 @@ void hooklist_free(struct hooklist *l);
 char *hook_refusal(const char *path, int dir);
 char *hook_check(const char *path, int dir, char **real);
 
+/* argv[0] of a configured hook as it will run: itself when absolute, else the first executable
+ * of that name in HOOK_PATH (malloc'd); NULL with *why (malloc'd) when it is neither. */
+char *hook_resolve(const char *cmd, char **why);
+
 int hook_run(const struct hook *h, const struct hook_event *ev, int timeout_s,
              struct hook_result *r);
 void hook_result_free(struct hook_result *r);

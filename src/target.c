@@ -7,12 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "bundle.h"
 #include "date.h"
 #include "buf.h"
 #include "fileio.h"
+#include "hooks.h"
 #include "store.h"
 
 void targets_free(struct targets *t)
@@ -260,6 +262,24 @@ static int add_bundle(struct targets *t, const struct config_bundle *cb, struct 
 	b->n_includes = cb->n_include;
 	b->excludes = (const char *const *)cb->exclude;
 	b->n_excludes = cb->n_exclude;
+	/* a hook that cannot be found is a mistake in the configuration (its file's mode and owner
+	 * are checked when it runs: hooks.h) */
+	for (size_t k = 0; k < cb->n_hooks; k++) {
+		char *why = NULL, *path = hook_resolve(cb->hooks[k].argv[0], &why);
+		int bad = path == NULL || access(path, X_OK) != 0;
+
+		if (bad)
+			err_set(e, RW_EXIT_INPUT, "%s:%d: %s: hook %s", cfg->path, cb->line, what,
+			        why ? why : "does not exist or is not executable");
+		if (bad && why == NULL && path != NULL)
+			err_set(e, RW_EXIT_INPUT,
+			        "%s:%d: %s: hook %s: does not exist or is not executable",
+			        cfg->path, cb->line, what, path);
+		free(path);
+		free(why);
+		if (bad)
+			return -1;
+	}
 	b->hooks = cb->hooks;
 	b->n_hooks = cb->n_hooks;
 	b->line = cb->line;
