@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "date.h"
+#include "paths.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -148,7 +149,7 @@ const char *cli_roots_dir(const char *option)
 				return RW_ROOTS_SOURCE_DIR;
 		}
 	}
-	return RW_ROOTS_INSTALL_DIR;
+	return paths_roots_dir();
 }
 
 int cli_load_catalog(const char *option, struct catalog **out, struct rw_err *e)

@@ -36,7 +36,7 @@ enum {
 };
 static const struct cliopt opts[] = {
         [O_CONFIG] = {"config", 'c', "PATH",
-                      "the configuration (default: " CONFIG_DEFAULT_PATH ")"},
+                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")"},
         [O_DEFAULT] = {"default-config", 0, NULL,
                        "the embedded default: a bundle per catalog profile in ./out,\n"
                        "state in ./out/.state, hooks in ./out/hooks.d (no root needed)"},

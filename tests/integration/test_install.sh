@@ -40,6 +40,26 @@ check "roots: the 9 shipped PEMs, nothing else" \
 check "the installed program reads the installed roots" \
 	"$d/usr/bin/rootwarden" roots list --roots-dir "$d/usr/share/rootwarden/roots" >/dev/null
 
+# Without --roots-dir or --config: the installed program finds what was installed with it, even
+# when the build was configured with another prefix (the default, /usr/local): paths are resolved
+# from the program's own location (src/paths.h), so DESTDIR/usr/bin/rootwarden reads
+# DESTDIR/usr/share/rootwarden/roots and DESTDIR/etc/rootwarden/rootwarden.conf.
+configured=$(sed -n 's/^CMAKE_INSTALL_PREFIX:[A-Z]*=//p' "$build/CMakeCache.txt")
+echo "# build configured with prefix $configured, installed with --prefix /usr"
+check "installed program: roots list reads the installed roots by default" \
+	"$d/usr/bin/rootwarden" roots list
+out=$(env -u ROOTWARDEN_ROOTS_DIR "$d/usr/bin/rootwarden" config check 2>&1)
+check "installed program: config check reads DESTDIR/etc/rootwarden/rootwarden.conf" \
+	test "$?" = 0
+check "installed program: its default hooks_dir is DESTDIR/etc/rootwarden/hooks.d" \
+	grep -q "hooks_dir = \"$d/etc/rootwarden/hooks.d\"" <<<"$out"
+# A copy of the program outside any PREFIX/bin falls back to the configure-time paths.
+mkdir -p "$dest/elsewhere"
+cp "$d/usr/bin/rootwarden" "$dest/elsewhere/rootwarden"
+check "a program outside PREFIX/bin uses the configure-time sysconfdir" \
+	grep -q "$configured" <<<"$("$dest/elsewhere/rootwarden" config check 2>&1)"
+rm -rf "$dest/elsewhere"
+
 check "configuration: /etc/rootwarden/rootwarden.conf is the example" \
 	cmp -s "$src/docs/rootwarden.conf.example" "$d/etc/rootwarden/rootwarden.conf"
 check "configuration: example also in the doc dir" \
