@@ -24,6 +24,8 @@ fi
 # Where the units go: the build's RW_SYSTEMD_UNIT_DIR (pkg-config's systemd.pc, or under /usr).
 unitdir=$(sed -n 's/^RW_SYSTEMD_UNIT_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
 sysusersdir=$(sed -n 's/^RW_SYSUSERS_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+tmpfilesdir=$(sed -n 's/^RW_TMPFILES_DIR:[A-Z]*=//p' "$build/CMakeCache.txt")
+case $tmpfilesdir in /*) ;; *) tmpfilesdir=/usr/$tmpfilesdir ;; esac
 case $unitdir in /*) ;; *) unitdir=/usr/$unitdir ;; esac
 case $sysusersdir in /*) ;; *) sysusersdir=/usr/$sysusersdir ;; esac
 
@@ -73,6 +75,25 @@ check "units: ExecStart= names the installed program" \
 	grep -qx 'ExecStart=/usr/bin/rootwarden sync' "$d$unitdir/rootwarden.service"
 check "sysusers: $sysusersdir/rootwarden.conf" \
 	cmp -s "$src/systemd/rootwarden.sysusers" "$d$sysusersdir/rootwarden.conf"
+
+check "tmpfiles: $tmpfilesdir/rootwarden.conf" \
+	cmp -s "$src/systemd/rootwarden.tmpfiles" "$d$tmpfilesdir/rootwarden.conf"
+# The installed default must be able to run: every bundle folder of the installed configuration
+# is created by the tmpfiles file, owned by the service user, and writable under the unit's
+# sandbox (ReadWritePaths=).
+for dir in $(sed -n 's/^ *path = "\(\/[^"]*\)\/[^/"]*";.*/\1/p' "$d/etc/rootwarden/rootwarden.conf"); do
+	check "bundle folder $dir: created by tmpfiles for rootwarden" \
+		grep -qx "d $dir 0755 rootwarden rootwarden -" "$d$tmpfilesdir/rootwarden.conf"
+	check "bundle folder $dir: in the unit's ReadWritePaths=" \
+		grep -q "^ReadWritePaths=.*-$dir\( \|\$\)" "$d$unitdir/rootwarden.service"
+done
+check "the installed configuration has at least one bundle folder" \
+	grep -q '^ *path = "/' "$d/etc/rootwarden/rootwarden.conf"
+mf=$(sed -n 's/^#metrics_file = "\(.*\)\/[^/]*";/\1/p' "$d/etc/rootwarden/rootwarden.conf")
+check "the suggested metrics_file folder ($mf) is in ReadWritePaths=" \
+	grep -q "^ReadWritePaths=.*-$mf\( \|\$\)" "$d$unitdir/rootwarden.service"
+check "no example hook asks for a password" \
+	test -z "$(grep 'systemctl' "$d/etc/rootwarden/rootwarden.conf" | grep -v -- --no-ask-password)"
 
 for h in reload-units system-trust-store java-truststore; do
 	check "hooks: $h executable in /usr/share/rootwarden/hooks" \
