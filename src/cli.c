@@ -11,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n", NULL, NULL, NULL};
+static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n"
+                                          "       rootwarden help --completion bash|words\n",
+                                          NULL, NULL, NULL};
 static const struct cmd_help version_help = {"rootwarden version\n", NULL, NULL, NULL};
 
 static const struct command commands[] = {
@@ -198,6 +200,8 @@ int cmd_help(int argc, char **argv)
 		print_overview(stdout);
 		return RW_EXIT_OK;
 	}
+	if (strcmp(argv[1], "--completion") == 0)
+		return cmd_help_completion(argc - 1, argv + 1);
 	c = cli_find(argv[1]);
 	if (c == NULL)
 		return cli_usage_error("help", RW_EXIT_USAGE, "unknown command '%s'", argv[1]);

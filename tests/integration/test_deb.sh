@@ -78,6 +78,10 @@ check "timer enabled" test -L /etc/systemd/system/timers.target.wants/rootwarden
 check "the configuration is a conffile" \
 	grep -qx ' */etc/rootwarden/rootwarden.conf [0-9a-f]*' <(dpkg-query -W -f='${Conffiles}\n' rootwarden)
 check "man rootwarden(8) installed" test -f /usr/share/man/man8/rootwarden.8.gz
+check "man rootwarden.conf(5) installed" test -f /usr/share/man/man5/rootwarden.conf.5.gz
+check "bash completion installed" test -f /usr/share/bash-completion/completions/rootwarden
+check "bash completion offers the installed profiles" \
+	grep -q "azure-mysql-flexible" /usr/share/bash-completion/completions/rootwarden
 
 out=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin rootwarden roots list 2>&1)
 check "installed: rootwarden roots list (exit 0)" test "$?" = 0

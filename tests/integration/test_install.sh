@@ -108,6 +108,11 @@ if command -v groff >/dev/null; then
 	check "man page: groff renders it without warnings" \
 		test -z "$(groff -man -ww -z "$man" 2>&1)"
 fi
+man5=$d/usr/share/man/man5/rootwarden.conf.5
+check "man page: man5/rootwarden.conf.5" cmp -s "$src/docs/rootwarden.conf.5" "$man5"
+comp=$d/usr/share/bash-completion/completions/rootwarden
+check "bash completion: share/bash-completion/completions/rootwarden, from the program" \
+	cmp -s "$comp" <("$d/usr/bin/rootwarden" help --completion bash 2>/dev/null)
 for f in rootwarden.cron rootwarden.polkit.rules.example bundles.conf.example \
 	trust-store.conf.example install.md; do
 	check "doc: $f" test -f "$d/usr/share/doc/rootwarden/$f"
