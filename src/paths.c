@@ -41,49 +41,56 @@ static int exe_prefix(char *out, size_t size)
 	return 1;
 }
 
+/* 1 when snprintf wrote all of its output (a path that does not fit is not used). */
+static int fits(int n, size_t size)
+{
+	return n >= 0 && (size_t)n < size;
+}
+
 /* The GNU sysconfdir rule, relocated: PREFIX ending in /usr -> its parent's etc, .../opt/NAME
- * -> .../etc/opt/NAME, else PREFIX/etc. */
-static void sysconf_rule(const char *prefix, char *out, size_t size)
+ * -> .../etc/opt/NAME, else PREFIX/etc. 0 when the result does not fit. */
+static int sysconf_rule(const char *prefix, char *out, size_t size)
 {
 	const char *etc = RW_INSTALL_SYSCONFDIR;
 	const char *last = strrchr(prefix, '/');
-	size_t n = strlen(prefix);
+	const char *opt = last != NULL && last - prefix >= 4 ? last - 4 : NULL;
 
-	if (last != NULL && strcmp(last, "/usr") == 0) {
-		snprintf(out, size, "%.*s/%s", (int)(last - prefix), prefix, etc);
-		return;
-	}
-	if (last != NULL && last > prefix) {
-		const char *opt = last - 4;
-
-		if (opt >= prefix && strncmp(opt, "/opt/", 5) == 0 && last[1] != '\0') {
-			snprintf(out, size, "%.*s/%s/opt/%s", (int)(opt - prefix), prefix, etc,
-			         last + 1);
-			return;
-		}
-	}
-	snprintf(out, size, "%.*s/%s", (int)n, prefix, etc);
+	if (last != NULL && strcmp(last, "/usr") == 0)
+		return fits(snprintf(out, size, "%.*s/%s", (int)(last - prefix), prefix, etc),
+		            size);
+	if (opt != NULL && strncmp(opt, "/opt/", 5) == 0 && last[1] != '\0')
+		return fits(snprintf(out, size, "%.*s/%s/opt/%s", (int)(opt - prefix), prefix, etc,
+		                     last + 1),
+		            size);
+	return fits(snprintf(out, size, "%s/%s", prefix, etc), size);
 }
 
 static void paths_init(void)
 {
-	char prefix[PATH_MAX];
-	int rel = exe_prefix(prefix, sizeof(prefix));
+	char prefix[PATH_MAX / 2];
+	int rel;
 
 	if (P.done)
 		return;
+	rel = exe_prefix(prefix, sizeof(prefix));
 	if (RW_INSTALL_SYSCONFDIR[0] == '/' || !rel)
 		snprintf(P.sysconfdir, sizeof(P.sysconfdir), "%s", RW_SYSCONFDIR_STR);
-	else
-		sysconf_rule(prefix, P.sysconfdir, sizeof(P.sysconfdir));
-	if (RW_INSTALL_DATADIR[0] == '/' || !rel)
+	else if (!sysconf_rule(prefix, P.sysconfdir, sizeof(P.sysconfdir)))
+		snprintf(P.sysconfdir, sizeof(P.sysconfdir), "%s", RW_SYSCONFDIR_STR);
+	if (RW_INSTALL_DATADIR[0] == '/' || !rel ||
+	    !fits(snprintf(P.roots_dir, sizeof(P.roots_dir), "%s/%s/rootwarden/roots", prefix,
+	                   RW_INSTALL_DATADIR),
+	          sizeof(P.roots_dir)))
 		snprintf(P.roots_dir, sizeof(P.roots_dir), "%s", RW_ROOTS_INSTALL_DIR);
-	else
-		snprintf(P.roots_dir, sizeof(P.roots_dir), "%s/%s/rootwarden/roots", prefix,
-		         RW_INSTALL_DATADIR);
-	snprintf(P.config_file, sizeof(P.config_file), "%s/rootwarden/rootwarden.conf",
-	         P.sysconfdir);
-	snprintf(P.hooks_dir, sizeof(P.hooks_dir), "%s/rootwarden/hooks.d", P.sysconfdir);
+	if (!fits(snprintf(P.config_file, sizeof(P.config_file), "%s/rootwarden/rootwarden.conf",
+	                   P.sysconfdir),
+	          sizeof(P.config_file)))
+		snprintf(P.config_file, sizeof(P.config_file), "%s",
+		         RW_SYSCONFDIR_STR "/rootwarden/rootwarden.conf");
+	if (!fits(snprintf(P.hooks_dir, sizeof(P.hooks_dir), "%s/rootwarden/hooks.d", P.sysconfdir),
+	          sizeof(P.hooks_dir)))
+		snprintf(P.hooks_dir, sizeof(P.hooks_dir), "%s",
+		         RW_SYSCONFDIR_STR "/rootwarden/hooks.d");
 	P.done = 1;
 }
 

@@ -48,13 +48,30 @@ check "the installed program reads the installed roots" \
 # DESTDIR/usr/share/rootwarden/roots and DESTDIR/etc/rootwarden/rootwarden.conf.
 configured=$(sed -n 's/^CMAKE_INSTALL_PREFIX:[A-Z]*=//p' "$build/CMakeCache.txt")
 echo "# build configured with prefix $configured, installed with --prefix /usr"
+quiet() { "$@" >/dev/null 2>&1; }
 check "installed program: roots list reads the installed roots by default" \
-	"$d/usr/bin/rootwarden" roots list
+	quiet "$d/usr/bin/rootwarden" roots list
 out=$(env -u ROOTWARDEN_ROOTS_DIR "$d/usr/bin/rootwarden" config check 2>&1)
 check "installed program: config check reads DESTDIR/etc/rootwarden/rootwarden.conf" \
 	test "$?" = 0
 check "installed program: its default hooks_dir is DESTDIR/etc/rootwarden/hooks.d" \
 	grep -q "hooks_dir = \"$d/etc/rootwarden/hooks.d\"" <<<"$out"
+# The same for the other sysconfdir rules: /opt/NAME -> /etc/opt/NAME, /usr/local -> its own etc.
+for prefix in /opt/rootwarden /usr/local; do
+	case $prefix in /opt/*) etc=/etc$prefix ;; *) etc=$prefix/etc ;; esac
+	d2=$dest/other$(echo "$prefix" | tr / _)
+	if DESTDIR=$d2 cmake --install "$build" --prefix "$prefix" >"$dest.log" 2>&1; then
+		check "--prefix $prefix: configuration installed in $etc/rootwarden" \
+			test -f "$d2$etc/rootwarden/rootwarden.conf"
+		check "--prefix $prefix: the installed program reads it and its roots" \
+			"$d2$prefix/bin/rootwarden" config check --quiet
+	else
+		cat "$dest.log"
+		fail "cmake --install --prefix $prefix"
+	fi
+	rm -rf "$d2"
+done
+
 # A copy of the program outside any PREFIX/bin falls back to the configure-time paths.
 mkdir -p "$dest/elsewhere"
 cp "$d/usr/bin/rootwarden" "$dest/elsewhere/rootwarden"
