@@ -11,7 +11,8 @@
 #   exists already (a reinstall keeps the administrator's file); it is always installed as
 #   DOCDIR/rootwarden.conf.example too;
 # - an empty SYSCONFDIR/rootwarden/hooks.d;
-# - hooks into DATADIR/rootwarden/hooks; units and the sysusers file where systemd looks.
+# - hooks into DATADIR/rootwarden/hooks; units, the sysusers and the tmpfiles file (the bundle
+#   folder /etc/ssl/rootwarden) where systemd looks.
 
 # GNUInstallDirs' rules, applied to the install-time prefix.
 function(rw_pkg_dir out dir)
@@ -42,6 +43,7 @@ rw_pkg_dir(rw_datadir "${RW_PKG_DATADIR}")
 rw_pkg_dir(rw_docdir "${RW_PKG_DOCDIR}")
 rw_pkg_dir(rw_unitdir "${RW_PKG_UNIT_DIR}")
 rw_pkg_dir(rw_sysusersdir "${RW_PKG_SYSUSERS_DIR}")
+rw_pkg_dir(rw_tmpfilesdir "${RW_PKG_TMPFILES_DIR}")
 rw_pkg_sysconfdir(rw_etc "${RW_PKG_SYSCONFDIR}")
 set(rw_gen "${RW_PKG_BUILD_DIR}/packaging")
 file(MAKE_DIRECTORY "${rw_gen}")
@@ -64,6 +66,8 @@ file(INSTALL DESTINATION "${rw_unitdir}" TYPE FILE
      FILES "${rw_gen}/rootwarden.service" "${RW_PKG_SOURCE_DIR}/systemd/rootwarden.timer")
 file(INSTALL DESTINATION "${rw_sysusersdir}" TYPE FILE
      FILES "${RW_PKG_SOURCE_DIR}/systemd/rootwarden.sysusers" RENAME rootwarden.conf)
+file(INSTALL DESTINATION "${rw_tmpfilesdir}" TYPE FILE
+     FILES "${RW_PKG_SOURCE_DIR}/systemd/rootwarden.tmpfiles" RENAME rootwarden.conf)
 
 # Configuration: installed once, never overwritten; hooks.d created empty.
 set(rw_example "${RW_PKG_SOURCE_DIR}/docs/rootwarden.conf.example")

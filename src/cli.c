@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "date.h"
+#include "paths.h"
 
 #include <limits.h>
 #include <signal.h>
@@ -10,7 +11,9 @@
 #include <string.h>
 #include <unistd.h>
 
-static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n", NULL, NULL, NULL};
+static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n"
+                                          "       rootwarden help --completion bash|words\n",
+                                          NULL, NULL, NULL};
 static const struct cmd_help version_help = {"rootwarden version\n", NULL, NULL, NULL};
 
 static const struct command commands[] = {
@@ -150,7 +153,7 @@ const char *cli_roots_dir(const char *option)
 				return RW_ROOTS_SOURCE_DIR;
 		}
 	}
-	return RW_ROOTS_INSTALL_DIR;
+	return paths_roots_dir();
 }
 
 int cli_load_catalog(const char *option, struct catalog **out, struct rw_err *e)
@@ -199,6 +202,8 @@ int cmd_help(int argc, char **argv)
 		print_overview(stdout);
 		return RW_EXIT_OK;
 	}
+	if (strcmp(argv[1], "--completion") == 0)
+		return cmd_help_completion(argc - 1, argv + 1);
 	c = cli_find(argv[1]);
 	if (c == NULL)
 		return cli_usage_error("help", RW_EXIT_USAGE, "unknown command '%s'", argv[1]);

@@ -12,6 +12,7 @@
 #include "strv.h"
 #include "check.h"
 #include "cli.h"
+#include "monline.h"
 #include "date.h"
 #include "metrics.h"
 #include "fileio.h"
@@ -229,11 +230,21 @@ static char *render_text(const struct catalog *cat, const struct cb_args *a,
 
 	buf_init(&b, 0);
 	date_format(a->o.day, at);
-	buf_printf(&b, "rootwarden check bundle: %s - %s at %s", rotation_verdict_name(verdict),
-	           a->path, at);
-	if (base->readable)
-		buf_printf(&b, ": %zu certificate%s", base->held.n, base->held.n == 1 ? "" : "s");
-	buf_puts(&b, "\n");
+	{
+		struct buf sum, perf;
+
+		buf_init(&sum, 0);
+		buf_init(&perf, 0);
+		buf_printf(&sum, "%s at %s", a->path, at);
+		if (base->readable) {
+			buf_printf(&sum, ": %zu certificate%s", base->held.n,
+			           base->held.n == 1 ? "" : "s");
+			buf_printf(&perf, "certificates=%zu", base->held.n);
+		}
+		monline(&b, "bundle", verdict, sum.data ? sum.data : "", perf.data);
+		buf_free(&sum);
+		buf_free(&perf);
+	}
 	for (size_t i = 0; i < base->reasons.n; i++)
 		buf_printf(&b, "  - %s\n", base->reasons.v[i]);
 	for (size_t i = 0; i < base->held.n; i++) {

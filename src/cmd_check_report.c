@@ -3,6 +3,7 @@
 #include <stdlib.h>
 
 #include "cmd_check_report.h"
+#include "monline.h"
 
 int check_report(const struct findings *f, const char *kind, int json, const struct rw_err *err)
 {
@@ -29,14 +30,11 @@ int check_report(const struct findings *f, const char *kind, int json, const str
 		free(s);
 		return st;
 	}
-	if (err) {
-		printf("check %s UNKNOWN: %s\n", kind, err->msg);
-		return st;
-	}
 	struct buf b;
 
 	buf_init(&b, 0);
-	if (findings_text(f, kind, &b) < 0) {
+	if (err ? monline(&b, kind, RW_CHECK_UNKNOWN, err->msg, NULL) < 0
+	        : findings_text(f, kind, &b) < 0) {
 		buf_free(&b);
 		fprintf(stderr, "rootwarden: out of memory\n");
 		return RW_CHECK_UNKNOWN;

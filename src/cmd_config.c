@@ -18,7 +18,7 @@ static const char synopsis[] =
 enum { O_CONFIG, O_DEFAULT, O_ROOTS, O_QUIET };
 static const struct cliopt opts[] = {
         [O_CONFIG] = {"config", 'c', "PATH",
-                      "the configuration (default: " CONFIG_DEFAULT_PATH ")"},
+                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")"},
         [O_DEFAULT] = {"default-config", 0, NULL,
                        "the embedded default that 'sync --default-config' uses"},
         [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog to check profile names against"},

@@ -8,6 +8,7 @@
 #include "config.h"
 #include "date.h"
 #include "metrics.h"
+#include "monline.h"
 #include "probe.h"
 #include "probe_assess.h"
 #include "target.h"
@@ -361,6 +362,22 @@ int cmd_probe(int argc, char **argv)
 		printf("%s\n", s);
 		free(s);
 	} else {
+		size_t by[4] = {0};
+		char summary[160], perf[160];
+		struct buf first;
+
+		for (size_t i = 0; i < rn.n; i++)
+			by[rn.status[i] & 3]++;
+		snprintf(summary, sizeof(summary),
+		         "%zu endpoint%s: %zu OK, %zu WARNING, %zu CRITICAL, %zu UNKNOWN", rn.n,
+		         rn.n == 1 ? "" : "s", by[0], by[1], by[2], by[3]);
+		snprintf(perf, sizeof(perf),
+		         "endpoints=%zu ok=%zu warning=%zu critical=%zu unknown=%zu", rn.n, by[0],
+		         by[1], by[2], by[3]);
+		buf_init(&first, 0);
+		if (monline(&first, "PROBE", worst, summary, perf) == 0 && first.data)
+			fputs(first.data, stdout);
+		buf_free(&first);
 		for (size_t i = 0; i < rn.n; i++)
 			print_text(&rn.res[i], &rn.as[i], rn.status[i]);
 	}

@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "monline.h"
 #include "config.h"
 #include "date.h"
 #include "metrics.h"
@@ -306,8 +307,37 @@ static char *render_text(const struct catalog *cat, const struct rotation_report
 
 	buf_init(&b, 0);
 	date_format(r->day, d);
-	buf_printf(&b, "rootwarden rotation at %s: %s (warning window %d days, grace %d days)\n", d,
-	           rotation_verdict_name(r->verdict), r->warn_days, r->grace_days);
+	{
+		struct buf sum, perf;
+		long next = -1;
+		size_t warn = 0, crit = 0;
+
+		for (size_t i = 0; i < r->n_profiles; i++) {
+			const struct rotation_profile *p = &r->profiles[i];
+
+			if (p->days_to_next >= 0 && (next < 0 || p->days_to_next < next))
+				next = p->days_to_next;
+			warn += p->verdict == RW_CHECK_WARNING;
+			crit += p->verdict == RW_CHECK_CRITICAL;
+		}
+		for (size_t i = 0; i < r->n_bundles; i++) {
+			warn += r->bundles[i].verdict == RW_CHECK_WARNING;
+			crit += r->bundles[i].verdict == RW_CHECK_CRITICAL;
+		}
+		buf_init(&sum, 0);
+		buf_init(&perf, 0);
+		buf_printf(&sum,
+		           "at %s: %zu profile%s, %zu bundle%s (warning window %d days, grace %d "
+		           "days)",
+		           d, r->n_profiles, r->n_profiles == 1 ? "" : "s", r->n_bundles,
+		           r->n_bundles == 1 ? "" : "s", r->warn_days, r->grace_days);
+		buf_printf(&perf, "warning=%zu critical=%zu", warn, crit);
+		if (next >= 0)
+			buf_printf(&perf, " days_to_next_step=%ld;%d", next, r->warn_days);
+		monline(&b, "rotation", r->verdict, sum.data ? sum.data : "", perf.data);
+		buf_free(&sum);
+		buf_free(&perf);
+	}
 	text_catalog(&b, cat, r->day);
 	for (size_t i = 0; i < r->n_profiles; i++)
 		text_profile(&b, cat, r, &r->profiles[i]);

@@ -10,6 +10,7 @@
 #include "config.h"
 #include "date.h"
 #include "fileio.h"
+#include "strv.h"
 #include "sync.h"
 #include "sync_metrics.h"
 #include "catalog_update.h"
@@ -37,7 +38,7 @@ enum {
 };
 static const struct cliopt opts[] = {
         [O_CONFIG] = {"config", 'c', "PATH",
-                      "the configuration (default: " CONFIG_DEFAULT_PATH ")"},
+                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")"},
         [O_DEFAULT] = {"default-config", 0, NULL,
                        "the embedded default: a bundle per catalog profile in ./out,\n"
                        "state in ./out/.state, hooks in ./out/hooks.d (no root needed)"},
@@ -64,9 +65,9 @@ static const struct cliopt opts[] = {
 
 static const char footer[] =
         "Exit status: 0 nothing changed, 5 a bundle was updated, 6 degraded (a fetch failed, a\n"
-        "root was quarantined or a configured check did not pass; the bundles are still\n"
-        "correct), 1 failed (a bundle, the metrics file or a hook failed), 2 usage, 3 bad\n"
-        "configuration or catalog, 4 another sync holds the lock.\n"
+        "root was quarantined, a configured check did not pass or the metrics file could not\n"
+        "be written; the bundles are still correct), 1 failed (a bundle or a hook failed),\n"
+        "2 usage, 3 bad configuration or catalog, 4 another sync holds the lock.\n"
         "With JOURNAL_STREAM set, lines carry syslog priority prefixes (<3> <4> <6>).\n";
 
 const struct cmd_help cmd_sync_help = {synopsis, opts, footer, NULL};
@@ -393,8 +394,11 @@ int cmd_sync(int argc, char **argv)
 	}
 	if (!a.o.dry_run && (a.metrics || cfg->metrics_file) &&
 	    sync_metrics_write(&res, a.metrics ? a.metrics : cfg->metrics_file, &e) < 0) {
-		line(&w, 3, "rootwarden: %s", e.msg);
-		rc = RW_EXIT_FAILURE;
+		/* The bundles are right; only the metrics are stale: degraded, not failed. */
+		line(&w, 4, "rootwarden sync: %s (metrics not written)", e.msg);
+		(void)strv_addf(&res.problems, &res.n_problems, "%s (metrics not written)", e.msg);
+		if (rc == RW_EXIT_OK || rc == RW_EXIT_CHANGED)
+			rc = RW_EXIT_DEGRADED;
 	}
 	if (!a.quiet || rc == RW_EXIT_FAILURE || rc == RW_EXIT_DEGRADED) {
 		size_t upd = 0, bad = 0, fetched = 0, fail = 0;

@@ -92,7 +92,7 @@ static struct config *config_new(const char *path)
 		return NULL;
 	cfg->path = strdup(path);
 	cfg->state_dir = strdup(CONFIG_DEFAULT_STATE_DIR);
-	cfg->hooks_dir = strdup(RW_SYSCONFDIR_STR "/rootwarden/hooks.d");
+	cfg->hooks_dir = strdup(paths_hooks_dir());
 	cfg->hook_timeout_s = 60;
 	cfg->warn_days = 90;
 	cfg->retire_grace_days = 30;

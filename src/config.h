@@ -24,7 +24,12 @@
 #include "cert.h"
 #include "err.h"
 
-#define CONFIG_DEFAULT_PATH RW_SYSCONFDIR_STR "/rootwarden/rootwarden.conf"
+#include "paths.h"
+
+/* The configuration read without --config: SYSCONFDIR/rootwarden/rootwarden.conf, SYSCONFDIR
+ * found from where the program is installed (paths.h). CONFIG_DEFAULT_PATH_HELP says so in help. */
+#define CONFIG_DEFAULT_PATH paths_config_file()
+#define CONFIG_DEFAULT_PATH_HELP "SYSCONFDIR/rootwarden/rootwarden.conf; /etc for a /usr install"
 
 struct config_fetch {
 	long connect_timeout_s; /* default 10 */

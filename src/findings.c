@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "monline.h"
 
 void findings_init(struct findings *f)
 {
@@ -153,8 +154,21 @@ int findings_text(const struct findings *f, const char *kind, struct buf *out)
 {
 	int st = findings_status(f);
 
-	if (buf_printf(out, "check %s %s: ", kind, check_status_name(st)) < 0 ||
-	    counts(f, out, 0) < 0 || buf_puts(out, "\n") < 0)
+	struct buf sum, perf;
+	int rc;
+
+	buf_init(&sum, 0);
+	buf_init(&perf, 0);
+	rc = counts(f, &sum, 1) < 0 ||
+	                     buf_printf(&perf, "unknown=%zu fail=%zu warn=%zu pass=%zu",
+	                                findings_count(f, V_UNKNOWN), findings_count(f, V_FAIL),
+	                                findings_count(f, V_WARN), findings_count(f, V_PASS)) < 0 ||
+	                     monline(out, kind, st, sum.data ? sum.data : "", perf.data) < 0
+	             ? -1
+	             : 0;
+	buf_free(&sum);
+	buf_free(&perf);
+	if (rc < 0)
 		return -1;
 	/* grouped by subject, in order of first appearance */
 	for (size_t i = 0; i < f->n; i++) {

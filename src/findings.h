@@ -51,7 +51,8 @@ size_t findings_count(const struct findings *f, enum verdict v);
 const char *verdict_name(enum verdict v);  /* "PASS", "WARN", "FAIL", "UNKNOWN" */
 const char *check_status_name(int status); /* "OK", "WARNING", "CRITICAL", "UNKNOWN" */
 
-/* "rootwarden check KIND: STATUS" header, one block per subject, and a count line. */
+/* "KIND STATUS - counts | unknown=N fail=N warn=N pass=N" (monline.h), then one block per
+ * subject. */
 int findings_text(const struct findings *f, const char *kind, struct buf *out);
 /* {"check": kind, "status": n, "status_text": "...", "counts": {...}, "findings": [...]}. */
 json_t *findings_json(const struct findings *f, const char *kind);

@@ -173,7 +173,12 @@ static int read_password(const struct config *cfg, const struct config_bundle *c
 	char *nl;
 
 	if (file_read_all(cb->password_file, 4096, &b, e) < 0) {
+		char where[512];
+
 		buf_free(&b);
+		snprintf(where, sizeof(where), "%s:%d: bundle '%s': password_file", cfg->path,
+		         cb->line, cb->name);
+		err_prefix(e, where);
 		return -1;
 	}
 	nl = b.data ? memchr(b.data, '\n', b.len) : NULL;

@@ -123,7 +123,7 @@ expect 2 "sqlserver other bundle" -- "$RW" check sqlserver --cert leaf.pem --key
 expect 2 "sqlserver wrong key" -- "$RW" check sqlserver --cert srv.pem --key other.key \
 	--host db.example.com --bundle root.pem --no-key-perms
 expect 3 "sqlserver missing cert" -- "$RW" check sqlserver --cert nope.pem --host db --no-key-perms
-contains "check sqlserver UNKNOWN: nope.pem: "
+contains "SQLSERVER UNKNOWN - nope.pem: "
 expect 0 "sqlserver pkcs12 right password" -- "$RW" check sqlserver --cert srv.p12 \
 	--password-file good.pw --host db.example.com --bundle root.pem --no-key-perms
 expect 3 "sqlserver pkcs12 wrong password" -- "$RW" check sqlserver --cert srv.p12 \

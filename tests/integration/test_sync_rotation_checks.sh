@@ -77,12 +77,17 @@ grep -q "BEGIN CERTIFICATE" "$t/out/mysql.pem" && grep -q "DigiCert Global Root 
 [ "$(grep -c "^bundle-updated mysql - $g2\$" "$t/events.log")" -eq 1 ] || fail "no bundle-updated +G2"
 ROOTWARDEN_NOW=2020-07-28 "$bin" rotation --config "$t/rw.conf" > "$t/r2" 2>&1
 [ $? -eq 0 ] || { cat "$t/r2"; fail "rotation after: want OK (0)"; }
-# A metrics file that cannot be written: the run fails (1), the message names it once.
+# A metrics file that cannot be written: the bundles are still right, so the run is degraded (6),
+# not failed; the message names the file once, and --json lists it among the problems.
 (cd "$t" && ROOTWARDEN_NOW=2020-07-28 "$bin" sync --config "$t/rw.conf" -q \
 	--metrics-file nodir/m.prom > "$t/o4" 2>&1)
 rc=$?
-[ $rc -eq 1 ] || { cat "$t/o4"; fail "unwritable metrics file: exit $rc, want 1"; }
-grep -q "rootwarden: nodir/m.prom: cannot create a temporary file" "$t/o4" ||
+[ $rc -eq 6 ] || { cat "$t/o4"; fail "unwritable metrics file: exit $rc, want 6 (degraded)"; }
+grep -q "rootwarden sync: nodir/m.prom: cannot create a temporary file.*(metrics not written)" "$t/o4" ||
 	fail "metrics error does not name the file: $(cat "$t/o4")"
 grep -q "nodir/m.prom: nodir/m.prom" "$t/o4" && fail "the file is named twice"
+(cd "$t" && ROOTWARDEN_NOW=2020-07-28 "$bin" sync --config "$t/rw.conf" --json \
+	--metrics-file nodir/m.prom > "$t/o5" 2>/dev/null)
+python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert any("nodir/m.prom" in p for p in j["problems"]), j' "$t/o5" ||
+	fail "--json does not report the unwritten metrics file: $(cat "$t/o5")"
 echo "1 passed, 0 failed"

@@ -160,7 +160,7 @@ rule issuer PASS "v1 issuer $V1"
 rule identity PASS "upn alice@contoso.example"
 rule keyset PASS "1 RSA signing key"
 metric 0 valid.jwt
-grep -q "^check token OK" out.txt || fail "text report: no 'check token OK' line"
+grep -q "^TOKEN OK - .* | unknown=0 fail=0 warn=0 pass=[0-9]*$" out.txt || fail "text report: first line not 'TOKEN OK - ... | perfdata'"
 grep -q "token sha256:[0-9a-f]\{12\}$" out.txt || fail "text report: no fingerprint subject"
 run 0 "valid v2 token" v2.jwt "${J[@]}"
 rule issuer PASS "v2 issuer $V2"
