@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "cert.h"
 #include "save.h"
+#include "store.h"
 #include "verifycache.h"
 
 static int safe_tree;
@@ -131,6 +132,15 @@ static void test_hostile_entries_not_in_input_are_harmless(void **state)
 
 	assert_int_equal(verifycache_has(lie, f->bad_md), 1);
 	assert_non_null(a);
+	/* (What the entry does for its own bytes: their signature is not checked again. This is why
+	 * a cache others can write is refused.) */
+	{
+		struct cert *bad = cert_from_der_vc(f->bad, f->bad_len, "bad", lie, NULL);
+
+		assert_non_null(bad);
+		assert_int_equal(bad->self_sig_ok, 1);
+		cert_free(bad);
+	}
 	assert_non_null(b);
 	assert_int_equal(a->self_sig_ok, b->self_sig_ok);
 	assert_string_equal(a->sha256, b->sha256);
@@ -309,6 +319,63 @@ static void test_unsafe_permissions_are_refused(void **state)
 	verifycache_free(good);
 }
 
+/* sync's cache: STATE/cache/verify-cache.bin, read and written by store.c. */
+static void test_state_dir_cache(void **state)
+{
+	struct fx *f = *state;
+	char *sd = tu_path(f->dir, "state"), *file = tu_path(sd, "cache/" VERIFYCACHE_FILE);
+	char *open_dir = tu_path(f->dir, "open2"), *sd2 = tu_path(open_dir, "state");
+	struct cert *c = cert_from_der(f->root->der.data, f->root->der.size, "r", NULL), *got;
+	struct store *st;
+	struct rw_err e = {{0}, 0};
+
+	if (!safe_tree)
+		skip();
+	assert_int_equal(store_open(sd, 1, &st, &e), 0);
+	assert_int_equal(store_put_root(st, c, &e), 1);
+	store_verifycache_note(st, c);
+	assert_int_equal(store_verifycache_save(st, &e), 0);
+	store_free(st);
+	assert_int_equal(access(file, F_OK), 0);
+	/* The next run reads the stored root with the cache: same summary, signature vouched for.
+	 */
+	assert_int_equal(store_open(sd, 0, &st, &e), 0);
+	assert_int_equal(store_get_root(st, c->sha256, &got, &e), 0);
+	assert_non_null(got);
+	assert_int_equal(got->self_sig_ok, 1);
+	assert_string_equal(got->subject, c->subject);
+	cert_free(got);
+	store_free(st);
+	/* A corrupt cache: reported once by the save (a warning), then replaced. */
+	tu_write(file, "junk", 4);
+	chmod(file, 0600);
+	assert_int_equal(store_open(sd, 1, &st, &e), 0);
+	store_verifycache_note(st, c);
+	assert_int_equal(store_verifycache_save(st, &e), 1);
+	assert_non_null(strstr(e.msg, "ignored"));
+	store_free(st);
+	assert_int_equal(store_open(sd, 1, &st, &e), 0);
+	err_clear(&e);
+	assert_int_equal(store_verifycache_save(st, &e), 0);
+	store_free(st);
+	/* A state directory below a world-writable one: no cache is used or written, silently. */
+	mkdir(open_dir, 0777);
+	chmod(open_dir, 01777);
+	assert_int_equal(store_open(sd2, 1, &st, &e), 0);
+	store_verifycache_note(st, c);
+	err_clear(&e);
+	assert_int_equal(store_verifycache_save(st, &e), 0);
+	store_free(st);
+	free(file);
+	file = tu_path(sd2, "cache");
+	assert_int_equal(access(file, F_OK), -1);
+	cert_free(c);
+	free(file);
+	free(sd);
+	free(sd2);
+	free(open_dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +385,7 @@ int main(void)
 	        cmocka_unit_test(test_corrupt_files_are_ignored_with_a_warning),
 	        cmocka_unit_test(test_size_is_bounded_and_this_runs_entries_kept),
 	        cmocka_unit_test(test_unsafe_permissions_are_refused),
+	        cmocka_unit_test(test_state_dir_cache),
 	};
 	safe_tree = tu_safe_tmpdir();
 	return cmocka_run_group_tests(tests, setup, teardown);
