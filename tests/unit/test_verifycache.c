@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -91,6 +92,24 @@ static void test_miss_then_hit_gives_the_same_cert(void **state)
 	assert_string_equal(warm->sha256, cold->sha256);
 	assert_string_equal(warm->subject, cold->subject);
 	assert_int_equal(warm->is_ca, cold->is_ca);
+	assert_string_equal(warm->spki_sha256, cold->spki_sha256);
+	{ /* the SPKI fingerprint is the SHA-256 of the encoded public key */
+		gnutls_pubkey_t pk;
+		gnutls_datum_t spki;
+		unsigned char smd[32];
+		char hex[65];
+		gnutls_datum_t d = {smd, 32};
+		size_t hs = sizeof(hex);
+
+		assert_int_equal(gnutls_pubkey_init(&pk), 0);
+		assert_int_equal(gnutls_pubkey_import_x509(pk, f->root->crt, 0), 0);
+		assert_int_equal(gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki), 0);
+		gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, smd);
+		assert_int_equal(gnutls_hex_encode(&d, hex, &hs), 0);
+		assert_int_equal(strcasecmp(hex, cold->spki_sha256), 0);
+		gnutls_free(spki.data);
+		gnutls_pubkey_deinit(pk);
+	}
 	assert_int_equal(cert_check_root(warm, NULL), 0);
 	buf_free(&b);
 	cert_free(cold);
