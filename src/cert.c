@@ -103,24 +103,32 @@ static char *common_name(gnutls_x509_crt_t crt)
 	return strdup(buf);
 }
 
-/* The SHA-256 of the SubjectPublicKeyInfo (GnuTLS's SHA-256 key id is exactly that), and the key
- * type and size, straight from the certificate: no public key object is made and encoded again. */
+/* The SHA-256 of the SubjectPublicKeyInfo, and the key type and size, from one public key object
+ * (the size is what gnutls_x509_crt_get_pk_algorithm() reports, without decoding the key twice). */
 static int fill_key(gnutls_x509_crt_t crt, struct cert *c)
 {
+	gnutls_pubkey_t pk = NULL;
+	gnutls_datum_t spki = {NULL, 0};
 	unsigned char md[32];
-	size_t size = sizeof(md);
 	unsigned bits = 0;
 	const char *name;
-	int algo;
+	int rc = -1, algo;
 
-	if (gnutls_x509_crt_get_key_id(crt, GNUTLS_KEYID_USE_SHA256, md, &size) < 0 ||
-	    size != sizeof(md) || hex_upper(md, sizeof(md), c->spki_sha256, CERT_HEX_LEN + 1) < 0)
-		return -1;
-	algo = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
+	if (gnutls_pubkey_init(&pk) < 0)
+		goto out;
+	if (gnutls_pubkey_import_x509(pk, crt, 0) < 0)
+		goto out;
+	if (gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) < 0)
+		goto out;
+	rc = sha256_hex(spki.data, spki.size, c->spki_sha256, md);
+	algo = gnutls_pubkey_get_pk_algorithm(pk, &bits);
 	name = algo >= 0 ? gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)algo) : NULL;
 	snprintf(c->key_type, sizeof(c->key_type), "%s", name ? name : "unknown");
 	c->key_bits = bits;
-	return 0;
+out:
+	gnutls_free(spki.data);
+	gnutls_pubkey_deinit(pk);
+	return rc;
 }
 
 /* 1 if the issuer and subject names are the same DER bytes. */
