@@ -167,8 +167,10 @@ int verifycache_serialize(const struct verifycache *vc, struct buf *out)
 	if (k == NULL)
 		return -1;
 	/* This run's keys first: the fresh ones (unique), then the loaded ones it used. */
-	memcpy(k, vc->fresh, vc->n_fresh * VC_K);
-	qsort(k, vc->n_fresh, VC_K, cmp_key);
+	if (vc->n_fresh > 0) {
+		memcpy(k, vc->fresh, vc->n_fresh * VC_K);
+		qsort(k, vc->n_fresh, VC_K, cmp_key);
+	}
 	for (size_t r = 0; r < vc->n_fresh; r++)
 		if (w == 0 || memcmp(k + (w - 1) * VC_K, k + r * VC_K, VC_K) != 0)
 			memmove(k + w++ * VC_K, k + r * VC_K, VC_K);
