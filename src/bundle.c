@@ -153,7 +153,7 @@ static int add_includes(const struct bundle_spec *spec, struct bundle *b, struct
 		struct certlist tmp = {0};
 		int rc = 0;
 
-		if (certs_read_path(spec->includes[i], &tmp, e) < 0) {
+		if (certs_read_path_vc(spec->includes[i], spec->verify_cache, &tmp, e) < 0) {
 			certlist_free(&tmp);
 			return -1;
 		}

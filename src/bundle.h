@@ -43,6 +43,7 @@ struct bundle_spec {
 	size_t n_includes;
 	const char *const *excludes;
 	size_t n_excludes;
+	const struct verifycache *verify_cache; /* for includes (cert.h *_vc); NULL: none */
 };
 
 enum select_state {

@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "fileio.h"
+#include "verifycache.h"
 
 static int hex_upper(const unsigned char *bin, size_t len, char *out, size_t outlen)
 {
@@ -28,13 +29,12 @@ static int hex_upper(const unsigned char *bin, size_t len, char *out, size_t out
 	return 0;
 }
 
-static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1])
+static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
+                      unsigned char md[32])
 {
-	unsigned char md[32];
-
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, md) < 0)
 		return -1;
-	return hex_upper(md, sizeof(md), out, CERT_HEX_LEN + 1);
+	return hex_upper(md, 32, out, CERT_HEX_LEN + 1);
 }
 
 void cert_free(struct cert *c)
@@ -109,6 +109,7 @@ static int fill_key(gnutls_x509_crt_t crt, struct cert *c)
 {
 	gnutls_pubkey_t pk = NULL;
 	gnutls_datum_t spki = {NULL, 0};
+	unsigned char md[32];
 	unsigned bits = 0;
 	const char *name;
 	int rc = -1, algo;
@@ -119,7 +120,7 @@ static int fill_key(gnutls_x509_crt_t crt, struct cert *c)
 		goto out;
 	if (gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) < 0)
 		goto out;
-	rc = sha256_hex(spki.data, spki.size, c->spki_sha256);
+	rc = sha256_hex(spki.data, spki.size, c->spki_sha256, md);
 	algo = gnutls_pubkey_get_pk_algorithm(pk, &bits);
 	name = algo >= 0 ? gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)algo) : NULL;
 	snprintf(c->key_type, sizeof(c->key_type), "%s", name ? name : "unknown");
@@ -158,7 +159,8 @@ static void fill_sig(gnutls_x509_crt_t crt, struct cert *c)
 	}
 }
 
-static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
+static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c, const struct verifycache *vc,
+                                const unsigned char md[32])
 {
 	unsigned status = 0;
 	const unsigned flags =
@@ -170,6 +172,11 @@ static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 	c->self_issued = gnutls_x509_crt_check_issuer(crt, crt) != 0;
 	if (!c->self_issued)
 		return;
+	/* These exact bytes were verified before (verifycache.h): the verdict cannot differ. */
+	if (verifycache_has(vc, md)) {
+		c->self_sig_ok = 1;
+		return;
+	}
 	/* DO_NOT_ALLOW_SAME makes GnuTLS check the signature of a certificate that is also its own
 	 * trust anchor, instead of trusting it by identity; DISABLE_CA_SIGN keeps this a pure
 	 * signature check (whether it is a CA is judged separately, with its own message). */
@@ -181,7 +188,14 @@ static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 struct cert *cert_from_der(const unsigned char *der, size_t len, const char *origin,
                            struct rw_err *e)
 {
+	return cert_from_der_vc(der, len, origin, NULL, e);
+}
+
+struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *origin,
+                              const struct verifycache *vc, struct rw_err *e)
+{
 	gnutls_x509_crt_t crt = NULL;
+	unsigned char md[32];
 	gnutls_datum_t d = {(unsigned char *)der, (unsigned)len}, dn = {NULL, 0};
 	struct cert *c = NULL, *ret = NULL;
 	unsigned ca = 0, critical = 0, ku = 0;
@@ -208,7 +222,7 @@ struct cert *cert_from_der(const unsigned char *der, size_t len, const char *ori
 		        gnutls_strerror(r));
 		goto out;
 	}
-	if (sha256_hex(der, len, c->sha256) < 0 || fill_key(crt, c) < 0) {
+	if (sha256_hex(der, len, c->sha256, md) < 0 || fill_key(crt, c) < 0) {
 		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
 		goto out;
 	}
@@ -240,7 +254,7 @@ struct cert *cert_from_der(const unsigned char *der, size_t len, const char *ori
 	r = gnutls_x509_crt_get_key_usage(crt, &ku, &critical);
 	c->has_key_usage = r >= 0;
 	c->key_usage = r >= 0 ? ku : 0;
-	fill_self_signature(crt, c);
+	fill_self_signature(crt, c, vc, md);
 	ret = c;
 	c = NULL;
 out:
@@ -332,8 +346,8 @@ static int looks_like_pem(const unsigned char *data, size_t len)
 	return memmem(data, len, "-----BEGIN ", 11) != NULL;
 }
 
-static int parse_pem(const unsigned char *data, size_t len, const char *path, struct certlist *out,
-                     struct rw_err *e)
+static int parse_pem(const unsigned char *data, size_t len, const char *path,
+                     const struct verifycache *vc, struct certlist *out, struct rw_err *e)
 {
 	const char *p = (const char *)data, *end = p + len;
 	const char *label = NULL, *block = NULL;
@@ -377,7 +391,7 @@ static int parse_pem(const unsigned char *data, size_t len, const char *path, st
 				return err_set(e, RW_EXIT_INPUT, "%s:%zu: corrupt PEM block: %s",
 				               path, block_line, gnutls_strerror(r));
 			snprintf(origin, sizeof(origin), "%s:%zu", path, block_line);
-			c = cert_from_der(der.data, der.size, origin, e);
+			c = cert_from_der_vc(der.data, der.size, origin, vc, e);
 			gnutls_free(der.data);
 			if (c == NULL || certlist_add(out, c) < 0)
 				return c ? err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path)
@@ -398,6 +412,12 @@ static int parse_pem(const unsigned char *data, size_t len, const char *path, st
 int certs_parse(const unsigned char *data, size_t len, const char *path, struct certlist *out,
                 struct rw_err *e)
 {
+	return certs_parse_vc(data, len, path, NULL, out, e);
+}
+
+int certs_parse_vc(const unsigned char *data, size_t len, const char *path,
+                   const struct verifycache *vc, struct certlist *out, struct rw_err *e)
+{
 	struct certlist tmp = {0};
 	struct cert *c;
 	int rc = -1;
@@ -407,10 +427,10 @@ int certs_parse(const unsigned char *data, size_t len, const char *path, struct 
 		goto out;
 	}
 	if (looks_like_pem(data, len)) {
-		if (parse_pem(data, len, path, &tmp, e) < 0)
+		if (parse_pem(data, len, path, vc, &tmp, e) < 0)
 			goto out;
 	} else {
-		c = cert_from_der(data, len, path, e);
+		c = cert_from_der_vc(data, len, path, vc, e);
 		if (c == NULL) {
 			err_set(e, RW_EXIT_INPUT, "%s: neither a PEM file nor a DER certificate",
 			        path);
@@ -433,6 +453,12 @@ out:
 
 int certs_read_file(const char *path, struct certlist *out, struct rw_err *e)
 {
+	return certs_read_file_vc(path, NULL, out, e);
+}
+
+int certs_read_file_vc(const char *path, const struct verifycache *vc, struct certlist *out,
+                       struct rw_err *e)
+{
 	struct buf b;
 	int rc;
 
@@ -440,7 +466,7 @@ int certs_read_file(const char *path, struct certlist *out, struct rw_err *e)
 		buf_free(&b);
 		return -1;
 	}
-	rc = certs_parse((const unsigned char *)b.data, b.len, path, out, e);
+	rc = certs_parse_vc((const unsigned char *)b.data, b.len, path, vc, out, e);
 	buf_free(&b);
 	return rc;
 }
@@ -474,6 +500,7 @@ static int cmp_str(const void *a, const void *b)
 struct par_job {
 	const char *dir;
 	char *const *names;
+	const struct verifycache *vc;
 	struct certlist *lists; /* one per file */
 	size_t n;
 	atomic_size_t next;  /* the next file to take */
@@ -502,7 +529,7 @@ static void *par_run(void *arg)
 		if (asprintf(&full, "%s/%s", j->dir, j->names[i]) < 0) {
 			full = NULL;
 			err_set(&w->err, RW_EXIT_FAILURE, "%s: out of memory", j->dir);
-		} else if (certs_read_file(full, &j->lists[i], &w->err) == 0) {
+		} else if (certs_read_file_vc(full, j->vc, &j->lists[i], &w->err) == 0) {
 			free(full);
 			continue;
 		}
@@ -526,10 +553,10 @@ static size_t cpu_count(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
-static int read_files_parallel(const char *dir, char *const *names, size_t n, struct certlist *out,
-                               struct rw_err *e)
+static int read_files_parallel(const char *dir, char *const *names, size_t n,
+                               const struct verifycache *vc, struct certlist *out, struct rw_err *e)
 {
-	struct par_job j = {.dir = dir, .names = names, .n = n};
+	struct par_job j = {.dir = dir, .names = names, .vc = vc, .n = n};
 	struct par_worker w[PAR_MAX_THREADS];
 	size_t nw = cpu_count(), started = 1, failed = SIZE_MAX, who = 0;
 	int rc = -1;
@@ -579,6 +606,12 @@ out:
 
 int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 {
+	return certs_read_path_vc(path, NULL, out, e);
+}
+
+int certs_read_path_vc(const char *path, const struct verifycache *vc, struct certlist *out,
+                       struct rw_err *e)
+{
 	DIR *d = NULL;
 	struct dirent *de;
 	char **names = NULL, *full = NULL;
@@ -588,7 +621,7 @@ int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 	d = opendir(path);
 	if (d == NULL) {
 		if (errno == ENOTDIR)
-			return certs_read_file(path, out, e);
+			return certs_read_file_vc(path, vc, out, e);
 		return err_set(e, RW_EXIT_INPUT, "%s: %s", path, strerror(errno));
 	}
 	while ((de = readdir(d)) != NULL) {
@@ -614,7 +647,7 @@ int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 	}
 	qsort(names, n, sizeof(*names), cmp_str);
 	if (n >= PAR_MIN_FILES) {
-		rc = read_files_parallel(path, names, n, out, e);
+		rc = read_files_parallel(path, names, n, vc, out, e);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -623,7 +656,7 @@ int certs_read_path(const char *path, struct certlist *out, struct rw_err *e)
 			full = NULL;
 			goto oom;
 		}
-		if (certs_read_file(full, out, e) < 0)
+		if (certs_read_file_vc(full, vc, out, e) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -77,6 +77,20 @@ int certs_read_file(const char *path, struct certlist *out, struct rw_err *e);
  * (not recursive; hidden files are skipped). */
 int certs_read_path(const char *path, struct certlist *out, struct rw_err *e);
 
+/* The same with a verification cache (verifycache.h; NULL: none). A certificate whose SHA-256 has
+ * a verdict there gets self_sig_ok without its signature being checked again; every other field
+ * comes from the parse, so the result is the same as without the cache. The cache is only read
+ * (by several threads for a directory). */
+struct verifycache;
+struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *origin,
+                              const struct verifycache *vc, struct rw_err *e);
+int certs_parse_vc(const unsigned char *data, size_t len, const char *path,
+                   const struct verifycache *vc, struct certlist *out, struct rw_err *e);
+int certs_read_file_vc(const char *path, const struct verifycache *vc, struct certlist *out,
+                       struct rw_err *e);
+int certs_read_path_vc(const char *path, const struct verifycache *vc, struct certlist *out,
+                       struct rw_err *e);
+
 /* 0 if c may be trusted as a root: self-signed with a signature that verifies, basicConstraints
  * CA:TRUE, and keyCertSign when key usage is present. Otherwise -1 with the reason, prefixed by
  * c->origin. */

@@ -16,6 +16,7 @@
 #include "fileio.h"
 #include "save.h"
 #include "tempfile.h"
+#include "verifycache.h"
 
 static const char synopsis[] =
         "rootwarden bundle (--profile P... | --all) (--output PATH | --output-dir DIR) [options]\n"
@@ -38,6 +39,7 @@ enum {
 	O_GRACE,
 	O_AHEAD,
 	O_KEEP,
+	O_CACHE,
 	O_QUIET,
 	O_PASSWORD
 };
@@ -69,6 +71,9 @@ static const struct cliopt opts[] = {
         [O_AHEAD] = {"ahead-days", 0, "N",
                      "add the roots of a coming step N days before it (default: 0)"},
         [O_KEEP] = {"keep-expired", 0, NULL, "keep expired roots (default: drop them)"},
+        [O_CACHE] = {"cache-dir", 0, "DIR",
+                     "keep self-signature verdicts of --include roots in DIR\n"
+                     "(never changes the output; refused when others can write DIR)"},
         [O_QUIET] = {"quiet", 'q', NULL, "print nothing but errors"},
         [O_PASSWORD] = {"password-file", 0, "F",
                         "the store password of java-pkcs12 and jks: the first line of F\n"
@@ -80,7 +85,7 @@ const struct cmd_help cmd_bundle_help = {synopsis, opts, NULL, NULL};
 
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
-	const char *output, *output_dir, *roots_dir, *format, *password_file;
+	const char *output, *output_dir, *roots_dir, *format, *password_file, *cache_dir;
 	int all, quiet, mode_given;
 	struct bundle_spec spec;
 	struct emit_opts emit;
@@ -208,6 +213,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 		case O_KEEP:
 			a->spec.keep_expired = 1;
 			break;
+		case O_CACHE:
+			a->cache_dir = p.arg;
+			break;
 		case O_QUIET:
 			a->quiet = 1;
 			break;
@@ -246,8 +254,9 @@ int cmd_bundle(int argc, char **argv)
 	const struct emit_format *f;
 	struct rw_err e = {{0}, 0};
 	struct buf password;
+	struct verifycache *vc = NULL;
 	size_t nb = 0;
-	int rc = RW_EXIT_FAILURE, res;
+	int rc = RW_EXIT_FAILURE, res, vc_refused = 0;
 
 	memset(&a, 0, sizeof(a));
 	bundle_spec_init(&a.spec);
@@ -300,6 +309,17 @@ int cmd_bundle(int argc, char **argv)
 	a.spec.n_includes = a.includes.n;
 	a.spec.excludes = a.excludes.v;
 	a.spec.n_excludes = a.excludes.n;
+	if (a.cache_dir != NULL) {
+		/* A cache that cannot be used only costs time: warn and go on without it. */
+		if (verifycache_open_dir(a.cache_dir, 0, &vc, &vc_refused, &e) < 0) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		if (e.msg[0] != '\0')
+			fprintf(stderr, "rootwarden: warning: %s\n", e.msg);
+		err_clear(&e);
+		a.spec.verify_cache = vc_refused ? NULL : vc;
+	}
 
 	/* Build every bundle before writing any: a bad input changes no file. */
 	nb = a.output_dir ? a.profiles.n : 1;
@@ -332,6 +352,14 @@ int cmd_bundle(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (vc != NULL && !vc_refused) {
+		for (size_t i = 0; i < nb; i++)
+			for (size_t k = 0; k < bundles[i].certs.n; k++)
+				(void)verifycache_note(vc, bundles[i].certs.v[k]);
+		if (verifycache_save_dir(vc, a.cache_dir, &e) == SAVE_ERROR)
+			fprintf(stderr, "rootwarden: warning: %s\n", e.msg);
+		err_clear(&e);
+	}
 	rc = RW_EXIT_OK;
 	for (size_t i = 0; i < nb; i++) {
 		FILE *rep = strcmp(paths[i], "-") == 0 ? stderr : stdout;
@@ -357,6 +385,7 @@ out:
 	free(bundles);
 	free(paths);
 	catalog_free(cat);
+	verifycache_free(vc);
 	strvec_free(&a.profiles);
 	strvec_free(&a.includes);
 	strvec_free(&a.excludes);

@@ -15,12 +15,40 @@
 
 #include "fileio.h"
 #include "save.h"
+#include "verifycache.h"
 
 #define STORE_JSON_MAX ((size_t)4 << 20)
 
 struct store {
 	char *dir;
+	/* STATE/cache/verify-cache.bin, loaded by store_open (NULL: not used this run) */
+	struct verifycache *vc;
+	struct rw_err vc_warn; /* why it was ignored or refused (reported by the save) */
+	int vc_refused;
 };
+
+/* The verification cache, when one may be used: a refused location is reported only when a
+ * cache file is actually there (otherwise nothing is ever written to it). */
+static void open_verifycache(struct store *st)
+{
+	char *dir = NULL, *file = NULL;
+	int refused = 0, r;
+
+	if (asprintf(&dir, "%s/cache", st->dir) < 0 ||
+	    asprintf(&file, "%s/cache/%s", st->dir, VERIFYCACHE_FILE) < 0)
+		goto out;
+	r = verifycache_open_dir(dir, 0, &st->vc, &refused, &st->vc_warn);
+	if (r < 0 || refused) {
+		if (access(file, F_OK) != 0)
+			err_clear(&st->vc_warn);
+		verifycache_free(st->vc);
+		st->vc = NULL;
+		st->vc_refused = 1;
+	}
+out:
+	free(dir);
+	free(file);
+}
 
 static const char *const subdirs[] = {"roots", "fetch", "quarantine", "bundles",
                                       "hooks", "sync",  "catalog",    NULL};
@@ -84,6 +112,7 @@ int store_open(const char *state_dir, int create, struct store **out, struct rw_
 			p = NULL;
 		}
 	}
+	open_verifycache(st);
 	*out = st;
 	return 0;
 fail:
@@ -97,7 +126,33 @@ void store_free(struct store *st)
 	if (st == NULL)
 		return;
 	free(st->dir);
+	verifycache_free(st->vc);
 	free(st);
+}
+
+void store_verifycache_note(struct store *st, const struct cert *c)
+{
+	if (st->vc != NULL)
+		(void)verifycache_note(st->vc, c);
+}
+
+int store_verifycache_save(struct store *st, struct rw_err *e)
+{
+	char *dir = NULL;
+	int rc = 0;
+
+	if (st->vc_warn.msg[0] != '\0') {
+		*e = st->vc_warn;
+		rc = 1;
+	}
+	if (st->vc == NULL)
+		return rc;
+	if (asprintf(&dir, "%s/cache", st->dir) < 0)
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", st->dir);
+	if (verifycache_save_dir(st->vc, dir, rc ? NULL : e) == SAVE_ERROR)
+		rc = rc ? rc : -1;
+	free(dir);
+	return rc;
 }
 
 const char *store_dir(const struct store *st)
@@ -146,7 +201,7 @@ int store_get_root(const struct store *st, const char *sha256, struct cert **out
 	}
 	if (file_read_all(p, FILEIO_DEFAULT_MAX, &b, e) < 0)
 		goto out;
-	c = cert_from_der((const unsigned char *)b.data, b.len, p, e);
+	c = cert_from_der_vc((const unsigned char *)b.data, b.len, p, st->vc, e);
 	if (c == NULL)
 		goto out;
 	if (strcmp(c->sha256, sha256) != 0) {

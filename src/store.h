@@ -15,6 +15,7 @@
  *   STATE/catalog/current/        the last catalog accepted from the signed channel (unpacked)
  *   STATE/catalog/previous/       the one before, only while a new one is being put in place
  *   STATE/catalog/accepted.json   version, archive SHA-256, source, etag of what was accepted
+ *   STATE/cache/verify-cache.bin  self-signature verdicts by SHA-256 (verifycache.h)
  *
  * Every file under STATE is read and written through this module; no other module builds a path
  * below STATE.
@@ -45,6 +46,15 @@ char *store_root_path(const struct store *st, const char *sha256);
 int store_put_root(struct store *st, const struct cert *c, struct rw_err *e);
 /* Reads a stored root; *out = NULL when absent. The file's SHA-256 is checked again. */
 int store_get_root(const struct store *st, const char *sha256, struct cert **out, struct rw_err *e);
+
+/* The verification cache (verifycache.h) is loaded by store_open() and used by store_get_root().
+ * It is not used at all where it would be refused (a state directory that others can write, or
+ * below one); a refused or corrupt cache file is reported by the next store_verifycache_save().
+ * store_verifycache_note() records a verified root for the next run; store_verifycache_save()
+ * writes STATE/cache/verify-cache.bin through save.h (unchanged content is not rewritten) and
+ * returns 0, 1 with a warning in e (the old file was ignored or refused), or -1 with e. */
+void store_verifycache_note(struct store *st, const struct cert *c);
+int store_verifycache_save(struct store *st, struct rw_err *e);
 
 /* Quarantines content that failed a pin: the bytes and a JSON report (doc is borrowed). */
 int store_quarantine(struct store *st, const char *sha256, const void *data, size_t len,

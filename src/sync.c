@@ -90,6 +90,18 @@ static void run_checks(struct job *j)
 	}
 }
 
+/* Self-signature verdicts of the roots now held, for the next run (store.h, verifycache.h). */
+static void keep_verdicts(struct job *j)
+{
+	struct rw_err e = {{0}, 0};
+
+	for (size_t i = 0; i < j->t->cat->n_roots; i++)
+		if (j->t->cat->roots[i].cert != NULL)
+			store_verifycache_note(j->st, j->t->cat->roots[i].cert);
+	if (!j->o->dry_run && store_verifycache_save(j->st, &e) != 0)
+		sync_problem(j->res, "%s", e.msg);
+}
+
 /* ---- counters kept across runs (for metrics) ------------------------------------------------- */
 
 /* Fetch failures are a counter that must survive runs: STATE/sync/counters.json, written only when
@@ -254,6 +266,7 @@ int sync_run(const struct config *cfg, const struct sync_opts *o, struct sync_re
 	res->status = final_status(res);
 	crashpoint("sync-before-counters");
 	keep_counters(&j);
+	keep_verdicts(&j);
 	res->status = final_status(res);
 	rc = res->status;
 out:
