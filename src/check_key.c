@@ -18,17 +18,15 @@ int check_key_from_config(const struct config *cfg, const struct config_check *c
 	struct key_spec *s = calloc(1, sizeof(*s));
 	const char *policy = config_check_str(cc, "policy");
 
-	(void)cfg;
-
 	if (s == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "check '%s': out of memory", cc->name);
 	if (policy == NULL || keyperm_policy_parse(policy, &s->ko.policy) < 0) {
 		free(s);
-		return err_set(
-		        e, RW_EXIT_INPUT,
-		        "check '%s' (line %d): policy '%s' is not mssql, postgresql, mysql or "
-		        "strict",
-		        cc->name, cc->line, policy ? policy : "");
+		return err_set(e, RW_EXIT_INPUT,
+		               "%s:%d: check '%s': policy '%s' is not mssql, postgresql, mysql or "
+		               "strict",
+		               cfg->path, config_check_line(cc, "policy"), cc->name,
+		               policy ? policy : "");
 	}
 	s->ko.service_user = config_check_str(cc, "service_user");
 	s->paths = config_check_strv(cc, "paths", &s->n_paths);

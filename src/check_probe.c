@@ -20,7 +20,6 @@ int check_probe_from_config(const struct config *cfg, const struct config_check 
 	struct probe_url u;
 	struct rw_err ue = {{0}, 0};
 
-	(void)cfg;
 	if (s == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "check '%s': out of memory", cc->name);
 	s->url = config_check_str(cc, "url");
@@ -28,8 +27,8 @@ int check_probe_from_config(const struct config *cfg, const struct config_check 
 	s->bundle = config_check_str(cc, "bundle");
 	if (probe_url_parse(s->url, &u, &ue) < 0) {
 		free(s);
-		return err_set(e, RW_EXIT_INPUT, "check '%s' (line %d): %s", cc->name, cc->line,
-		               ue.msg);
+		return err_set(e, RW_EXIT_INPUT, "%s:%d: check '%s': %s", cfg->path,
+		               config_check_line(cc, "url"), cc->name, ue.msg);
 	}
 	*spec = s;
 	return 0;

@@ -26,15 +26,16 @@ int check_token_from_config(const struct config *cfg, const struct config_check 
 	if (!token_tenant_ok(s->tenant)) {
 		free(s);
 		return err_set(e, RW_EXIT_INPUT,
-		               "check '%s' (line %d): tenant '%s' is not a tenant id (GUID)",
-		               cc->name, cc->line, config_check_str(cc, "tenant"));
+		               "%s:%d: check '%s': tenant '%s' is not a tenant id (GUID)",
+		               cfg->path, config_check_line(cc, "tenant"), cc->name,
+		               config_check_str(cc, "tenant"));
 	}
 	if (s->cloud && token_cloud_find(s->cloud) == NULL) {
 		free(s);
-		return err_set(
-		        e, RW_EXIT_INPUT,
-		        "check '%s' (line %d): cloud '%s' is not public, government or china",
-		        cc->name, cc->line, config_check_str(cc, "cloud"));
+		return err_set(e, RW_EXIT_INPUT,
+		               "%s:%d: check '%s': cloud '%s' is not public, government or china",
+		               cfg->path, config_check_line(cc, "cloud"), cc->name,
+		               config_check_str(cc, "cloud"));
 	}
 	*spec = s;
 	return 0;

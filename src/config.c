@@ -724,6 +724,14 @@ const char *config_check_str(const struct config_check *cc, const char *key)
 	return NULL;
 }
 
+int config_check_line(const struct config_check *cc, const char *key)
+{
+	for (size_t i = 0; i < cc->n_values; i++)
+		if (strcmp(cc->values[i].key, key) == 0 && cc->values[i].line > 0)
+			return cc->values[i].line;
+	return cc->line;
+}
+
 char *const *config_check_strv(const struct config_check *cc, const char *key, size_t *n)
 {
 	for (size_t i = 0; i < cc->n_values; i++)

@@ -122,6 +122,8 @@ struct config_check {
 /* A check's setting, or NULL / (NULL, 0) when absent. */
 const char *config_check_str(const struct config_check *cc, const char *key);
 char *const *config_check_strv(const struct config_check *cc, const char *key, size_t *n);
+/* The line of a check's setting (for messages), else the check's own line. */
+int config_check_line(const struct config_check *cc, const char *key);
 
 struct config {
 	char *path;            /* the file read, or "(embedded default)" */

@@ -75,7 +75,7 @@ static void test_key_kind(void **state)
 	                   &cfg, &spec, &kind, &e),
 	        -1);
 	assert_int_equal(e.status, RW_EXIT_INPUT);
-	assert_non_null(strstr(e.msg, "line 2"));
+	assert_non_null(strstr(e.msg, "rootwarden.conf:3: check")); /* the policy's line */
 	assert_non_null(strstr(e.msg, "nonsense"));
 	config_free(cfg);
 	cfg = NULL;
