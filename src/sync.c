@@ -228,6 +228,11 @@ int sync_run(const struct config *cfg, const struct sync_opts *o, struct sync_re
 	res->started = time(NULL);
 	res->dry_run = o->dry_run;
 	res->offline = o->offline;
+	/* The model first, before anything is created or locked: a configuration that config
+	 * check refuses is refused here the same way (exit 3), whatever the state dir or the lock.
+	 */
+	if (targets_build(cfg, o->roots_dir, &t, e) < 0)
+		goto out;
 	if (store_open(cfg->state_dir, !o->dry_run, &j.st, e) < 0)
 		goto out;
 	if (!o->dry_run && lock_take(cfg->state_dir, o->lock_timeout_s, &lk, e) < 0)
@@ -235,8 +240,12 @@ int sync_run(const struct config *cfg, const struct sync_opts *o, struct sync_re
 	if (!o->offline && (fetch_global_init(e) < 0 || fetch_session_new(&j.fs, e) < 0))
 		goto out;
 	catalog_step(&j);
-	if (targets_build(cfg, o->roots_dir, &t, e) < 0)
-		goto out;
+	if (res->catalog.updated) { /* built again from the catalog just accepted */
+		targets_free(t);
+		t = NULL;
+		if (targets_build(cfg, o->roots_dir, &t, e) < 0)
+			goto out;
+	}
 	j.t = t;
 	res->catalog.in_use_version = t->cat->version;
 	res->catalog.in_use_date = t->cat->date;

@@ -156,7 +156,7 @@ void sync_bundle(struct job *j, size_t bi, struct sync_bundle_result *br)
 	int known, r;
 
 	br->name = sync_strdup(tb->name);
-	br->path = sync_strdup(tb->path);
+	br->path = sync_strdup(tb->given_path);
 	br->format = sync_strdup(tb->format->name);
 	targets_bundle_spec(j->t, bi, date_today(), &spec);
 	if (bundle_build(cat, &spec, &b, &e) < 0) {

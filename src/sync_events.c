@@ -30,7 +30,7 @@ static json_t *change_document(const struct target_bundle *tb, const struct sync
 
 	json_object_set_new(o, "event", json_string(HOOK_EVENT_BUNDLE_UPDATED));
 	json_object_set_new(o, "bundle", json_string(tb->name));
-	json_object_set_new(o, "path", json_string(tb->path));
+	json_object_set_new(o, "path", json_string(tb->given_path));
 	json_object_set_new(o, "format", json_string(tb->format->name));
 	json_object_set_new(o, "added", rootrefs_json(&br->added));
 	json_object_set_new(o, "removed", rootrefs_json(&br->removed));
@@ -258,7 +258,7 @@ static void run_record(struct job *j, const struct target_bundle *tb, struct syn
 	char *input = json_dumps(json_object_get(rec, "document"), JSON_COMPACT | JSON_SORT_KEYS);
 	struct hook_env env[] = {
 	        {"ROOTWARDEN_BUNDLE", tb->name},
-	        {"ROOTWARDEN_BUNDLE_PATH", tb->path},
+	        {"ROOTWARDEN_BUNDLE_PATH", tb->given_path},
 	        {"ROOTWARDEN_FORMAT", fmt ? fmt : tb->format->name},
 	        {"ROOTWARDEN_ADDED", added ? added : ""},
 	        {"ROOTWARDEN_REMOVED", removed ? removed : ""},
@@ -356,7 +356,7 @@ void sync_events_rotation(struct job *j)
 		char day[11], days[24], tag[64];
 		struct hook_env env[] = {
 		        {"ROOTWARDEN_BUNDLE", tb->name},
-		        {"ROOTWARDEN_BUNDLE_PATH", tb->path},
+		        {"ROOTWARDEN_BUNDLE_PATH", tb->given_path},
 		        {"ROOTWARDEN_FORMAT", tb->format->name},
 		        {"ROOTWARDEN_ADDED", added ? added : ""},
 		        {"ROOTWARDEN_REMOVED", removed ? removed : ""},

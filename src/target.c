@@ -26,6 +26,7 @@ void targets_free(struct targets *t)
 
 		free(b->name);
 		free(b->path);
+		free(b->given_path);
 		for (size_t k = 0; k < b->n_profiles; k++)
 			free(b->profiles[k]);
 		free(b->profiles);
@@ -242,10 +243,11 @@ static int add_bundle(struct targets *t, const struct config_bundle *cb, struct 
 		return -1;
 	}
 	b->name = strdup(cb->name);
+	b->given_path = strdup(cb->path);
 	b->profiles = calloc(cb->n_profiles + 1, sizeof(char *));
 	b->roots = calloc(cb->n_roots + 1, sizeof(size_t));
 	t->n_bundles++; /* from here on targets_free releases it */
-	if (b->name == NULL || b->profiles == NULL || b->roots == NULL)
+	if (b->name == NULL || b->given_path == NULL || b->profiles == NULL || b->roots == NULL)
 		return oom(cfg, e);
 	for (size_t k = 0; k < cb->n_profiles; k++) {
 		if ((b->profiles[k] = strdup(cb->profiles[k])) == NULL)
@@ -449,7 +451,7 @@ void targets_rotation_target(const struct targets *t, size_t bi, struct rotation
 
 	memset(out, 0, sizeof(*out));
 	out->name = b->name;
-	out->path = b->path;
+	out->path = b->given_path;
 	out->profiles = (const char *const *)b->profiles;
 	out->n_profiles = b->n_profiles;
 	out->excludes = b->excludes;

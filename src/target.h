@@ -37,7 +37,8 @@
 
 struct target_bundle {
 	char *name;
-	char *path; /* canonical */
+	char *path;       /* canonical: where it is written and what paths are compared by */
+	char *given_path; /* as the configuration spells it: what reports and hooks are told */
 	const struct emit_format *format;
 	char **profiles; /* owned */
 	size_t n_profiles;
