@@ -2,30 +2,36 @@
  * sync.h - the scheduled job: lock, fetch and verify roots, rebuild bundles, run hooks.
  *
  * Steps (each documented in docs/sync.md):
- *   1. take the lock in the state dir (lock.h) - not in a dry run, which writes nothing;
- *   2. run the hooks still pending from an earlier run that died or whose hooks failed
- *      (sync_events.c: the write-ahead record STATE/hooks/NAME.json);
- *   3. fetch every root that has URLs, in parallel (fetch.h fetch_many) within one deadline for
+ *   1. build the targets (target.h) from the configuration and the catalog - a configuration
+ *      that config check refuses is refused here, before anything is created or locked;
+ *   2. take the lock in the state dir (lock.h) - not in a dry run, which writes nothing;
+ *   3. with a signed catalog channel configured (not offline), judge the published catalog
+ *      (sync_catalog.c); an accepted one is recorded for catalog-updated, installed, and the
+ *      targets are built again from it;
+ *   4. fetch every root that has URLs, in parallel (fetch.h fetch_many) within one deadline for
  *      the whole phase (fetch.deadline) (unless offline; catalog roots only when
  *      cfg->fetch.catalog_roots): a match with the pins is stored (store.h), a mismatch is
  *      quarantined and never used, a failed fetch keeps the last good or shipped copy;
- *   4. build each bundle for today (bundle_build) and write it through its emit format and
+ *   5. build each bundle for today (bundle_build) and write it through its emit format and
  *      save.h (an unchanged file is not touched); the hooks a change makes due are recorded
  *      (fsync'd) before the rename that puts the new file in place (save_opts.before_commit);
- *   5. run the hooks of each bundle that changed; each is struck from the record when it
- *      succeeds, so a run that dies leaves the rest for the next run;
- *   6. raise ROOTWARDEN_EVENT=rotation-upcoming to a bundle's hooks once per coming change of that
+ *   6. hooks: a bundle that changed now runs every hook; any other runs what an earlier run left
+ *      pending (STATE/hooks/NAME.json, sync_events.c) - each hook is struck from the record when
+ *      it succeeds, so a run that dies leaves the rest for the next run; a pending hook that no
+ *      longer exists under its name makes every hook of the bundle run;
+ *   7. raise ROOTWARDEN_EVENT=rotation-upcoming to a bundle's hooks once per coming change of that
  *      bundle, warn_days ahead (rotation.h keeps the record; an event whose hooks fail is raised
- *      again on the next run);
- *   7. keep the configured Entra ID signing key sets (jwks_sync.h; not offline) and raise
- *      signing-keys-changed to hooks_dir's hooks when their kids change; then run the configured
- *      checks (check.h); one that is not OK makes the run degraded;
- *   8. keep the counters that metrics need in the state dir (store.h): fetch failures, and the
+ *      again on the next run), and run what is pending of catalog-updated;
+ *   8. keep the configured Entra ID signing key sets (jwks_sync.h; not offline) and raise
+ *      signing-keys-changed to hooks_dir's hooks when their kids change (pending ones run also
+ *      offline); then run the configured checks (check.h); one that is not OK makes the run
+ *      degraded;
+ *   9. keep the counters that metrics need in the state dir (store.h): fetch failures, and the
  *      last success when o->record_success.
  *
- * The code: sync.c (orchestration, final status), sync_roots.c (fetch, verify, store),
- * sync_bundles.c (select, emit, save), sync_events.c (change records, hooks, rotation-upcoming),
- * sync_report.c (the result as JSON, freeing it).
+ * The code: sync.c (orchestration, final status), sync_catalog.c (the signed channel),
+ * sync_roots.c (fetch, verify, store), sync_bundles.c (select, emit, save), sync_events.c (change
+ * records, hooks, rotation-upcoming, events of no bundle), sync_report.c (the result as JSON).
  *
  * Contract: sync_run() fills *res (the caller frees it with sync_result_free, also on failure)
  * and returns the exit status of the run (RW_EXIT_OK, _CHANGED, _DEGRADED, _FAILURE). It returns

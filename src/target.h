@@ -18,8 +18,8 @@
  *   refuses exactly what `sync` refuses at load.
  * - The configuration must outlive the targets: hooks and includes are borrowed from it. The
  *   catalog is owned by the targets. After targets_build() nothing changes the targets, except
- *   that sync's roots step (sync_roots.c) gives a configuration root that had no copy the
- *   certificate it has just verified (targets_set_cert).
+ *   that sync's roots step (sync_roots.c accept_body) gives a root that had no copy the
+ *   certificate it has just verified (its catalog entry's cert).
  * - targets_free() releases everything (safe with NULL).
  */
 #ifndef RW_TARGET_H
