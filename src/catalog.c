@@ -132,6 +132,8 @@ int catalog_root_matches(const struct catalog_root *r, const struct cert *c, str
 	case CATALOG_MATCH_SAME:
 		return 0;
 	case CATALOG_MATCH_REISSUED:
+		if (r->accept_reissue)
+			return 0;
 		return err_set(e, RW_EXIT_INPUT,
 		               "%s: root '%s' was re-issued with the same key: the key matches its "
 		               "SPKI pin %s, but the certificate is %s, not the pinned %s",
@@ -185,7 +187,7 @@ long catalog_add_root(struct catalog *cat, const char *id, const char *name, con
 		cert_free(cert);
 		return err_set(e, RW_EXIT_INPUT, "root id '%s' is defined twice", id);
 	}
-	if (catalog_root_by_sha256(cat, sha256) >= 0) {
+	if (sha256[0] && catalog_root_by_sha256(cat, sha256) >= 0) { /* "": pinned by SPKI alone */
 		cert_free(cert);
 		return err_set(e, RW_EXIT_INPUT, "root '%s' has the same SHA-256 as root '%s'", id,
 		               cat->roots[catalog_root_by_sha256(cat, sha256)].id);

@@ -39,8 +39,10 @@ struct catalog_root {
 	char spki_sha256[CERT_HEX_LEN + 1]; /* "" when not pinned */
 	char **urls;
 	size_t n_urls;
-	struct cert *cert; /* owned; may be NULL */
-	int line;          /* where it is defined */
+	struct cert *cert;  /* owned; may be NULL */
+	int line;           /* where it is defined */
+	int accept_reissue; /* a certificate re-issued with the pinned key (SPKI pin) is accepted:
+	                       set by the configuration (target.h), never by a catalog file */
 };
 
 /* One published date of a step, in the words of its source. */
@@ -136,9 +138,10 @@ const char *catalog_match_name(enum catalog_match m);
  * OTHER. */
 enum catalog_match catalog_root_classify(const struct catalog_root *r, const struct cert *c);
 
-/* Does cert c match root r's pins? 0 if yes (CATALOG_MATCH_SAME); -1 with a message naming both
- * fingerprints otherwise. A re-issue with the same key is refused here too, but its message says
- * "re-issued with the same key", not "does not match" (see catalog_root_classify). */
+/* Does cert c match root r's pins? 0 if yes (CATALOG_MATCH_SAME, or CATALOG_MATCH_REISSUED when
+ * r->accept_reissue); -1 with a message naming both fingerprints otherwise. A re-issue with the
+ * same key is refused here too, but its message says "re-issued with the same key", not "does not
+ * match" (see catalog_root_classify). */
 int catalog_root_matches(const struct catalog_root *r, const struct cert *c, struct rw_err *e);
 
 /* The profile p became on day, or NULL: p's 'becomes' target when day >= its date. */

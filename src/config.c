@@ -35,6 +35,7 @@ void config_free(struct config *cfg)
 	free(cfg->metrics_file);
 	free(cfg->profile_bundles_dir);
 	free(cfg->fetch.ca_file);
+	free_strv(cfg->fetch.accept_reissue, cfg->fetch.n_accept_reissue);
 	for (size_t i = 0; i < cfg->n_roots; i++) {
 		struct config_root *r = &cfg->roots[i];
 
@@ -242,9 +243,10 @@ static int get_pin(struct ctx *c, const config_setting_t *g, const char *key, co
 
 static int parse_fetch(struct ctx *c, const config_setting_t *g, struct config_fetch *f)
 {
-	static const char *const keys[] = {
-	        "connect_timeout", "timeout",       "max_bytes", "retries",      "backoff_ms",
-	        "ca_file",         "catalog_roots", "deadline",  "max_parallel", NULL};
+	static const char *const keys[] = {"connect_timeout", "timeout",    "max_bytes",
+	                                   "retries",         "backoff_ms", "ca_file",
+	                                   "catalog_roots",   "deadline",   "max_parallel",
+	                                   "accept_reissue",  NULL};
 	long long v;
 
 	if (config_setting_type(g) != CONFIG_TYPE_GROUP)
@@ -274,6 +276,9 @@ static int parse_fetch(struct ctx *c, const config_setting_t *g, struct config_f
 	f->backoff_ms = (long)v;
 	if (get_path(c, g, "ca_file", 0, "fetch", &f->ca_file) < 0)
 		return -1;
+	if (get_strv(c, g, "accept_reissue", "fetch", 0, &f->accept_reissue, &f->n_accept_reissue) <
+	    0)
+		return -1;
 	v = f->deadline_s;
 	if (get_long(c, g, "deadline", "fetch", 1, 3600, &v) < 0)
 		return -1;
@@ -287,8 +292,8 @@ static int parse_fetch(struct ctx *c, const config_setting_t *g, struct config_f
 
 static int parse_roots(struct ctx *c, const config_setting_t *list, struct config *cfg)
 {
-	static const char *const keys[] = {"id",          "name", "urls", "sha256",
-	                                   "spki_sha256", "file", NULL};
+	static const char *const keys[] = {"id",          "name", "urls",           "sha256",
+	                                   "spki_sha256", "file", "accept_reissue", NULL};
 	int n = config_setting_length(list);
 
 	cfg->roots = calloc((size_t)n + 1, sizeof(*cfg->roots));
@@ -326,12 +331,23 @@ static int parse_roots(struct ctx *c, const config_setting_t *list, struct confi
 			return err_set(c->e, RW_EXIT_INPUT,
 			               "%s:%d: %s needs either 'urls' or 'file'", c->path, r->line,
 			               what);
-		if (r->n_urls && r->sha256[0] == '\0')
+		if (conf_bool(g, "accept_reissue", &r->accept_reissue, c->path, what, c->e) < 0)
+			return -1;
+		if (r->n_urls && r->sha256[0] == '\0' && r->spki_sha256[0] == '\0')
+			return err_set(c->e, RW_EXIT_INPUT,
+			               "%s:%d: %s has 'urls' but no 'sha256' or 'spki_sha256' pin: "
+			               "a downloaded "
+			               "root must be pinned",
+			               c->path, r->line, what);
+		if (r->accept_reissue && r->spki_sha256[0] == '\0')
 			return err_set(
 			        c->e, RW_EXIT_INPUT,
-			        "%s:%d: %s has 'urls' but no 'sha256' pin: a downloaded root "
-			        "must be pinned",
+			        "%s:%d: %s: accept_reissue needs an 'spki_sha256' pin (the key a "
+			        "re-issue must keep)",
 			        c->path, r->line, what);
+		if (r->sha256[0] == '\0')
+			r->accept_reissue =
+			        1; /* pinned by SPKI alone: any certificate of that key */
 		for (size_t k = 0; k < r->n_urls; k++)
 			if (strncmp(r->urls[k], "https://", 8) != 0 &&
 			    strncmp(r->urls[k], "file:///", 8) != 0)
@@ -926,6 +942,8 @@ int config_print(const struct config *cfg, FILE *fp)
 	        f->connect_timeout_s, f->total_timeout_s, f->max_bytes, f->retries, f->backoff_ms,
 	        f->catalog_roots ? "true" : "false", f->deadline_s, f->max_parallel);
 	print_str(fp, "  ", "ca_file", f->ca_file);
+	if (f->n_accept_reissue)
+		print_strv(fp, "  ", "accept_reissue", f->accept_reissue, f->n_accept_reissue);
 	fprintf(fp, "};\nroots = (");
 	for (size_t i = 0; i < cfg->n_roots; i++) {
 		const struct config_root *r = &cfg->roots[i];
@@ -941,6 +959,8 @@ int config_print(const struct config *cfg, FILE *fp)
 			print_str(fp, "    ", "spki_sha256", r->spki_sha256);
 		if (r->file)
 			print_str(fp, "    ", "file", r->file);
+		if (r->accept_reissue && r->sha256[0])
+			fprintf(fp, "    accept_reissue = true;\n");
 		fprintf(fp, "  }");
 	}
 	fprintf(fp, "%s);\nbundles = (", cfg->n_roots ? "\n" : "");

@@ -41,7 +41,9 @@ struct config_fetch {
 	int catalog_roots;      /* default true: also fetch the catalog's roots (false: only the
 	                           configuration's own roots are fetched) */
 	long deadline_s;        /* default 300: the whole fetch phase, every root and retry */
-	int max_parallel;       /* default 4: transfers at once */
+	char **accept_reissue;  /* catalog root ids whose re-issue with the same key is accepted */
+	size_t n_accept_reissue;
+	int max_parallel; /* default 4: transfers at once */
 };
 
 /* An extra root beside the catalog's: fetched and pinned, or a local file. */
@@ -53,6 +55,8 @@ struct config_root {
 	char sha256[CERT_HEX_LEN + 1];      /* required with urls */
 	char spki_sha256[CERT_HEX_LEN + 1]; /* "" if not given */
 	char *file;                         /* a local PEM/DER file (absolute), instead of urls */
+	int accept_reissue; /* a re-issue with the pinned key is accepted (always with an SPKI pin
+	                       and no SHA-256 pin: "pinned by SPKI alone") */
 	int line;
 };
 

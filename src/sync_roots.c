@@ -89,7 +89,12 @@ static int accept_body(struct job *j, size_t ri, struct sync_root_result *rr, co
 			goto out;
 		j->res->files_written += (unsigned)w;
 	}
-	if (r->cert == NULL) {
+	/* A root with no copy yet, or a re-issue with the pinned key that the configuration
+	 * accepts (accept_reissue): the verified certificate becomes the root's for this run, and
+	 * its SHA-256 is what the fetch metadata records for the next. */
+	if (r->cert == NULL || strcmp(r->sha256, l.v[0]->sha256) != 0) {
+		cert_free(r->cert);
+		memcpy(r->sha256, l.v[0]->sha256, sizeof(r->sha256));
 		r->cert = l.v[0];
 		l.v[0] = NULL;
 		l.n = 0;

@@ -89,6 +89,7 @@ static int add_config_root(struct targets *t, const struct config_root *r, const
 	if (catalog_add_root(t->cat, r->id, r->name, sha, r->spki_sha256,
 	                     (const char *const *)r->urls, r->n_urls, c, e) < 0)
 		goto out;
+	t->cat->roots[t->cat->n_roots - 1].accept_reissue = r->accept_reissue;
 	rc = 0;
 out:
 	certlist_free(&l);
@@ -381,6 +382,47 @@ static int use_channel_catalog(struct targets *t, const struct store *st)
 	return 0;
 }
 
+/* fetch.accept_reissue: catalog roots whose re-issue with the same key is accepted; and, for
+ * every root that accepts re-issues, the re-issued copy an earlier sync verified and stored
+ * (its SHA-256 is in the fetch metadata) becomes the root's certificate. */
+static int accept_reissues(struct targets *t, const struct store *st, struct rw_err *e)
+{
+	const struct config *cfg = t->cfg;
+
+	for (size_t i = 0; i < cfg->fetch.n_accept_reissue; i++) {
+		long ri = catalog_root_index(t->cat, cfg->fetch.accept_reissue[i]);
+
+		if (ri < 0 || t->cat->roots[ri].spki_sha256[0] == '\0')
+			return err_set(
+			        e, RW_EXIT_INPUT,
+			        "%s: fetch.accept_reissue: '%s' is not a catalog root with an SPKI "
+			        "pin",
+			        cfg->path, cfg->fetch.accept_reissue[i]);
+		t->cat->roots[ri].accept_reissue = 1;
+	}
+	for (size_t ri = 0; st && ri < t->cat->n_roots; ri++) {
+		struct catalog_root *r = &t->cat->roots[ri];
+		json_t *meta = NULL;
+		const char *sha;
+		struct cert *c = NULL;
+
+		if (!r->accept_reissue || store_json_get(st, "fetch", r->id, &meta, NULL) < 0 ||
+		    meta == NULL)
+			continue;
+		sha = json_string_value(json_object_get(meta, "sha256"));
+		if (sha && strcmp(sha, r->sha256) != 0 && store_get_root(st, sha, &c, NULL) == 0 &&
+		    c != NULL && catalog_root_matches(r, c, NULL) == 0) {
+			cert_free(r->cert);
+			memcpy(r->sha256, c->sha256, sizeof(r->sha256));
+			r->cert = c;
+			c = NULL;
+		}
+		cert_free(c);
+		json_decref(meta);
+	}
+	return 0;
+}
+
 int targets_build(const struct config *cfg, const char *roots_dir, struct targets **out,
                   struct rw_err *e)
 {
@@ -399,7 +441,8 @@ int targets_build(const struct config *cfg, const char *roots_dir, struct target
 		goto out;
 	}
 	/* read-only: a state directory that does not exist yet holds no copies */
-	if ((cfg->n_roots || cfg->catalog.url) && store_open(cfg->state_dir, 0, &st, NULL) < 0)
+	if ((cfg->n_roots || cfg->catalog.url || cfg->fetch.n_accept_reissue) &&
+	    store_open(cfg->state_dir, 0, &st, NULL) < 0)
 		st = NULL;
 	if (catalog_load(roots_dir, &t->cat, e) < 0 || use_channel_catalog(t, st) < 0 ||
 	    check_config_roots(t, e) < 0)
@@ -408,6 +451,8 @@ int targets_build(const struct config *cfg, const char *roots_dir, struct target
 	for (size_t i = 0; i < cfg->n_roots; i++)
 		if (add_config_root(t, &cfg->roots[i], st, e) < 0)
 			goto out;
+	if (accept_reissues(t, st, e) < 0)
+		goto out;
 	t->bundles = calloc(cfg->n_bundles + t->cat->n_profiles + 1, sizeof(*t->bundles));
 	if (t->bundles == NULL) {
 		oom(cfg, e);
