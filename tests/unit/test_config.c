@@ -144,7 +144,7 @@ static void test_errors_name_file_and_line(void **state)
 	expect_error("bundles = ( { name = \"a\"; path = \"/a.pem\"; roots = [\"nope\"]; } );\n",
 	             "names root 'nope'");
 	expect_error("roots = ( { id = \"x\"; urls = [ \"https://h/x.crt\" ]; } );\n",
-	             "rw.conf:1: root 'x' has 'urls' but no 'sha256' pin");
+	             "rw.conf:1: root 'x' has 'urls' but no 'sha256' or 'spki_sha256' pin");
 	snprintf(text, sizeof(text),
 	         "roots = ( { id = \"x\"; urls = [ \"http://h/x.crt\" ]; sha256 = \"%s\"; } );\n",
 	         PIN);
