@@ -252,6 +252,18 @@ static void report_contents(const struct out *w, const struct sync_bundle_result
 		line(w, 6, "  file SHA-256 %s", fsha);
 }
 
+/* A hook as its output lines name it: the file name of its command (the whole argv, with its
+ * arguments, is on the hook's own result line). */
+static const char *hook_name(const char *id, char *buf, size_t len)
+{
+	size_t n = strcspn(id, " ");
+	const char *slash = memrchr(id, '/', n);
+	const char *start = slash ? slash + 1 : id;
+
+	snprintf(buf, len, "%.*s", (int)(n - (size_t)(start - id)), start);
+	return buf;
+}
+
 static void report_bundle(const struct out *w, const struct sync_bundle_result *b, int dry,
                           int verbose)
 {
@@ -279,6 +291,7 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 	}
 	for (size_t k = 0; k < b->n_hooks; k++) {
 		const struct sync_hook_result *h = &b->hooks[k];
+		char name[256];
 
 		line(w, h->ok ? 6 : 3, "hook %s (bundle %s%s%s%s): %s%s", h->id, b->name,
 		     h->event ? ", " : "", h->event ? h->event : "", h->retry ? ", retry" : "",
@@ -290,7 +303,8 @@ static void report_bundle(const struct out *w, const struct sync_bundle_result *
 
 			for (char *l = copy ? strtok_r(copy, "\n", &save) : NULL; l;
 			     l = strtok_r(NULL, "\n", &save))
-				line(w, h->ok ? 6 : 4, "hook %s: | %s", h->id, l);
+				line(w, h->ok ? 6 : 4, "hook %s: | %s",
+				     hook_name(h->id, name, sizeof(name)), l);
 			free(copy);
 		}
 	}
@@ -401,7 +415,8 @@ int cmd_sync(int argc, char **argv)
 			rc = RW_EXIT_DEGRADED;
 	}
 	if (!a.quiet || rc == RW_EXIT_FAILURE || rc == RW_EXIT_DEGRADED) {
-		size_t upd = 0, bad = 0, fetched = 0, fail = 0;
+		size_t upd = 0, bad = 0, fetched = 0, fail = 0, quar = 0;
+		char roots[160];
 
 		for (size_t i = 0; i < res.n_bundles; i++) {
 			upd += res.bundles[i].status == SYNC_BUNDLE_UPDATED;
@@ -409,15 +424,24 @@ int cmd_sync(int argc, char **argv)
 		}
 		for (size_t i = 0; i < res.n_roots; i++) {
 			fetched += res.roots[i].status != SYNC_ROOT_SKIPPED;
-			fail += res.roots[i].status == SYNC_ROOT_FAILED ||
-			        res.roots[i].status == SYNC_ROOT_QUARANTINED;
+			fail += res.roots[i].status == SYNC_ROOT_FAILED;
+			quar += res.roots[i].status == SYNC_ROOT_QUARANTINED;
 		}
+		/* what happened, not "7 roots fetched (7 failed)" */
+		if (fetched == 0)
+			snprintf(roots, sizeof(roots), "no root fetched");
+		else
+			snprintf(roots, sizeof(roots),
+			         "%zu root%s fetched, %zu verified%s%zu%s%s%zu%s", fetched,
+			         fetched == 1 ? "" : "s", fetched - fail - quar, fail ? ", " : "",
+			         fail, fail ? " failed" : "", quar ? ", " : "", quar,
+			         quar ? " quarantined" : "");
 		line(&w,
 		     rc == RW_EXIT_FAILURE    ? 3
 		     : rc == RW_EXIT_DEGRADED ? 4
 		                              : 6,
-		     "rootwarden sync%s: %s: %zu root%s fetched (%zu failed or quarantined), "
-		     "%zu bundle%s, %zu updated, %zu failed; %u hook%s run",
+		     "rootwarden sync%s: %s: %s; %zu bundle%s, %zu updated, %zu failed; %u hook%s "
+		     "run",
 		     a.o.dry_run   ? " (dry run)"
 		     : a.o.offline ? " (offline)"
 		                   : "",
@@ -425,8 +449,7 @@ int cmd_sync(int argc, char **argv)
 		     : rc == RW_EXIT_CHANGED  ? "changed"
 		     : rc == RW_EXIT_DEGRADED ? "degraded"
 		                              : "failed",
-		     fetched, fetched == 1 ? "" : "s", fail, res.n_bundles,
-		     res.n_bundles == 1 ? "" : "s", upd, bad, res.hooks_run,
+		     roots, res.n_bundles, res.n_bundles == 1 ? "" : "s", upd, bad, res.hooks_run,
 		     res.hooks_run == 1 ? "" : "s");
 	}
 	if (a.json) {

@@ -17,6 +17,7 @@ mkdir -p out
 cat >hook.sh <<'EOS'
 #!/bin/sh
 echo "$ROOTWARDEN_BUNDLE $ROOTWARDEN_FORMAT" >>"$1/hooks.log"
+echo "reloaded $ROOTWARDEN_BUNDLE"
 EOS
 chmod 755 hook.sh
 printf 's3cret-store-pw\n' >pw
@@ -40,6 +41,8 @@ check "the hashed directory holds HASH.0 names" bash -c "ls out/hashed | grep -E
 check "the hooks were told the format" grep -q "^hashed openssl-directory$" hooks.log
 check "  (and the Java one)" grep -q "^java java-pkcs12$" hooks.log
 check "the password is not printed" bash -c "! grep -q s3cret out.txt"
+check "hook output is prefixed by the hook's name, not its argv" grep -q "^hook hook.sh: | reloaded hashed$" out.txt
+check "the summary says what happened" grep -q "no root fetched; 3 bundles, 3 updated, 0 failed; 2 hooks run" out.txt
 stamp=$(stat -c %Y out/hashed/* out/java.p12 out/win.p7b | md5sum)
 sleep 1
 run; rc=$?
