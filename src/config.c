@@ -696,8 +696,15 @@ static int parse_checks(struct ctx *c, const config_setting_t *list, struct conf
 		}
 		keys[nkeys++] = "kind";
 		keys[nkeys++] = "name";
-		for (const struct check_key *ck = kind->keys; ck->name && nkeys + 1 < 32; ck++)
+		for (const struct check_key *ck = kind->keys; ck->name; ck++) {
+			if (nkeys + 1 >= sizeof(keys) / sizeof(keys[0]))
+				return err_set(
+				        c->e, RW_EXIT_FAILURE,
+				        "%s:%d: check kind '%s' lists more settings than this "
+				        "build reads",
+				        c->path, k->line, kind->name);
 			keys[nkeys++] = ck->name;
+		}
 		keys[nkeys] = NULL;
 		snprintf(what, sizeof(what), "a %s check", kind->name);
 		if (conf_check_keys(g, keys, c->path, what, c->e) < 0 ||

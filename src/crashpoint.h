@@ -20,6 +20,8 @@
  *                             hook has run
  *   sync-after-strike         sync_events.c: a hook succeeded and was struck from the record
  *   sync-before-counters      sync.c: every hook ran, the counters are not yet kept
+ *   jwks-after-store          jwks_sync.c: a changed key set is stored (its event recorded
+ *                             before), no hook has heard of it
  */
 #ifndef RW_CRASHPOINT_H
 #define RW_CRASHPOINT_H

@@ -2,6 +2,8 @@
  * store, and what changed. */
 #include "jwks_sync.h"
 
+#include "crashpoint.h"
+
 #include <errno.h>
 #include <gnutls/crypto.h>
 #include <jansson.h>
@@ -234,6 +236,10 @@ int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks
 		rc = 0;
 		goto out;
 	}
+	/* the event a change makes due is recorded before the new copy is stored: a run that dies
+	 * in between leaves it for the next one */
+	if (out->changed && o->before_commit && o->before_commit(o->commit_arg, out, e) < 0)
+		goto out;
 	if (make_jwks_dir(state_dir, e) < 0)
 		goto out;
 	{
@@ -271,6 +277,7 @@ int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks
 			goto out;
 		out->files_written += w == SAVE_WRITTEN;
 	}
+	crashpoint("jwks-after-store");
 	rc = 0;
 	goto out;
 oom:

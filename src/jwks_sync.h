@@ -49,6 +49,8 @@ enum jwks_sync_status {
 	JWKS_SYNC_FAILED = 2,    /* fetch or validation failed; the previous copy (if any) kept */
 };
 
+struct jwks_change;
+
 struct jwks_sync_opts {
 	const char *name;            /* the key set's name (file name under STATE/jwks) */
 	const char *url;             /* where to fetch it */
@@ -56,6 +58,10 @@ struct jwks_sync_opts {
 	struct fetch_session *fs;    /* NULL: a fresh handle */
 	int dry_run;
 	time_t now; /* 0: time(NULL) */
+	/* Called when the kids changed, before anything is stored (a write-ahead record of the
+	 * event); -1 (with e) stores nothing. NULL: none. */
+	int (*before_commit)(void *arg, const struct jwks_change *c, struct rw_err *e);
+	void *commit_arg;
 };
 
 struct jwks_change {

@@ -30,6 +30,18 @@ void sync_problem(struct sync_result *res, const char *fmt, ...)
 
 /* ---- Entra ID signing key sets --------------------------------------------------------------- */
 
+struct jwks_commit {
+	struct job *j;
+	const char *name, *url;
+};
+
+static int jwks_before_commit(void *arg, const struct jwks_change *c, struct rw_err *e)
+{
+	const struct jwks_commit *k = arg;
+
+	return sync_events_jwks_record(k->j, k->name, k->url, c, e);
+}
+
 static void keep_key_sets(struct job *j)
 {
 	const struct config *cfg = j->cfg;
@@ -43,8 +55,15 @@ static void keep_key_sets(struct job *j)
 		return;
 	for (size_t i = 0; i < cfg->n_jwks; i++) {
 		struct sync_jwks_result *jr = &j->res->jwks[j->res->n_jwks++];
-		struct jwks_sync_opts jo = {
-		        cfg->jwks[i].name, cfg->jwks[i].url, &fo, j->fs, j->o->dry_run, 0};
+		struct jwks_commit kc = {j, cfg->jwks[i].name, cfg->jwks[i].url};
+		struct jwks_sync_opts jo = {cfg->jwks[i].name,
+		                            cfg->jwks[i].url,
+		                            &fo,
+		                            j->fs,
+		                            j->o->dry_run,
+		                            0,
+		                            jwks_before_commit,
+		                            &kc};
 		struct rw_err e = {{0}, 0};
 
 		jr->name = sync_strdup(cfg->jwks[i].name);
@@ -180,10 +199,7 @@ static int final_status(const struct sync_result *res)
 	}
 	for (size_t i = 0; i < res->n_checks; i++)
 		degraded |= res->checks[i].status != RW_CHECK_OK;
-	if (res->catalog.configured)
-		degraded |= res->catalog.fetch_failed ||
-		            (res->catalog.verdict != CATALOG_UPDATE_ACCEPTED &&
-		             res->catalog.verdict != CATALOG_UPDATE_SAME);
+	degraded |= sync_catalog_problem(&res->catalog);
 	for (size_t k = 0; k < res->catalog.n_hooks; k++)
 		failed |= !res->catalog.hooks[k].ok;
 	for (size_t i = 0; i < res->n_jwks; i++) {

@@ -146,6 +146,10 @@ struct sync_catalog_result {
 	size_t n_hooks;
 };
 
+/* 1 when the catalog channel had a problem this run (not configured: 0): its archive or
+ * signature could not be fetched, or it was refused. The run is then degraded. */
+int sync_catalog_problem(const struct sync_catalog_result *c);
+
 /* An Entra ID signing key set kept in the state dir (config "jwks"; jwks_sync.h). */
 struct sync_jwks_result {
 	char *name;

@@ -199,3 +199,9 @@ void sync_catalog_events(struct job *j)
 		return;
 	sync_events_global(j, "catalog", HOOK_EVENT_CATALOG_UPDATED, &cr->hooks, &cr->n_hooks);
 }
+
+int sync_catalog_problem(const struct sync_catalog_result *c)
+{
+	return c->configured && (c->fetch_failed || (c->verdict != CATALOG_UPDATE_ACCEPTED &&
+	                                             c->verdict != CATALOG_UPDATE_SAME));
+}

@@ -343,7 +343,7 @@ void sync_events_rotation(struct job *j)
 		targets_rotation_target(j->t, i, &t[i]);
 	targets_rotation_opts(j->t, &o);
 	if (rotation_due_events(cat, t, j->t->n_bundles, &o, j->st, &ev, &e) < 0) {
-		sync_problem(j->res, "rotation-upcoming not raised: %s", e.msg);
+		sync_problem(j->res, "%s (rotation-upcoming not raised)", e.msg);
 		goto out;
 	}
 	for (size_t k = 0; k < ev.n; k++) {
@@ -457,29 +457,33 @@ void sync_events_global(struct job *j, const char *name, const char *event,
 
 /* ---- signing-keys-changed ------------------------------------------------------------------- */
 
+int sync_events_jwks_record(struct job *j, const char *name, const char *url,
+                            const struct jwks_change *c, struct rw_err *e)
+{
+	char rname[128];
+	char *a = jwks_kids_joined(c->added, c->n_added);
+	char *r = jwks_kids_joined(c->removed, c->n_removed);
+	json_t *doc = jwks_change_json(name, url, c);
+	json_t *env = json_pack("{s:s, s:s, s:s}", "ROOTWARDEN_JWKS", name, "ROOTWARDEN_ADDED",
+	                        a ? a : "", "ROOTWARDEN_REMOVED", r ? r : "");
+	int rc;
+
+	snprintf(rname, sizeof(rname), "jwks-%s", name);
+	rc = doc && env ? sync_events_global_record(j, rname, env, doc, e)
+	                : err_set(e, RW_EXIT_FAILURE, "%s: out of memory", url);
+	if (rc < 0)
+		err_prefix(e, "the key set change could not be recorded, so it was not stored");
+	json_decref(doc);
+	json_decref(env);
+	free(a);
+	free(r);
+	return rc;
+}
+
 void sync_events_jwks(struct job *j, struct sync_jwks_result *jr)
 {
 	char name[128];
 
 	snprintf(name, sizeof(name), "jwks-%s", jr->name);
-	if (jr->change.changed) {
-		char *a = jwks_kids_joined(jr->change.added, jr->change.n_added);
-		char *r = jwks_kids_joined(jr->change.removed, jr->change.n_removed);
-		json_t *doc = jwks_change_json(jr->name, jr->url, &jr->change);
-		json_t *env =
-		        json_pack("{s:s, s:s, s:s}", "ROOTWARDEN_JWKS", jr->name,
-		                  "ROOTWARDEN_ADDED", a ? a : "", "ROOTWARDEN_REMOVED", r ? r : "");
-		struct rw_err e = {{0}, 0};
-
-		if (sync_events_global_record(j, name, env, doc, &e) < 0)
-			sync_problem(j->res,
-			             "%s: key set %s changed, but its hooks could not be "
-			             "recorded: %s",
-			             jr->url, jr->name, e.msg);
-		json_decref(doc);
-		json_decref(env);
-		free(a);
-		free(r);
-	}
 	sync_events_global(j, name, HOOK_EVENT_SIGNING_KEYS_CHANGED, &jr->hooks, &jr->n_hooks);
 }

@@ -58,7 +58,10 @@ int sync_events_global_record(struct job *j, const char *name, json_t *env, json
                               struct rw_err *e);
 void sync_events_global(struct job *j, const char *name, const char *event,
                         struct sync_hook_result **hooks, size_t *n_hooks);
-/* signing-keys-changed for a key set whose kids changed, or its hooks still pending. */
+/* signing-keys-changed: _record() is jwks_sync's before_commit (the change, recorded before the
+ * new key set is stored); sync_events_jwks() runs whatever of it is pending. */
+int sync_events_jwks_record(struct job *j, const char *name, const char *url,
+                            const struct jwks_change *c, struct rw_err *e);
 void sync_events_jwks(struct job *j, struct sync_jwks_result *jr);
 
 #endif

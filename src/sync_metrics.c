@@ -57,12 +57,7 @@ int sync_metrics_write(const struct sync_result *res, const char *path, struct r
 	                NULL) < 0)
 		goto out;
 	if (res->catalog.configured &&
-	    metrics_add(m, e, M_CATALOG_UPDATE_OK,
-	                res->catalog.fetch_failed ||
-	                                (res->catalog.verdict != 0 && res->catalog.verdict != 1)
-	                        ? 0
-	                        : 1,
-	                NULL) < 0)
+	    metrics_add(m, e, M_CATALOG_UPDATE_OK, !sync_catalog_problem(&res->catalog), NULL) < 0)
 		goto out;
 	for (size_t i = 0; i < res->n_jwks; i++)
 		if (jwks_change_metrics(m, res->jwks[i].name, &res->jwks[i].change, e) < 0)

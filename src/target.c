@@ -303,14 +303,15 @@ static int add_profile_bundles(struct targets *t, struct rw_err *e)
 	for (size_t i = 0; cfg->profile_bundles_dir && i < t->cat->n_profiles; i++) {
 		const char *id = t->cat->profiles[i].id;
 		struct config_bundle cb = {0};
-		char *profiles[1] = {(char *)id}, path[4200];
+		char *profiles[1] = {(char *)id}, *path = NULL;
 		int dup = 0, rc;
 
 		for (size_t k = 0; k < t->n_bundles; k++)
 			dup |= strcmp(t->bundles[k].name, id) == 0;
 		if (dup || catalog_profile_ended(&t->cat->profiles[i], date_today()))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s.pem", cfg->profile_bundles_dir, id);
+		if (asprintf(&path, "%s/%s.pem", cfg->profile_bundles_dir, id) < 0)
+			return oom(cfg, e);
 		cb.name = (char *)id;
 		cb.path = path;
 		cb.format = "pem";
@@ -318,6 +319,7 @@ static int add_profile_bundles(struct targets *t, struct rw_err *e)
 		cb.n_profiles = 1;
 		cb.mode = 0644;
 		rc = add_bundle(t, &cb, e);
+		free(path);
 		if (rc < 0)
 			return -1;
 		t->bundles[t->n_bundles - 1].line = 0;

@@ -70,6 +70,20 @@ check "the failed hook is retried on the next run (exit 0)" [ "$rc" -eq 0 ] && [
 check "the retry carries the same change" [ "$(tail -1 events.log)" = "signing-keys-changed jwks=public added= removed=kidA" ]
 run
 check "then nothing more" [ "$(ev)" = 3 ]
+# Killed right after a changed key set was stored (a crash-point build): the event was recorded
+# before the store, so the next run still raises it, once.
+printf '{"keys":[%s,%s]}\n' "$JA" "$JB" >www/keys.json
+ROOTWARDEN_CRASH_AT=jwks-after-store run
+if [ $? -eq 137 ]; then
+	check "  (killed after the new key set was stored: not raised yet)" [ "$(ev)" = 3 ]
+	run
+	check "the next run raises signing-keys-changed for it, once" [ "$(ev)" = 4 ] &&
+		grep -q "added=kidA removed=$" events.log
+	run
+	check "  and not again" [ "$(ev)" = 4 ]
+else
+	echo "skip: no crash points in this build (the kill after the store is not tested)"
+fi
 echo '{"keys":[{"kty":"RSA","kid":"tiny","n":"AQAB","e":"AQAB"}]}' >www/keys.json
 cp state/jwks/public.json kept.json
 run; rc=$?

@@ -93,7 +93,7 @@ static int teardown(void **state)
 
 static void sync_at(struct env *v, long long now, int dry, struct jwks_change *c)
 {
-	struct jwks_sync_opts o = {"public", v->url, &v->fo, NULL, dry, (time_t)now};
+	struct jwks_sync_opts o = {"public", v->url, &v->fo, NULL, dry, (time_t)now, NULL, NULL};
 	struct rw_err e = {{0}, 0};
 
 	if (jwks_sync(v->state, &o, c, &e) != 0)
@@ -374,7 +374,7 @@ static void test_https_conditional_get(void **state)
 static void test_bad_name_and_paths(void **state)
 {
 	struct env *v = *state;
-	struct jwks_sync_opts o = {"../x", v->url, &v->fo, NULL, 0, 0};
+	struct jwks_sync_opts o = {"../x", v->url, &v->fo, NULL, 0, 0, NULL, NULL};
 	struct jwks_change c;
 	struct rw_err e = {{0}, 0};
 	char *p;
