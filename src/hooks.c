@@ -488,23 +488,40 @@ static size_t our_children(pid_t *out, size_t max)
 	return n;
 }
 
-/* argv[0] of a process (for the report), or "?" */
-static void argv0_of(pid_t pid, char *out, size_t size)
+/* Reads /proc/PID/NAME into out (NUL-terminated, at most size - 1 bytes); the length, or 0. */
+static size_t proc_read(pid_t pid, const char *name, char *out, size_t size)
 {
 	char p[64];
 	ssize_t n;
 	int fd;
 
-	snprintf(p, sizeof(p), "/proc/%ld/cmdline", (long)pid);
-	snprintf(out, size, "?");
+	snprintf(p, sizeof(p), "/proc/%ld/%s", (long)pid, name);
+	out[0] = '\0';
 	if ((fd = open(p, O_RDONLY | O_CLOEXEC)) < 0)
-		return;
+		return 0;
 	n = read(fd, out, size - 1);
 	close(fd);
-	if (n <= 0)
+	if (n <= 0) {
+		out[0] = '\0';
+		return 0;
+	}
+	out[n] = '\0';
+	return (size_t)n;
+}
+
+/* argv[0] of a process (for the report); its command name when it has no argv to read (caught
+ * mid-exec, or a zombie), or "?". */
+static void argv0_of(pid_t pid, char *out, size_t size)
+{
+	size_t n;
+
+	if (proc_read(pid, "cmdline", out, size) > 0 && out[0] != '\0')
+		return;
+	n = proc_read(pid, "comm", out, size);
+	if (n > 0 && out[n - 1] == '\n')
+		out[--n] = '\0';
+	if (n == 0)
 		snprintf(out, size, "?");
-	else
-		out[n] = '\0';
 }
 
 /* Kills (SIGKILL) and reaps every process the hook left behind: its descendants that re-parented

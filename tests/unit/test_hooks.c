@@ -243,7 +243,8 @@ static void test_setsid_daemon_is_killed_and_reported(void **state)
 	/* Gone, and reaped (not even a zombie). */
 	assert_int_equal(kill((pid_t)pid, 0), -1);
 	assert_non_null(r.left_behind);
-	/* argv[0] is "sleep", or "setsid" when the hook exited before setsid had exec'd. */
+	/* argv[0] is "sleep"; "setsid" or "sh" when the hook exited before the exec (its command
+	 * name). */
 	snprintf(want, sizeof(want), "killed: %ld (s", pid);
 	if (strstr(r.left_behind, want) == NULL)
 		fail_msg("left_behind: %s (want %s)", r.left_behind, want);
