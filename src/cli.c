@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n"
-                                          "       rootwarden help --completion bash|words\n",
+                                          "       rootwarden help --completion bash|zsh|words\n",
                                           NULL, NULL, NULL};
 static const struct cmd_help version_help = {"rootwarden version\n", NULL, NULL, NULL};
 

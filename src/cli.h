@@ -81,7 +81,7 @@ int cmd_check(int argc, char **argv);
 int cmd_catalog(int argc, char **argv);
 int cmd_probe(int argc, char **argv);
 int cmd_help(int argc, char **argv);
-/* "help --completion bash|words" (cmd_help_completion.c): completion made from the tables. */
+/* "help --completion bash|zsh|words" (cmd_help_completion.c): completion made from the tables. */
 int cmd_help_completion(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 

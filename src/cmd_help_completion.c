@@ -8,7 +8,8 @@
  *
  * "words" prints the same facts one per line ("command sync", "option sync --config PATH",
  * "verb roots list", "kind key", "format pem", "profile ID", "checkkey KIND KEY TYPE REQUIRED")
- * for tests and other generators. The build runs "bash" to make the installed completion file.
+ * for tests and other generators. The build runs "bash" and "zsh" to make the installed
+ * completion files.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -265,21 +266,181 @@ static int print_bash(const struct catalog *cat)
 	return RW_EXIT_OK;
 }
 
+/* ---- zsh ---- */
+
+/* Prints s for a zsh single-quoted _arguments/_describe string: the first line of a help text,
+ * with ' closed and reopened, and the characters _arguments gives meaning to ([]:\) escaped. */
+static void zsh_text(const char *s)
+{
+	for (; s && *s && *s != '\n'; s++) {
+		if (*s == '\'')
+			fputs("'\\''", stdout);
+		else if (*s == '[' || *s == ']' || *s == ':' || *s == '\\')
+			printf("\\%c", *s);
+		else
+			putchar(*s);
+	}
+}
+
+static const char *zsh_action(const struct cliopt *o)
+{
+	switch (value_kind(o)) {
+	case V_PROFILE:
+		return "{compadd -a _rootwarden_profiles}";
+	case V_FORMAT:
+		return "{compadd -a _rootwarden_formats}";
+	case V_KIND:
+		return "{compadd -a _rootwarden_kind_names}";
+	case V_DIR:
+		return "_files -/";
+	case V_FILE:
+		return "_files";
+	case V_NONE:
+		break;
+	}
+	return " ";
+}
+
+/* One _arguments spec per option: '(-x --name)'{-x,--name}'[help]:METAVAR:action', where the
+ * exclusion list stops an option being offered twice; an option whose help says it is
+ * repeatable is '*'{-x,--name}'...' instead, offered again after each use. */
+static void zsh_specs(const char *pattern, const struct cliopt *o)
+{
+	printf("\t%s)\n\t\t_rootwarden_s=(\n", pattern);
+	for (; o && o->name; o++) {
+		int many = o->help && strstr(o->help, "repeatable") != NULL;
+
+		printf("\t\t\t");
+		if (o->short_name && many)
+			printf("'*'{-%c,--%s}'[", o->short_name, o->name);
+		else if (o->short_name)
+			printf("'(-%c --%s)'{-%c,--%s}'[", o->short_name, o->name, o->short_name,
+			       o->name);
+		else
+			printf("'%s--%s[", many ? "*" : "", o->name);
+		zsh_text(o->help);
+		printf("]");
+		if (o->metavar) {
+			printf(":");
+			zsh_text(o->metavar);
+			printf(":%s", zsh_action(o));
+		}
+		printf("'\n");
+	}
+	printf("\t\t\t'(- *)'{-h,--help}'[show this help]'\n\t\t) ;;\n");
+}
+
+static void zsh_verb(const char *cmd, const char *verb)
+{
+	(void)cmd;
+	printf(" %s", verb);
+}
+
+static int print_zsh(const struct catalog *cat)
+{
+	printf("#compdef rootwarden\n"
+	       "# zsh completion for rootwarden(8). Generated from the program's tables by\n"
+	       "# 'rootwarden help --completion zsh'; do not edit.\n\n");
+	printf("_rootwarden_commands=(\n");
+	for (const struct command *c = cli_commands(); c->name; c++) {
+		printf("\t'%s:", c->name);
+		zsh_text(c->summary);
+		printf("'\n");
+	}
+	printf(")\n_rootwarden_kinds=(\n");
+	for (const struct check_kind *k = check_kinds(); k->name; k++) {
+		printf("\t'%s:", k->name);
+		zsh_text(k->summary);
+		printf("'\n");
+	}
+	printf(")\n_rootwarden_kind_names=(");
+	for (const struct check_kind *k = check_kinds(); k->name; k++)
+		printf("%s%s", k == check_kinds() ? "" : " ", k->name);
+	printf(")\n_rootwarden_formats=(");
+	for (const struct emit_format *f = emit_formats(); f->name; f++)
+		printf("%s%s", f == emit_formats() ? "" : " ", f->name);
+	printf(")\n_rootwarden_profiles=(");
+	for (size_t i = 0; cat && i < cat->n_profiles; i++)
+		printf("%s%s", i ? " " : "", cat->profiles[i].id);
+	printf(")\n\n# _rootwarden_specs WHERE: the _arguments specs of a command (check: of a "
+	       "kind)\n"
+	       "# in $_rootwarden_s; _rootwarden_verbs CMD: its verbs in $_rootwarden_v.\n"
+	       "_rootwarden_specs()\n{\n\t_rootwarden_s=()\n\tcase $1 in\n");
+	for (const struct check_kind *k = check_kinds(); k->name; k++) {
+		char pattern[80];
+
+		snprintf(pattern, sizeof(pattern), "'check %s'", k->name);
+		zsh_specs(pattern, k->help ? k->help->options : NULL);
+	}
+	for (const struct command *c = cli_commands(); c->name; c++)
+		zsh_specs(c->name, c->help ? c->help->options : NULL);
+	printf("\tesac\n}\n\n_rootwarden_verbs()\n{\n\t_rootwarden_v=()\n\tcase $1 in\n"
+	       "\thelp) _rootwarden_v=(${_rootwarden_commands%%%%:*}) ;;\n");
+	for (const struct command *c = cli_commands(); c->name; c++) {
+		if (strcmp(c->name, "check") == 0 || strcmp(c->name, "help") == 0)
+			continue;
+		printf("\t%s) _rootwarden_v=(", c->name);
+		each_verb(c, zsh_verb);
+		printf(" ) ;;\n");
+	}
+	printf("\tesac\n}\n\n");
+	printf("_rootwarden()\n{\n"
+	       "\tlocal where _rootwarden_s _rootwarden_v\n"
+	       "\tif (( CURRENT == 2 )); then\n"
+	       "\t\t_describe -t commands 'rootwarden command' _rootwarden_commands\n"
+	       "\t\t_arguments '(- *)--help[show help]' '(- *)--version[print the version]'\n"
+	       "\t\treturn\n"
+	       "\tfi\n"
+	       "\twhere=$words[2]\n"
+	       "\tif [[ $where == check ]]; then\n"
+	       "\t\tif (( CURRENT == 3 )); then\n"
+	       "\t\t\t_describe -t kinds 'check kind' _rootwarden_kinds\n"
+	       "\t\t\treturn\n"
+	       "\t\tfi\n"
+	       "\t\twhere=\"check $words[3]\"\n"
+	       "\t\tshift 2 words\n"
+	       "\t\t(( CURRENT -= 2 ))\n"
+	       "\telse\n"
+	       "\t\t_rootwarden_verbs $where\n"
+	       "\t\tif (( CURRENT == 3 )) && (( $#_rootwarden_v )) && [[ $words[3] != -* ]]; then\n"
+	       "\t\t\tcompadd -a _rootwarden_v\n"
+	       "\t\t\treturn\n"
+	       "\t\tfi\n"
+	       "\t\tshift words\n"
+	       "\t\t(( CURRENT-- ))\n"
+	       "\tfi\n"
+	       "\t_rootwarden_specs $where\n"
+	       "\t_arguments -s -S $_rootwarden_s '*:file:_files'\n"
+	       "}\n\n"
+	       "if [[ $zsh_eval_context[-1] == loadautofunc ]]; then\n"
+	       "\t_rootwarden \"$@\"\n"
+	       "else\n"
+	       "\tcompdef _rootwarden rootwarden\n"
+	       "fi\n");
+	return RW_EXIT_OK;
+}
+
 int cmd_help_completion(int argc, char **argv)
 {
 	struct catalog *cat = NULL;
 	struct rw_err e = {{0}, 0};
 	int rc;
 
-	if (argc != 2 || (strcmp(argv[1], "bash") != 0 && strcmp(argv[1], "words") != 0))
+	if (argc != 2 || (strcmp(argv[1], "bash") != 0 && strcmp(argv[1], "zsh") != 0 &&
+	                  strcmp(argv[1], "words") != 0))
 		return cli_usage_error("help", RW_EXIT_USAGE,
-		                       "--completion takes one of: bash, words");
+		                       "--completion takes one of: bash, zsh, words");
 	/* Profile ids come from the catalog this program reads; without one, none are offered. */
 	if (cli_load_catalog(NULL, &cat, &e) < 0) {
 		fprintf(stderr, "rootwarden: %s (no profile ids in the completion)\n", e.msg);
 		cat = NULL;
 	}
-	rc = strcmp(argv[1], "bash") == 0 ? print_bash(cat) : print_words(cat);
+	if (strcmp(argv[1], "bash") == 0)
+		rc = print_bash(cat);
+	else if (strcmp(argv[1], "zsh") == 0)
+		rc = print_zsh(cat);
+	else
+		rc = print_words(cat);
 	catalog_free(cat);
 	return rc;
 }

@@ -3,8 +3,9 @@
 # source tree builds a .deb that lintian passes without errors; `dpkg -i` creates the user
 # rootwarden and the bundle folder /etc/ssl/rootwarden, installs the units and enables the timer;
 # the installed program lists the installed roots and, as the unit runs it (user rootwarden, state
-# in /var/lib/rootwarden), syncs the installed default configuration green; man pages and the bash
-# completion are where man(1) and bash-completion look; `dpkg --purge` leaves nothing behind.
+# in /var/lib/rootwarden), syncs the installed default configuration green; man pages and the
+# bash and zsh completions are where man(1), bash-completion and zsh look; `dpkg --purge` leaves
+# nothing behind.
 #
 # Needs root (it installs a package on this machine) and dpkg-buildpackage/debhelper: skipped (77)
 # otherwise, and when a rootwarden package is already installed (it would be purged). The package
@@ -82,6 +83,7 @@ check "man rootwarden.conf(5) installed" test -f /usr/share/man/man5/rootwarden.
 check "bash completion installed" test -f /usr/share/bash-completion/completions/rootwarden
 check "bash completion offers the installed profiles" \
 	grep -q "azure-mysql-flexible" /usr/share/bash-completion/completions/rootwarden
+check "zsh completion installed" test -f /usr/share/zsh/vendor-completions/_rootwarden
 
 out=$(cd / && env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin rootwarden roots list 2>&1)
 check "installed: rootwarden roots list (exit 0)" test "$?" = 0
@@ -105,7 +107,7 @@ for p in /usr/bin/rootwarden /etc/rootwarden /var/lib/rootwarden /usr/share/root
 	/lib/systemd/system/rootwarden.timer /usr/lib/sysusers.d/rootwarden.conf \
 	/usr/lib/tmpfiles.d/rootwarden.conf /usr/share/man/man8/rootwarden.8.gz \
 	/usr/share/man/man5/rootwarden.conf.5.gz /usr/share/bash-completion/completions/rootwarden \
-	/etc/systemd/system/timers.target.wants/rootwarden.timer; do
+	/usr/share/zsh/vendor-completions/_rootwarden /etc/systemd/system/timers.target.wants/rootwarden.timer; do
 	check "purged: $p gone" test ! -e "$p" -a ! -L "$p"
 done
 check "purged: dpkg no longer knows the package" \
