@@ -115,6 +115,12 @@ static void print_text(const struct probe_result *r, const struct probe_assessme
 	}
 }
 
+/* A text field of a probe: null when it is empty (not known, not offered). */
+static json_t *text_or_null(const char *s)
+{
+	return jsonout_str(s[0] ? s : NULL);
+}
+
 static json_t *endpoint_json(const struct probe_result *r, const struct probe_assessment *a,
                              const struct catalog *cat, int st)
 {
@@ -129,17 +135,17 @@ static json_t *endpoint_json(const struct probe_result *r, const struct probe_as
 	json_object_set_new(o, "reachable", json_boolean(r->reachable));
 	json_object_set_new(o, "error", jsonout_str(r->reachable ? NULL : r->error));
 	json_object_set_new(o, "tls", json_string(probe_tls_name(r->pre.tls)));
-	json_object_set_new(o, "tls_detail", jsonout_str(r->pre.detail));
-	json_object_set_new(o, "server", jsonout_str(r->pre.server));
+	json_object_set_new(o, "tls_detail", text_or_null(r->pre.detail));
+	json_object_set_new(o, "server", text_or_null(r->pre.server));
 	for (int v = 0; v < PROBE_N_VERSIONS; v++)
 		json_object_set_new(vers, probe_version_name(v),
 		                    json_string(probe_outcome_name(r->version[v].outcome)));
 	json_object_set_new(o, "versions", vers);
-	json_object_set_new(o, "azure_minimal_tls", jsonout_str(a->azure_min_tls));
+	json_object_set_new(o, "azure_minimal_tls", text_or_null(a->azure_min_tls));
 	json_object_set_new(o, "default",
-	                    json_pack("{s:o, s:o, s:o}", "version", jsonout_str(r->deflt.version),
-	                              "cipher", jsonout_str(r->deflt.cipher), "alpn",
-	                              jsonout_str(r->deflt.alpn)));
+	                    json_pack("{s:o, s:o, s:o}", "version", text_or_null(r->deflt.version),
+	                              "cipher", text_or_null(r->deflt.cipher), "alpn",
+	                              text_or_null(r->deflt.alpn)));
 	for (size_t i = 0; i < r->chain.n; i++) {
 		const struct cert *c = r->chain.v[i];
 
@@ -389,6 +395,14 @@ oom:
 fail:
 	cli_fail(&e);
 	rc = RW_CHECK_UNKNOWN;
+	if (json) { /* the document of a probe that could not run */
+		json_t *top = jsonout_new("probe");
+
+		if (top)
+			jsonout_set_check(top, rc, e.msg);
+		json_object_set_new(top, "check", json_string("probe"));
+		(void)jsonout_print(top, stdout);
+	}
 out:
 	for (size_t i = 0; rn.res && i < rn.n; i++) {
 		probe_result_free(&rn.res[i]);

@@ -208,6 +208,7 @@ REFUSED=$(free_port)
 js "probe: UNKNOWN (refused)" 3 OK "$RW" probe --json --roots-dir "$ROOTS" --connect-timeout 2000 "tls://127.0.0.1:$REFUSED"
 field 'd["endpoints"][0]["reachable"] is False and d["endpoints"][0]["error"]'
 js "check probe: UNKNOWN (refused)" 3 OK "$RW" check probe --json --roots-dir "$ROOTS" --connect-timeout 2000 "tls://127.0.0.1:$REFUSED"
+js "probe: UNKNOWN (broken configuration)" 3 ERR "$RW" probe --json --config "$T/bad.conf" --roots-dir "$ROOTS" "tls://127.0.0.1:$REFUSED"
 usage "probe" 3 "$RW" probe --json
 
 # --- catalog sign | verify | diff ---
