@@ -5,7 +5,8 @@ usage: json_validate.py SCHEMA_DIR [SCHEMA_ID]
        json_validate.py --batch SCHEMA_DIR CASE_DIR
 
 Every schema file in SCHEMA_DIR is loaded and registered under its $id, so that $ref's between
-them (common.schema.json's definitions) resolve offline. Without SCHEMA_ID, the document's own
+them (common.schema.json's definitions) resolve offline: nothing is fetched. A schema's $id is
+BASE + the "schema" value of its documents (BASE is under .invalid, a name that never resolves). Without SCHEMA_ID, the document's own
 "schema" key names the schema. Checks too that "schema" is the document's first key. Exit 0
 valid, 1 invalid (the reasons on stderr), 77 when python3-jsonschema is missing.
 
@@ -27,13 +28,19 @@ except ImportError:
     sys.exit(77)
 
 
+BASE = "https://schemas.rootwarden.invalid/"
+
+
 def load_schemas(directory):
+    """{"rootwarden/<doc>/1": schema} of every file in directory"""
     schemas = {}
     for path in sorted(glob.glob(os.path.join(directory, "*.schema.json"))):
         with open(path, encoding="utf-8") as f:
             s = json.load(f)
         jsonschema.Draft202012Validator.check_schema(s)
-        schemas[s["$id"]] = s
+        if not s["$id"].startswith(BASE):
+            raise SystemExit("%s: $id %r is not under %s" % (path, s["$id"], BASE))
+        schemas[s["$id"][len(BASE):]] = s
     return schemas
 
 
@@ -44,13 +51,14 @@ def validator_for(schemas, sid):
         from referencing.jsonschema import DRAFT202012
 
         registry = Registry().with_resources(
-            (k, Resource.from_contents(v, default_specification=DRAFT202012))
-            for k, v in schemas.items())
+            (v["$id"], Resource.from_contents(v, default_specification=DRAFT202012))
+            for v in schemas.values())
         return jsonschema.Draft202012Validator(schema, registry=registry)
     except ImportError:  # Debian 12's 4.10: a RefResolver with every schema in its store
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            resolver = jsonschema.RefResolver(sid, schema, store=dict(schemas))
+            resolver = jsonschema.RefResolver.from_schema(
+                schema, store={v["$id"]: v for v in schemas.values()})
         return jsonschema.Draft202012Validator(schema, resolver=resolver)
 
 
