@@ -464,10 +464,22 @@ int cmd_sync(int argc, char **argv)
 				             res.bundles[i].reason ? res.bundles[i].reason
 				                                   : "failed") < 0)
 					why = NULL;
+			for (size_t i = 0; why == NULL && i < res.n_bundles; i++)
+				for (size_t k = 0; why == NULL && k < res.bundles[i].n_hooks; k++) {
+					const struct sync_hook_result *h = &res.bundles[i].hooks[k];
+
+					if (!h->ok &&
+					    asprintf(&why, "bundle %s: hook %s failed: %s",
+					             res.bundles[i].name, h->id,
+					             h->reason ? h->reason : "no reason given") < 0)
+						why = NULL;
+				}
 			if (why == NULL && res.n_problems)
 				why = strdup(res.problems[0]);
 			if (why == NULL)
-				why = strdup("failed (see the bundles' hooks)");
+				why = strdup("failed");
+			if (why) /* the document's error, on stderr too */
+				line(&w, 3, "rootwarden sync: %s", why);
 		}
 		if (j)
 			jsonout_set_exit(j, rc, why);

@@ -115,6 +115,13 @@ js "sync: unchanged" 0 OK "$RW" sync --json --offline --config rw.conf --roots-d
 field 'd["status"]["text"] == "ok" and all(b["state"] == "unchanged" for b in d["bundles"])'
 js "sync: degraded (metrics not written)" 6 OK "$RW" sync --json --offline --config rw.conf --roots-dir "$ROOTS" --metrics-file "$T/nodir/m.prom"
 field 'd["status"]["text"] == "degraded" and any("m.prom" in p for p in d["problems"])'
+# a hook that fails: the run failed (exit 1), the document says which hook
+printf '#!/bin/sh\nexit 7\n' >fail.sh
+chmod 755 fail.sh
+sed "s|profiles = \[ \"azure-sql\" \]; }|profiles = [ \"azure-sql\" ]; hooks = ( [ \"$T/fail.sh\" ] ); }|" rw.conf >hook.conf
+sed -i "s|$T/out/win.p7b|$T/out/win2.p7b|" hook.conf
+js "sync: failed (a hook)" 1 ERR "$RW" sync --json --offline --config hook.conf --roots-dir "$ROOTS"
+field 'd["status"]["text"] == "failed" and d["bundles"][1]["hooks"][0]["exit_status"] == 7'
 js "sync: broken configuration" 3 ERR "$RW" sync --json --offline --config bad.conf --roots-dir "$ROOTS"
 usage "sync" 2 "$RW" sync --json --config rw.conf --default-config
 
