@@ -3,7 +3,9 @@
 #include <stdlib.h>
 
 #include "cmd_check_report.h"
+#include "cli.h"
 #include "jsonout.h"
+#include "metrics.h"
 #include "monline.h"
 
 int check_report(const struct findings *f, const char *kind, int json, const struct rw_err *err)
@@ -37,4 +39,19 @@ int check_report(const struct findings *f, const char *kind, int json, const str
 	fputs(b.data ? b.data : "", stdout);
 	buf_free(&b);
 	return st;
+}
+
+int check_report_metrics(const struct findings *f, const char *kind, int json,
+                         const struct rw_err *err, const char *metrics, const char *target)
+{
+	int st = err ? RW_CHECK_UNKNOWN : findings_status(f);
+	struct rw_err me = {{0}, 0};
+
+	if (metrics == NULL || metrics_write_check_status(metrics, kind, target, st, &me) == 0)
+		return check_report(f, kind, json, err);
+	if (json)
+		return check_report(f, kind, json, err ? err : &me);
+	(void)check_report(f, kind, json, err);
+	cli_fail(&me);
+	return RW_CHECK_UNKNOWN;
 }

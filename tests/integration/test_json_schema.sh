@@ -150,6 +150,7 @@ printf 'garbage\n' >garbage.key
 chmod 0600 garbage.key
 js "check key: PASS" 0 OK "$RW" check key --json --policy strict k.pem
 js "check key: FAIL" 2 OK "$RW" check key --json --policy strict garbage.key
+js "check key: UNKNOWN (metrics file not writable)" 3 ERR "$RW" check key --json --policy strict k.pem --metrics-file "$T/nodir/m.prom"
 usage "check key" 3 "$RW" check key --json k.pem
 
 # --- check sqlserver (certtool: a root and a server certificate under it) ---
