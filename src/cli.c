@@ -1,6 +1,7 @@
 #include "cli.h"
 
 #include "date.h"
+#include "jsonout.h"
 #include "paths.h"
 
 #include <limits.h>
@@ -14,7 +15,17 @@
 static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n"
                                           "       rootwarden help --completion bash|zsh|words\n",
                                           NULL, NULL, NULL};
-static const struct cmd_help version_help = {"rootwarden version\n", NULL, NULL, NULL};
+enum { V_JSON, V_ROOTS };
+static const struct cliopt version_opts[] = {
+        [V_JSON] = {"json", 0, NULL,
+                    "print one JSON document: the version, GnuTLS's version and the\n"
+                    "catalog's version and date"},
+        [V_ROOTS] = {"roots-dir", 0, "DIR",
+                     "the catalog whose version to print (default: the installed roots)"},
+        {NULL, 0, NULL, NULL},
+};
+static const struct cmd_help version_help = {"rootwarden version [--json] [--roots-dir DIR]\n",
+                                             version_opts, NULL, NULL};
 
 static const struct command commands[] = {
         {"sync", cmd_sync, "fetch and verify roots, rewrite the bundles that changed, run hooks",
@@ -214,8 +225,41 @@ int cmd_help(int argc, char **argv)
 
 int cmd_version(int argc, char **argv)
 {
-	printf("rootwarden %s (GnuTLS %s)\n", RW_VERSION, gnutls_check_version(NULL));
-	return RW_EXIT_OK;
+	struct cliopt_parser p;
+	const char *roots = NULL;
+	struct catalog *cat = NULL;
+	struct rw_err e = {{0}, 0};
+	json_t *doc, *jc;
+	int c, n, json = 0;
+
+	cliopt_init(&p, "version", version_opts, argc, argv);
+	while ((c = cliopt_next(&p)) >= 0) {
+		if (c == V_JSON)
+			json = 1;
+		else if (c == V_ROOTS)
+			roots = p.arg;
+	}
+	if (c != CLIOPT_DONE)
+		return RW_EXIT_USAGE;
+	(void)cliopt_operands(&p, &n);
+	if (n > 0)
+		return cli_usage_error("version", RW_EXIT_USAGE, "unexpected argument");
+	if (!json) {
+		printf("rootwarden %s (GnuTLS %s)\n", RW_VERSION, gnutls_check_version(NULL));
+		return RW_EXIT_OK;
+	}
+	/* The catalog is information here, not input: one that cannot be read is null. */
+	if (cli_load_catalog(roots, &cat, &e) == 0)
+		jc = json_pack("{s:I, s:o, s:s}", "version", (json_int_t)cat->version, "date",
+		               jsonout_day(cat->date), "path", cat->path);
+	else
+		jc = json_null();
+	catalog_free(cat);
+	doc = jsonout_new("version");
+	json_object_set_new(doc, "version", json_string(RW_VERSION));
+	json_object_set_new(doc, "gnutls", json_string(gnutls_check_version(NULL)));
+	json_object_set_new(doc, "catalog", jc);
+	return jsonout_print(doc, stdout) < 0 ? RW_EXIT_FAILURE : RW_EXIT_OK;
 }
 
 int cli_main(int argc, char **argv)

@@ -14,6 +14,7 @@
 #include "date.h"
 #include "emit.h"
 #include "fileio.h"
+#include "jsonout.h"
 #include "save.h"
 #include "tempfile.h"
 #include "verifycache.h"
@@ -41,7 +42,8 @@ enum {
 	O_KEEP,
 	O_CACHE,
 	O_QUIET,
-	O_PASSWORD
+	O_PASSWORD,
+	O_JSON
 };
 static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P",
@@ -78,6 +80,9 @@ static const struct cliopt opts[] = {
         [O_PASSWORD] = {"password-file", 0, "F",
                         "the store password of java-pkcs12 and jks: the first line of F\n"
                         "(default: changeit)"},
+        [O_JSON] = {"json", 0, NULL,
+                    "print one JSON report on standard output: each output written,\n"
+                    "its format, profiles and roots (not with --output -)"},
         {NULL, 0, NULL, NULL},
 };
 
@@ -86,7 +91,7 @@ const struct cmd_help cmd_bundle_help = {synopsis, opts, NULL, NULL};
 struct bundle_args {
 	struct strvec profiles, includes, excludes;
 	const char *output, *output_dir, *roots_dir, *format, *password_file, *cache_dir;
-	int all, quiet, mode_given;
+	int all, quiet, mode_given, json;
 	struct bundle_spec spec;
 	struct emit_opts emit;
 };
@@ -111,6 +116,55 @@ static void report(FILE *fp, const char *who, const char *path, int result, cons
 		fprintf(fp, "  note: %s\n", b->notes[i]);
 	if (strcmp(path, "-") != 0 && file_sha256(path, fsha, NULL) == 0)
 		fprintf(fp, "  file SHA-256 %s\n", fsha);
+}
+
+/* One output of the --json report (docs/schema/bundle.schema.json). */
+static json_t *output_json(const struct catalog *cat, const char *const *profiles, size_t n,
+                           const char *path, const struct emit_format *f, int result,
+                           const struct bundle *b, const char *error)
+{
+	json_t *o = json_object(), *jp = json_array(), *roots = json_array(), *notes = json_array();
+	char fsha[CERT_HEX_LEN + 1];
+
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(jp, json_string(profiles[i]));
+	for (size_t i = 0; i < b->certs.n; i++)
+		json_array_append_new(
+		        roots,
+		        jsonout_cert_root(b->certs.v[i], cat,
+		                          catalog_root_by_sha256(cat, b->certs.v[i]->sha256)));
+	for (size_t i = 0; i < b->n_notes; i++)
+		json_array_append_new(notes, json_string(b->notes[i]));
+	json_object_set_new(o, "path", json_string(path));
+	json_object_set_new(o, "format", json_string(f->name));
+	json_object_set_new(o, "profiles", jp);
+	json_object_set_new(o, "state",
+	                    json_string(result == SAVE_ERROR       ? "failed"
+	                                : result == SAVE_UNCHANGED ? "unchanged"
+	                                                           : "written"));
+	json_object_set_new(o, "changed", json_boolean(result == SAVE_WRITTEN));
+	json_object_set_new(o, "error", jsonout_str(error));
+	json_object_set_new(o, "file_sha256",
+	                    result != SAVE_ERROR && f->dest == EMIT_FILE &&
+	                                    file_sha256(path, fsha, NULL) == 0
+	                            ? json_string(fsha)
+	                            : json_null());
+	json_object_set_new(o, "roots", roots);
+	json_object_set_new(o, "notes", notes);
+	return o;
+}
+
+/* The --json document of a run that stopped before writing: the header alone. */
+static void print_failure(const struct bundle_args *a, int rc, const char *msg)
+{
+	json_t *doc;
+
+	if (!a->json)
+		return;
+	doc = jsonout_new("bundle");
+	if (doc)
+		jsonout_set_exit(doc, rc, msg);
+	(void)jsonout_print(doc, stdout);
 }
 
 static int write_one(const struct bundle *b, const char *path, const struct bundle_args *a,
@@ -222,6 +276,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 		case O_PASSWORD:
 			a->password_file = p.arg;
 			break;
+		case O_JSON:
+			a->json = 1;
+			break;
 		}
 	}
 	if (c != CLIOPT_DONE)
@@ -242,6 +299,12 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 		return cli_usage_error("bundle", RW_EXIT_USAGE,
 		                       "give exactly one of --output and --output-dir"),
 		       -1;
+	if (a->json && a->output && strcmp(a->output, "-") == 0)
+		return cli_usage_error(
+		               "bundle", RW_EXIT_USAGE,
+		               "--json and --output - exclude each other (both use standard "
+		               "output)"),
+		       -1;
 	return 0;
 }
 
@@ -257,6 +320,7 @@ int cmd_bundle(int argc, char **argv)
 	struct verifycache *vc = NULL;
 	size_t nb = 0;
 	int rc = RW_EXIT_FAILURE, res, vc_refused = 0;
+	json_t *doc = NULL, *outputs = NULL;
 
 	memset(&a, 0, sizeof(a));
 	bundle_spec_init(&a.spec);
@@ -269,6 +333,7 @@ int cmd_bundle(int argc, char **argv)
 	}
 	if (a.password_file) {
 		if (read_password(a.password_file, &password, &e) < 0) {
+			print_failure(&a, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 			rc = cli_fail(&e);
 			goto out;
 		}
@@ -281,6 +346,7 @@ int cmd_bundle(int argc, char **argv)
 		goto out;
 	}
 	if (cli_load_catalog(a.roots_dir, &cat, &e) < 0) {
+		print_failure(&a, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -298,11 +364,11 @@ int cmd_bundle(int argc, char **argv)
 		}
 	for (size_t i = 0; i < a.profiles.n; i++)
 		if (catalog_profile(cat, a.profiles.v[i]) == NULL) {
-			fprintf(stderr,
-			        "rootwarden: %s: unknown profile '%s' (see 'rootwarden roots "
-			        "list')\n",
-			        cat->path, a.profiles.v[i]);
-			rc = RW_EXIT_INPUT;
+			err_set(&e, RW_EXIT_INPUT,
+			        "%s: unknown profile '%s' (see 'rootwarden roots list')", cat->path,
+			        a.profiles.v[i]);
+			print_failure(&a, RW_EXIT_INPUT, e.msg);
+			rc = cli_fail(&e);
 			goto out;
 		}
 	a.spec.includes = a.includes.v;
@@ -312,6 +378,7 @@ int cmd_bundle(int argc, char **argv)
 	if (a.cache_dir != NULL) {
 		/* A cache that cannot be used only costs time: warn and go on without it. */
 		if (verifycache_open_dir(a.cache_dir, 0, &vc, &vc_refused, &e) < 0) {
+			print_failure(&a, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 			rc = cli_fail(&e);
 			goto out;
 		}
@@ -347,6 +414,7 @@ int cmd_bundle(int argc, char **argv)
 				goto out;
 		}
 		if (bundle_build(cat, &spec, &bundles[i], &e) < 0) {
+			print_failure(&a, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 			rc = cli_fail(&e);
 			nb = i;
 			goto out;
@@ -361,23 +429,44 @@ int cmd_bundle(int argc, char **argv)
 		err_clear(&e);
 	}
 	rc = RW_EXIT_OK;
+	if (a.json && (doc = jsonout_new("bundle")) != NULL) {
+		json_object_set_new(doc, "at", jsonout_day(a.spec.day));
+		json_object_set_new(doc, "format", json_string(f->name));
+		json_object_set_new(doc, "outputs", outputs = json_array());
+	}
 	for (size_t i = 0; i < nb; i++) {
 		FILE *rep = strcmp(paths[i], "-") == 0 ? stderr : stdout;
 		char who[1024] = "";
 
 		res = write_one(&bundles[i], paths[i], &a, f, &e);
+		if (outputs)
+			json_array_append_new(
+			        outputs,
+			        output_json(cat,
+			                    (const char *const *)(a.output_dir ? &a.profiles.v[i]
+			                                                       : a.profiles.v),
+			                    a.output_dir ? 1 : a.profiles.n, paths[i], f, res,
+			                    &bundles[i], res == SAVE_ERROR ? e.msg : NULL));
 		if (res == SAVE_ERROR) {
+			if (doc && json_is_null(json_object_get(doc, "error")))
+				jsonout_set_exit(doc, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 			rc = cli_fail(&e);
 			continue;
 		}
-		if (a.quiet || rep == stderr)
+		if (a.quiet || a.json || rep == stderr)
 			continue;
 		for (size_t k = 0; k < (a.output_dir ? 1 : a.profiles.n); k++)
 			snprintf(who + strlen(who), sizeof(who) - strlen(who), "%s%s", k ? "+" : "",
 			         a.output_dir ? a.profiles.v[i] : a.profiles.v[k]);
 		report(rep, who, paths[i], res, &bundles[i], a.spec.day);
 	}
+	if (doc && jsonout_print(doc, stdout) < 0) {
+		fprintf(stderr, "rootwarden: out of memory\n");
+		rc = RW_EXIT_FAILURE;
+	}
+	doc = NULL;
 out:
+	json_decref(doc);
 	for (size_t i = 0; bundles && i < nb; i++)
 		bundle_free(&bundles[i]);
 	for (size_t i = 0; paths && i < (a.output_dir ? a.profiles.n : 1); i++)

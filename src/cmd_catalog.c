@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "date.h"
 #include "fileio.h"
+#include "jsonout.h"
 #include "plan.h"
 #include "rotation.h"
 #include "save.h"
@@ -21,6 +22,7 @@ static const char synopsis[] =
         "       rootwarden catalog verify ARCHIVE --sig SIG (--key PUB | --pin SPKI)...\n"
         "                         [--accepted-version N --accepted-sha256 HEX] [--roots-dir DIR]\n"
         "       rootwarden catalog diff OLD NEW [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+        "       (each also takes --json)\n"
         "\n"
         "The signed catalog channel. ARCHIVE is a POSIX ustar file of catalog.conf and the root\n"
         "PEM files it names (tar --format=ustar -cf catalog.tar catalog.conf *.pem); its\n"
@@ -39,7 +41,7 @@ static const char synopsis[] =
         "           the step of NEW (or OLD) that makes it differ\n";
 
 /* One table for the three verbs; each verb takes the rows its letter is in (verbs[]). */
-enum { O_KEY, O_OUTPUT, O_SIG, O_PIN, O_AV, O_AS, O_ROOTS, O_FROM, O_UNTIL };
+enum { O_KEY, O_OUTPUT, O_SIG, O_PIN, O_AV, O_AS, O_ROOTS, O_FROM, O_UNTIL, O_JSON };
 static const struct cliopt opts[] = {
         [O_KEY] = {"key", 0, "FILE",
                    "sign: the Ed25519 private key (PEM); verify: a trusted public key\n"
@@ -52,11 +54,12 @@ static const struct cliopt opts[] = {
         [O_ROOTS] = {"roots-dir", 0, "DIR", "verify: the shipped catalog to compare versions with"},
         [O_FROM] = {"from", 0, "YYYY-MM-DD", "diff: the first day compared (default today)"},
         [O_UNTIL] = {"until", 0, "YYYY-MM-DD", "diff: the last day compared (default +10 years)"},
+        [O_JSON] = {"json", 0, NULL, "print one JSON report on standard output instead"},
         {NULL, 0, NULL, NULL},
 };
 static const char *const verbs[] = {
         [O_KEY] = "sv", [O_OUTPUT] = "s", [O_SIG] = "v",  [O_PIN] = "v",   [O_AV] = "v",
-        [O_AS] = "v",   [O_ROOTS] = "v",  [O_FROM] = "d", [O_UNTIL] = "d",
+        [O_AS] = "v",   [O_ROOTS] = "v",  [O_FROM] = "d", [O_UNTIL] = "d", [O_JSON] = "svd",
 };
 
 static const char footer[] =
@@ -81,6 +84,25 @@ static int next_opt(struct cliopt_parser *p, char v, const char *verb)
 
 static const char hint[] = "catalog";
 
+/* A --json document: "catalog-sign", "catalog-verify", "catalog-diff". */
+static json_t *doc_new(int json, const char *doc)
+{
+	return json ? jsonout_new(doc) : NULL;
+}
+
+/* Prints doc (if any) with status rc and error msg (NULL: none); returns rc. */
+static int doc_finish(json_t *doc, int rc, const char *msg)
+{
+	if (doc == NULL)
+		return rc;
+	jsonout_set_exit(doc, rc, msg);
+	if (jsonout_print(doc, stdout) < 0) {
+		fprintf(stderr, "rootwarden: out of memory\n");
+		return RW_EXIT_FAILURE;
+	}
+	return rc;
+}
+
 static int read_all(const char *path, size_t max, struct buf *b, struct rw_err *e)
 {
 	return file_read_all(path, max, b, e);
@@ -98,7 +120,8 @@ static int run_sign(int argc, char **argv)
 	struct rw_err e = {{0}, 0};
 	struct save_opts so;
 	char spki[CERT_HEX_LEN + 1], *sig = NULL, *def = NULL;
-	int c, rc = RW_EXIT_INPUT;
+	int c, rc = RW_EXIT_INPUT, json = 0;
+	json_t *doc;
 
 	cliopt_init(&p, "catalog", opts, argc, argv);
 	while ((c = next_opt(&p, 's', "sign")) >= 0) {
@@ -106,12 +129,18 @@ static int run_sign(int argc, char **argv)
 			key = p.arg;
 		else if (c == O_OUTPUT)
 			output = p.arg;
+		else if (c == O_JSON)
+			json = 1;
 	}
 	if (c != CLIOPT_DONE)
 		return RW_EXIT_USAGE;
 	ops = cliopt_operands(&p, &n);
 	if (key == NULL || n != 1)
 		return cli_usage_error(hint, RW_EXIT_USAGE, "sign: give --key KEY and one ARCHIVE");
+	doc = doc_new(json, "catalog-sign");
+	json_object_set_new(doc, "archive", json_string(ops[0]));
+	json_object_set_new(doc, "signature", json_null());
+	json_object_set_new(doc, "signer_spki_sha256", json_null());
 	buf_init(&arch, 0);
 	buf_init(&k, 0);
 	if (read_all(ops[0], CATALOG_ARCHIVE_MAX, &arch, &e) < 0 ||
@@ -130,9 +159,15 @@ static int run_sign(int argc, char **argv)
 		rc = cli_fail(&e);
 		goto out;
 	}
-	printf("%s: signed by the key with SPKI SHA-256 %s\n", output ? output : def, spki);
+	if (doc) {
+		json_object_set_new(doc, "signature", json_string(output ? output : def));
+		json_object_set_new(doc, "signer_spki_sha256", json_string(spki));
+	} else {
+		printf("%s: signed by the key with SPKI SHA-256 %s\n", output ? output : def, spki);
+	}
 	rc = RW_EXIT_OK;
 out:
+	rc = doc_finish(doc, rc, rc == RW_EXIT_OK ? NULL : e.msg[0] ? e.msg : "out of memory");
 	if (k.data)
 		memset(k.data, 0, k.len); /* the private key leaves no copy behind */
 	buf_free(&k);
@@ -144,13 +179,30 @@ out:
 
 /* ---- verify ---- */
 
+static void print_verdict(const char *archive, const struct catalog_update_result *res)
+{
+	printf("%s: %s", archive, catalog_update_verdict_name(res->verdict));
+	if (res->version)
+		printf(", catalog_version %lld", res->version);
+	if (res->catalog && res->catalog->date >= 0) {
+		char d[11];
+
+		date_format(res->catalog->date, d);
+		printf(" of %s", d);
+	}
+	printf(", SHA-256 %s", res->sha256);
+	if (res->signer_spki[0])
+		printf(", signed by SPKI SHA-256 %s", res->signer_spki);
+	printf("\n");
+}
+
 static int run_verify(int argc, char **argv)
 {
 	struct cliopt_parser p;
 	char **ops;
 	int n;
 	const char *sigpath = NULL, *roots = NULL, *tmp = getenv("TMPDIR");
-	struct strvec keys = {0};
+	struct strvec keys = {0}, key_files = {0};
 	struct buf arch, sig, kb[16];
 	size_t nkb = 0;
 	struct catalog_accepted last = {0, ""};
@@ -159,7 +211,8 @@ static int run_verify(int argc, char **argv)
 	struct rw_err e = {{0}, 0};
 	char work[4096];
 	int v;
-	int c, rc = RW_EXIT_FAILURE;
+	int c, rc = RW_EXIT_FAILURE, json = 0;
+	json_t *doc = NULL;
 
 	buf_init(&arch, 0);
 	buf_init(&sig, 0);
@@ -169,19 +222,15 @@ static int run_verify(int argc, char **argv)
 		case O_SIG:
 			sigpath = p.arg;
 			break;
-		case O_KEY:
-			if (nkb == sizeof(kb) / sizeof(kb[0])) {
+		case O_KEY: /* read after the options, so that --json can report a bad one */
+			if (key_files.n == sizeof(kb) / sizeof(kb[0])) {
 				rc = cli_usage_error(hint, RW_EXIT_USAGE, "verify: too many --key");
 				goto out;
 			}
-			buf_init(&kb[nkb], 0);
-			if (read_all(p.arg, 64 * 1024, &kb[nkb], &e) < 0 ||
-			    buf_puts(&kb[nkb], "") < 0) {
-				nkb++;
-				rc = cli_fail(&e);
-				goto out;
-			}
-			strvec_push(&keys, kb[nkb++].data);
+			strvec_push(&key_files, p.arg);
+			break;
+		case O_JSON:
+			json = 1;
 			break;
 		case O_PIN:
 			strvec_push(&keys, p.arg);
@@ -211,10 +260,27 @@ static int run_verify(int argc, char **argv)
 		goto out;
 	}
 	ops = cliopt_operands(&p, &n);
-	if (sigpath == NULL || keys.n == 0 || n != 1) {
+	if (sigpath == NULL || keys.n + key_files.n == 0 || n != 1) {
 		rc = cli_usage_error(hint, RW_EXIT_USAGE,
 		                     "verify: give ARCHIVE, --sig SIG and --key or --pin");
 		goto out;
+	}
+	doc = doc_new(json, "catalog-verify");
+	json_object_set_new(doc, "archive", json_string(ops[0]));
+	json_object_set_new(doc, "verdict", json_null());
+	json_object_set_new(doc, "catalog_version", json_null());
+	json_object_set_new(doc, "catalog_date", json_null());
+	json_object_set_new(doc, "sha256", json_null());
+	json_object_set_new(doc, "signer_spki_sha256", json_null());
+	for (size_t i = 0; i < key_files.n; i++) {
+		buf_init(&kb[nkb], 0);
+		if (read_all(key_files.v[i], 64 * 1024, &kb[nkb], &e) < 0 ||
+		    buf_puts(&kb[nkb], "") < 0) {
+			nkb++;
+			rc = cli_fail(&e);
+			goto out;
+		}
+		strvec_push(&keys, kb[nkb++].data);
 	}
 	if (cli_load_catalog(roots, &shipped, &e) < 0 ||
 	    read_all(ops[0], CATALOG_ARCHIVE_MAX + 1, &arch, &e) < 0 ||
@@ -224,25 +290,26 @@ static int run_verify(int argc, char **argv)
 	}
 	snprintf(work, sizeof(work), "%s/rootwarden-verify.XXXXXX", tmp && *tmp ? tmp : "/tmp");
 	if (mkdtemp(work) == NULL) {
-		fprintf(stderr, "rootwarden: %s: cannot create a directory\n", work);
+		err_set(&e, RW_EXIT_FAILURE, "%s: cannot create a directory", work);
+		rc = cli_fail(&e);
 		goto out;
 	}
 	catalog_update_check((const unsigned char *)arch.data, arch.len,
 	                     (const unsigned char *)sig.data, sig.len, keys.v, keys.n,
 	                     shipped->version, &last, work, ops[0], &res, &e);
-	printf("%s: %s", ops[0], catalog_update_verdict_name(res.verdict));
-	if (res.version)
-		printf(", catalog_version %lld", res.version);
-	if (res.catalog && res.catalog->date >= 0) {
-		char d[11];
-
-		date_format(res.catalog->date, d);
-		printf(" of %s", d);
+	if (doc) {
+		json_object_set_new(doc, "verdict",
+		                    json_string(catalog_update_verdict_name(res.verdict)));
+		json_object_set_new(doc, "catalog_version",
+		                    res.version ? json_integer(res.version) : json_null());
+		json_object_set_new(doc, "catalog_date",
+		                    jsonout_day(res.catalog ? res.catalog->date : -1));
+		json_object_set_new(doc, "sha256", jsonout_str(res.sha256[0] ? res.sha256 : NULL));
+		json_object_set_new(doc, "signer_spki_sha256",
+		                    jsonout_str(res.signer_spki[0] ? res.signer_spki : NULL));
+	} else {
+		print_verdict(ops[0], &res);
 	}
-	printf(", SHA-256 %s", res.sha256);
-	if (res.signer_spki[0])
-		printf(", signed by SPKI SHA-256 %s", res.signer_spki);
-	printf("\n");
 	if (res.verdict != CATALOG_UPDATE_ACCEPTED && res.verdict != CATALOG_UPDATE_SAME)
 		fprintf(stderr, "rootwarden: %s\n", e.msg);
 	rc = res.verdict == CATALOG_UPDATE_ACCEPTED || res.verdict == CATALOG_UPDATE_SAME
@@ -253,11 +320,14 @@ static int run_verify(int argc, char **argv)
 	catalog_update_result_free(&res);
 	rmdir(work);
 out:
+	if (doc)
+		rc = doc_finish(doc, rc, rc == RW_EXIT_OK ? NULL : e.msg[0] ? e.msg : "failed");
 	for (size_t i = 0; i < nkb; i++)
 		buf_free(&kb[i]);
 	buf_free(&arch);
 	buf_free(&sig);
 	strvec_free(&keys);
+	strvec_free(&key_files);
 	catalog_free(shipped);
 	return rc;
 }
@@ -323,8 +393,29 @@ static void cause(const struct catalog *cat, const struct catalog_profile *p, in
 	}
 }
 
+/* The roots of cat whose pins are in a but not in b, as root objects. */
+static json_t *only_in_json(const struct catalog *cat, const char *a, const char *b)
+{
+	json_t *arr = json_array();
+
+	for (size_t ri = 0; arr && ri < cat->n_roots; ri++)
+		if (has_pin(a, cat->roots[ri].sha256) && !has_pin(b, cat->roots[ri].sha256))
+			json_array_append_new(arr, jsonout_catalog_root(cat, ri));
+	return arr;
+}
+
+/* One difference of the --json report: {profile, from, change, added, removed, cause}. */
+static json_t *change_json(const char *id, int32_t day, const char *change, json_t *added,
+                           json_t *removed, const char *why)
+{
+	return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o}", "profile", id, "from", jsonout_day(day),
+	                 "change", change, "added", added ? added : json_array(), "removed",
+	                 removed ? removed : json_array(), "cause", jsonout_str(why));
+}
+
+/* Prints (text) or appends to changes (JSON) each day the two written sets part or meet. */
 static int diff_profile(const struct catalog *old, const struct catalog *new, const char *id,
-                        int32_t from, int32_t until, struct rw_err *e)
+                        int32_t from, int32_t until, json_t *changes, struct rw_err *e)
 {
 	const struct catalog_profile *po = catalog_profile(old, id), *pn = catalog_profile(new, id);
 	size_t cap, k = 0, found = 0;
@@ -333,7 +424,12 @@ static int diff_profile(const struct catalog *old, const struct catalog *new, co
 	char *prev = NULL;
 
 	if (po == NULL || pn == NULL) {
-		printf("%s: only in %s\n", id, po ? "OLD" : "NEW");
+		if (changes)
+			json_array_append_new(
+			        changes, change_json(id, -1, po ? "only-in-old" : "only-in-new",
+			                             NULL, NULL, NULL));
+		else
+			printf("%s: only in %s\n", id, po ? "OLD" : "NEW");
 		return 1;
 	}
 	cap = 1 + plan_profile_days(old, po, PLAN_DEFAULT_GRACE_DAYS, 0, NULL, 0) +
@@ -377,17 +473,32 @@ static int diff_profile(const struct catalog *old, const struct catalog *new, co
 				only_in(old, wo.data, wn.data, &drop);
 				cause(new, pn, days[i], &why);
 				date_format(days[i], d);
-				printf("%s from %s: NEW writes%s%s%s%s than OLD [NEW: %s]\n", id, d,
-				       add.len ? " also " : "", add.len ? add.data : "",
-				       drop.len ? (add.len ? ", and not " : " not ") : "",
-				       drop.len ? drop.data : "", why.len ? why.data : "-");
+				if (changes)
+					json_array_append_new(
+					        changes,
+					        change_json(id, days[i], "differs",
+					                    only_in_json(new, wn.data, wo.data),
+					                    only_in_json(old, wo.data, wn.data),
+					                    why.len ? why.data : NULL));
+				else
+					printf("%s from %s: NEW writes%s%s%s%s than OLD [NEW: "
+					       "%s]\n",
+					       id, d, add.len ? " also " : "",
+					       add.len ? add.data : "",
+					       drop.len ? (add.len ? ", and not " : " not ") : "",
+					       drop.len ? drop.data : "", why.len ? why.data : "-");
 				buf_free(&add);
 				buf_free(&drop);
 				buf_free(&why);
 				found = 1;
 			} else if (was_diff) {
 				date_format(days[i], d);
-				printf("%s from %s: the same again\n", id, d);
+				if (changes)
+					json_array_append_new(changes,
+					                      change_json(id, days[i], "same-again",
+					                                  NULL, NULL, NULL));
+				else
+					printf("%s from %s: the same again\n", id, d);
 			}
 			was_diff = strcmp(wo.data, wn.data) != 0;
 			free(prev);
@@ -410,11 +521,14 @@ static int run_diff(int argc, char **argv)
 	struct catalog *old = NULL, *new = NULL;
 	struct rw_err e = {{0}, 0};
 	int32_t from = date_today(), until = -1;
-	int c, rc = RW_EXIT_INPUT, any = 0;
+	int c, rc = RW_EXIT_INPUT, any = 0, json = 0;
+	json_t *doc = NULL, *changes = NULL;
 
 	cliopt_init(&p, "catalog", opts, argc, argv);
 	while ((c = next_opt(&p, 'd', "diff")) >= 0) {
-		if (c == O_FROM) {
+		if (c == O_JSON) {
+			json = 1;
+		} else if (c == O_FROM) {
 			if (cli_opt_date(hint, RW_EXIT_USAGE, "--from", p.arg, &from) < 0)
 				return RW_EXIT_USAGE;
 		} else if (c == O_UNTIL) {
@@ -429,14 +543,32 @@ static int run_diff(int argc, char **argv)
 		return cli_usage_error(hint, RW_EXIT_USAGE, "diff: give OLD and NEW");
 	if (until < 0)
 		until = from + 3652;
+	if (json) {
+		doc = jsonout_new("catalog-diff");
+		json_object_set_new(doc, "from", jsonout_day(from));
+		json_object_set_new(doc, "until", jsonout_day(until));
+		json_object_set_new(doc, "old", json_null());
+		json_object_set_new(doc, "new", json_null());
+		json_object_set_new(doc, "differ", json_null());
+		changes = json_array();
+	}
 	if (catalog_load(ops[0], &old, &e) < 0 || catalog_load(ops[1], &new, &e) < 0) {
 		rc = cli_fail(&e);
 		goto out;
 	}
-	printf("OLD %s: catalog_version %lld; NEW %s: catalog_version %lld\n", ops[0], old->version,
-	       ops[1], new->version);
+	if (doc) {
+		json_object_set_new(doc, "old",
+		                    json_pack("{s:s, s:I}", "path", ops[0], "version",
+		                              (json_int_t)old->version));
+		json_object_set_new(doc, "new",
+		                    json_pack("{s:s, s:I}", "path", ops[1], "version",
+		                              (json_int_t) new->version));
+	} else {
+		printf("OLD %s: catalog_version %lld; NEW %s: catalog_version %lld\n", ops[0],
+		       old->version, ops[1], new->version);
+	}
 	for (size_t i = 0; i < new->n_profiles; i++) {
-		int r = diff_profile(old, new, new->profiles[i].id, from, until, &e);
+		int r = diff_profile(old, new, new->profiles[i].id, from, until, changes, &e);
 
 		if (r < 0) {
 			rc = cli_fail(&e);
@@ -446,13 +578,31 @@ static int run_diff(int argc, char **argv)
 	}
 	for (size_t i = 0; i < old->n_profiles; i++)
 		if (catalog_profile(new, old->profiles[i].id) == NULL) {
-			printf("%s: only in OLD\n", old->profiles[i].id);
+			if (changes)
+				json_array_append_new(changes,
+				                      change_json(old->profiles[i].id, -1,
+				                                  "only-in-old", NULL, NULL, NULL));
+			else
+				printf("%s: only in OLD\n", old->profiles[i].id);
 			any = 1;
 		}
-	if (!any)
+	if (!any && !doc)
 		printf("no bundle differs between the two catalogs in that time\n");
 	rc = any ? 1 : RW_EXIT_OK;
 out:
+	if (doc) {
+		/* exit 1 here is "the catalogs differ", not a failure: the one status name that is
+		 * not the agent table's (docs/json.md) */
+		json_object_set_new(doc, "differ",
+		                    rc == 1 || rc == RW_EXIT_OK ? json_boolean(any) : json_null());
+		json_object_set_new(doc, "changes", changes);
+		if (rc == 1)
+			jsonout_set_status(doc, rc, "differ", NULL);
+		else
+			jsonout_set_exit(doc, rc, rc == RW_EXIT_OK ? NULL : e.msg);
+		if (jsonout_print(doc, stdout) < 0)
+			rc = RW_EXIT_FAILURE;
+	}
 	catalog_free(old);
 	catalog_free(new);
 	return rc;

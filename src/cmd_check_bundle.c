@@ -12,6 +12,7 @@
 #include "strv.h"
 #include "check.h"
 #include "cli.h"
+#include "jsonout.h"
 #include "monline.h"
 #include "date.h"
 #include "metrics.h"
@@ -277,11 +278,7 @@ static char *render_text(const struct catalog *cat, const struct cb_args *a,
 
 static json_t *ids(const struct catalog *cat, const struct rotation_roots *r)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < r->n; i++)
-		json_array_append_new(a, json_string(cat->roots[r->v[i]].id));
-	return a;
+	return jsonout_catalog_roots(cat, r->v, r->n);
 }
 
 static json_t *strs(const struct rotation_notes *n)
@@ -293,61 +290,55 @@ static json_t *strs(const struct rotation_notes *n)
 	return a;
 }
 
-static char *render_json(const struct catalog *cat, const struct cb_args *a,
-                         const struct rotation_bundle *base, const struct cert_flags *f,
-                         const struct rotation_notes *cwhy, const struct rotation_bundle *pb,
-                         int verdict)
+/* The document without status and error (set by the caller). */
+static json_t *render_json(const struct catalog *cat, const struct cb_args *a,
+                           const struct rotation_bundle *base, const struct cert_flags *f,
+                           const struct rotation_notes *cwhy, const struct rotation_bundle *pb)
 {
-	json_t *certs = json_array(), *profiles = json_array(), *root, *reasons = strs(cwhy);
-	char d[11], at[11];
-	char *s;
+	json_t *doc = jsonout_new("check-bundle");
+	json_t *certs = json_array(), *profiles = json_array(), *reasons = strs(cwhy);
 
-	date_format(a->o.day, at);
 	for (size_t i = 0; i < base->reasons.n; i++)
 		json_array_append_new(reasons, json_string(base->reasons.v[i]));
 	for (size_t i = 0; i < base->held.n; i++) {
 		const struct cert *c = base->held.v[i];
-		long ri = base->held_root[i];
+		json_t *o = jsonout_cert_root(c, cat, base->held_root[i]);
 
-		date_format(date_of_time(c->not_after), d);
-		json_array_append_new(
-		        certs,
-		        json_pack("{s:I, s:s, s:s, s:s, s:s, s:b, s:s?, s:o, s:b, s:b, s:b, s:b, "
-		                  "s:b, s:s}",
-		                  "index", (json_int_t)(i + 1), "name", c->label, "subject",
-		                  c->subject, "sha256", c->sha256, "not_after", d, "ca", c->is_ca,
-		                  "root", ri >= 0 ? cat->roots[ri].id : NULL, "duplicate_of",
-		                  f[i].duplicate_of >= 0 ? json_integer(f[i].duplicate_of + 1)
-		                                         : json_null(),
-		                  "expired", f[i].expired, "expiring", f[i].expiring, "not_ca",
-		                  f[i].not_ca, "not_root", f[i].not_root, "sha1_signed", f[i].sha1,
-		                  "origin", c->origin ? c->origin : ""));
+		/* the root shape (id: its catalog id or null), then what this check found */
+		json_object_set_new(o, "index", json_integer((json_int_t)(i + 1)));
+		json_object_set_new(o, "ca", json_boolean(c->is_ca));
+		json_object_set_new(o, "duplicate_of",
+		                    f[i].duplicate_of >= 0 ? json_integer(f[i].duplicate_of + 1)
+		                                           : json_null());
+		json_object_set_new(o, "expired", json_boolean(f[i].expired));
+		json_object_set_new(o, "expiring", json_boolean(f[i].expiring));
+		json_object_set_new(o, "not_ca", json_boolean(f[i].not_ca));
+		json_object_set_new(o, "not_root", json_boolean(f[i].not_root));
+		json_object_set_new(o, "sha1_signed", json_boolean(f[i].sha1));
+		json_object_set_new(o, "origin", jsonout_str(c->origin));
+		json_array_append_new(certs, o);
 	}
 	for (size_t p = 0; p < a->profiles.n && base->readable && base->held.n; p++) {
 		const struct rotation_bundle *r = &pb[p];
 
 		json_array_append_new(
 		        profiles,
-		        json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "id",
-		                  a->profiles.v[p], "status", r->verdict, "status_text",
-		                  rotation_verdict_name(r->verdict), "missing_now",
+		        json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o}", "id", a->profiles.v[p],
+		                  "status", jsonout_check_json(r->verdict), "missing_now",
 		                  ids(cat, &r->missing_now), "transition_missing",
 		                  ids(cat, &r->transition_now), "next_step",
-		                  r->next_step_day >= 0
-		                          ? (date_format(r->next_step_day, d), json_string(d))
-		                          : json_null(),
-		                  "missing_next", ids(cat, &r->missing_next), "reasons",
-		                  strs(&r->reasons)));
+		                  jsonout_day(r->next_step_day), "missing_next",
+		                  ids(cat, &r->missing_next), "reasons", strs(&r->reasons)));
 	}
-	root = json_pack("{s:s, s:s, s:s, s:i, s:i, s:s, s:b, s:o, s:o, s:o}", "check", "bundle",
-	                 "path", a->path, "at", at, "warn_days", a->o.warn_days, "status", verdict,
-	                 "status_text", rotation_verdict_name(verdict), "readable", base->readable,
-	                 "certificates", certs, "profiles", profiles, "reasons", reasons);
-	if (root == NULL)
-		return NULL;
-	s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(root);
-	return s;
+	json_object_set_new(doc, "check", json_string("bundle"));
+	json_object_set_new(doc, "path", json_string(a->path));
+	json_object_set_new(doc, "at", jsonout_day(a->o.day));
+	json_object_set_new(doc, "warn_days", json_integer(a->o.warn_days));
+	json_object_set_new(doc, "readable", json_boolean(base->readable));
+	json_object_set_new(doc, "certificates", certs);
+	json_object_set_new(doc, "profiles", profiles);
+	json_object_set_new(doc, "reasons", reasons);
+	return doc;
 }
 
 static int write_metrics(const char *path, const struct cb_args *a,
@@ -395,6 +386,7 @@ int check_bundle_main(int argc, char **argv)
 	struct rw_err e = {{0}, 0};
 	size_t np = 0;
 	char *text = NULL;
+	json_t *doc = NULL;
 	int rc = RW_CHECK_UNKNOWN, verdict;
 
 	memset(&a, 0, sizeof(a));
@@ -461,22 +453,43 @@ int check_bundle_main(int argc, char **argv)
 				verdict = pb[np].verdict;
 		}
 	}
-	text = a.json ? render_json(cat, &a, &base, f, &cwhy, pb, verdict)
-	              : render_text(cat, &a, &base, f, &cwhy, pb, verdict);
+	rc = verdict;
+	if (a.metrics && write_metrics(a.metrics, &a, &base, verdict, &e) < 0) {
+		cli_fail(&e);
+		rc = RW_CHECK_UNKNOWN;
+	}
+	if (a.json) {
+		doc = render_json(cat, &a, &base, f, &cwhy, pb);
+		if (doc == NULL || jsonout_set_check(doc, rc, rc != verdict ? e.msg : NULL) < 0)
+			goto oom;
+		if (jsonout_print(doc, stdout) < 0) {
+			doc = NULL;
+			goto oom;
+		}
+		doc = NULL;
+		goto out;
+	}
+	text = render_text(cat, &a, &base, f, &cwhy, pb, verdict);
 	if (text == NULL)
 		goto oom;
 	fputs(text, stdout);
-	if (a.json)
-		fputc('\n', stdout);
-	rc = verdict;
-	if (a.metrics && write_metrics(a.metrics, &a, &base, verdict, &e) < 0)
-		goto fail;
 	goto out;
 oom:
 	err_set(&e, RW_EXIT_FAILURE, "out of memory");
 fail:
 	cli_fail(&e);
 	rc = RW_CHECK_UNKNOWN;
+	if (a.json) { /* the document of a check that could not run */
+		json_decref(doc);
+		doc = jsonout_new("check-bundle");
+		if (doc) {
+			jsonout_set_check(doc, rc, e.msg);
+			json_object_set_new(doc, "check", json_string("bundle"));
+			json_object_set_new(doc, "path", jsonout_str(a.path));
+		}
+		(void)jsonout_print(doc, stdout);
+		doc = NULL;
+	}
 out:
 	for (size_t i = 0; pb && i < np; i++)
 		rotation_bundle_free(&pb[i]);

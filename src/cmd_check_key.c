@@ -43,30 +43,6 @@ static const char footer[] =
 
 const struct cmd_help check_key_help = {synopsis, opts, footer, NULL};
 
-/* Writes the status to path with the key paths, as given, joined with "," as the target. Prints
- * the error; returns rc, or RW_CHECK_UNKNOWN when the file cannot be written. */
-static int write_metrics(const char *path, char **keys, int n, int rc)
-{
-	struct rw_err e = {0};
-	struct buf target;
-
-	buf_init(&target, 0);
-	for (int i = 0; i < n; i++)
-		if ((i && buf_puts(&target, ",") < 0) || buf_puts(&target, keys[i]) < 0) {
-			err_set(&e, RW_EXIT_FAILURE, "out of memory");
-			goto fail;
-		}
-	if (metrics_write_check_status(path, "key", target.data, rc, &e) < 0)
-		goto fail;
-	goto out;
-fail:
-	cli_fail(&e);
-	rc = RW_CHECK_UNKNOWN;
-out:
-	buf_free(&target);
-	return rc;
-}
-
 int check_key_main(int argc, char **argv)
 {
 	struct keyperm_opts ko = {0};
@@ -75,6 +51,7 @@ int check_key_main(int argc, char **argv)
 	const char *policy = NULL, *metrics = NULL;
 	int c, json = 0, failed = 0, rc = RW_CHECK_UNKNOWN, n_keys;
 	struct cliopt_parser p;
+	struct buf target;
 	char **keys;
 
 	cliopt_init(&p, "check key", opts, argc, argv);
@@ -112,11 +89,17 @@ int check_key_main(int argc, char **argv)
 	findings_init(&f);
 	for (int i = 0; i < n_keys && !failed; i++)
 		failed = keyperm_check(keys[i], &ko, &f, &e) < 0;
-	rc = check_report(&f, "key", json, failed ? &e : NULL);
-	/* Written for UNKNOWN too (not for a usage error), so a monitor sees a check that could
-	 * not run. */
-	if (metrics)
-		rc = write_metrics(metrics, keys, n_keys, rc);
+	/* The metrics target: the key paths as given, joined with ",". Written for UNKNOWN too
+	 * (not for a usage error), so a monitor sees a check that could not run. */
+	buf_init(&target, 0);
+	for (int i = 0; i < n_keys; i++)
+		if ((i && buf_puts(&target, ",") < 0) || buf_puts(&target, keys[i]) < 0) {
+			fprintf(stderr, "rootwarden: out of memory\n");
+			goto out;
+		}
+	rc = check_report_metrics(&f, "key", json, failed ? &e : NULL, metrics, target.data);
+out:
+	buf_free(&target);
 	findings_free(&f);
 	return rc;
 }

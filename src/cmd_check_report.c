@@ -3,6 +3,9 @@
 #include <stdlib.h>
 
 #include "cmd_check_report.h"
+#include "cli.h"
+#include "jsonout.h"
+#include "metrics.h"
 #include "monline.h"
 
 int check_report(const struct findings *f, const char *kind, int json, const struct rw_err *err)
@@ -11,23 +14,17 @@ int check_report(const struct findings *f, const char *kind, int json, const str
 
 	if (json) {
 		json_t *o = findings_json(f, kind);
-		char *s = NULL;
 
-		if (o && err) {
-			json_object_set_new(o, "status", json_integer(RW_CHECK_UNKNOWN));
-			json_object_set_new(o, "status_text",
-			                    json_string(check_status_name(RW_CHECK_UNKNOWN)));
-			json_object_set_new(o, "error", json_string(err->msg));
+		if (o && err && jsonout_set_check(o, RW_CHECK_UNKNOWN, err->msg) < 0) {
+			json_decref(o);
+			o = NULL;
 		}
-		if (o)
-			s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(o);
-		if (s == NULL) {
+		if (err) /* the document says it; stderr says it too, as in every command */
+			fprintf(stderr, "rootwarden: %s\n", err->msg);
+		if (jsonout_print(o, stdout) < 0) {
 			fprintf(stderr, "rootwarden: out of memory\n");
 			return RW_CHECK_UNKNOWN;
 		}
-		printf("%s\n", s);
-		free(s);
 		return st;
 	}
 	struct buf b;
@@ -42,4 +39,19 @@ int check_report(const struct findings *f, const char *kind, int json, const str
 	fputs(b.data ? b.data : "", stdout);
 	buf_free(&b);
 	return st;
+}
+
+int check_report_metrics(const struct findings *f, const char *kind, int json,
+                         const struct rw_err *err, const char *metrics, const char *target)
+{
+	int st = err ? RW_CHECK_UNKNOWN : findings_status(f);
+	struct rw_err me = {{0}, 0};
+
+	if (metrics == NULL || metrics_write_check_status(metrics, kind, target, st, &me) == 0)
+		return check_report(f, kind, json, err);
+	if (json)
+		return check_report(f, kind, json, err ? err : &me);
+	(void)check_report(f, kind, json, err);
+	cli_fail(&me);
+	return RW_CHECK_UNKNOWN;
 }

@@ -16,4 +16,14 @@
 
 int check_report(const struct findings *f, const char *kind, int json, const struct rw_err *err);
 
+/*
+ * check_report_metrics() is check_report() that also writes the status to the metrics file
+ * metrics (NULL: none) as rootwarden_check_status{check=kind,target}. The file is written
+ * first, so that with --json a file that cannot be written is the document's UNKNOWN and its
+ * error; in text the report comes first and the error after it on stderr. Either way the
+ * status returned is then RW_CHECK_UNKNOWN.
+ */
+int check_report_metrics(const struct findings *f, const char *kind, int json,
+                         const struct rw_err *err, const char *metrics, const char *target);
+
 #endif

@@ -78,6 +78,7 @@ int check_sqlserver_main(int argc, char **argv)
 	struct rw_err e = {0};
 	const char *conf_path = NULL, *metrics = NULL;
 	int c, json = 0, rc = RW_CHECK_UNKNOWN;
+	const char *target;
 	int32_t day;
 	char *end;
 	struct cliopt_parser p;
@@ -152,29 +153,19 @@ int check_sqlserver_main(int argc, char **argv)
 	}
 	if (so.cert_path == NULL && conf_path == NULL)
 		conf_path = MSSQL_CONF_DEFAULT_PATH;
+	/* The series is named by what the command line names (stable from run to run): the
+	 * certificate given, else the mssql.conf read. Written for UNKNOWN too (not for a usage
+	 * error), so a monitor sees a check that could not run. */
+	target = so.cert_path ? so.cert_path : conf_path;
 	if (conf_path && mssql_conf_read(conf_path, &conf, &e) < 0) {
-		rc = check_report(&f, "sqlserver", json, &e);
+		rc = check_report_metrics(&f, "sqlserver", json, &e, metrics, target);
 	} else {
 		so.conf = conf;
 		so.hosts = hosts.v;
 		so.n_hosts = hosts.n;
-		if (sqlcert_check(&so, &f, &e) < 0)
-			rc = check_report(&f, "sqlserver", json, &e);
-		else
-			rc = check_report(&f, "sqlserver", json, NULL);
-	}
-	/* The series is named by what the command line names (stable from run to run): the
-	 * certificate given, else the mssql.conf read. Written for UNKNOWN too (not for a usage
-	 * error), so a monitor sees a check that could not run. */
-	if (metrics) {
-		struct rw_err me = {0};
-
-		if (metrics_write_check_status(metrics, "sqlserver",
-		                               so.cert_path ? so.cert_path : conf_path, rc,
-		                               &me) < 0) {
-			cli_fail(&me);
-			rc = RW_CHECK_UNKNOWN;
-		}
+		rc = check_report_metrics(&f, "sqlserver", json,
+		                          sqlcert_check(&so, &f, &e) < 0 ? &e : NULL, metrics,
+		                          target);
 	}
 out:
 	findings_free(&f);

@@ -218,11 +218,7 @@ int check_token_main(int argc, char **argv)
 	if (!failed)
 		failed = token_check_source(tok.data ? tok.data : "", tok.len, token_file, &o, jwks,
 		                            state_dir, &fo, &f, &e) < 0;
-	rc = check_report(&f, "token", json, failed ? &e : NULL);
-	if (metrics && metrics_write_check_status(metrics, "token", target, rc, &e) < 0) {
-		cli_fail(&e);
-		rc = RW_CHECK_UNKNOWN;
-	}
+	rc = check_report_metrics(&f, "token", json, failed ? &e : NULL, metrics, target);
 out:
 	token_buf_free(&tok);
 	free(target);

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "jsonout.h"
 #include "config.h"
 #include "date.h"
 #include "metrics.h"
@@ -114,52 +115,59 @@ static void print_text(const struct probe_result *r, const struct probe_assessme
 	}
 }
 
+/* A text field of a probe: null when it is empty (not known, not offered). */
+static json_t *text_or_null(const char *s)
+{
+	return jsonout_str(s[0] ? s : NULL);
+}
+
 static json_t *endpoint_json(const struct probe_result *r, const struct probe_assessment *a,
                              const struct catalog *cat, int st)
 {
 	json_t *o = json_object(), *f = findings_json(&a->f, "probe");
-	json_t *vers = json_object(), *chain = json_array(), *set = json_array();
+	json_t *vers = json_object(), *chain = json_array(), *set = json_array(), *anchor;
 
 	json_object_set_new(o, "url", json_string(r->u.url));
 	json_object_set_new(o, "scheme", json_string(r->u.scheme->name));
 	json_object_set_new(o, "host", json_string(r->u.host));
 	json_object_set_new(o, "port", json_string(r->u.port));
-	json_object_set_new(o, "status", json_integer(st));
-	json_object_set_new(o, "status_text", json_string(check_status_name(st)));
+	json_object_set_new(o, "status", jsonout_check_json(st));
 	json_object_set_new(o, "reachable", json_boolean(r->reachable));
-	if (!r->reachable)
-		json_object_set_new(o, "error", json_string(r->error));
+	json_object_set_new(o, "error", jsonout_str(r->reachable ? NULL : r->error));
 	json_object_set_new(o, "tls", json_string(probe_tls_name(r->pre.tls)));
-	json_object_set_new(o, "tls_detail", json_string(r->pre.detail));
-	json_object_set_new(o, "server", json_string(r->pre.server));
+	json_object_set_new(o, "tls_detail", text_or_null(r->pre.detail));
+	json_object_set_new(o, "server", text_or_null(r->pre.server));
 	for (int v = 0; v < PROBE_N_VERSIONS; v++)
 		json_object_set_new(vers, probe_version_name(v),
 		                    json_string(probe_outcome_name(r->version[v].outcome)));
 	json_object_set_new(o, "versions", vers);
-	json_object_set_new(o, "azure_minimal_tls", json_string(a->azure_min_tls));
+	json_object_set_new(o, "azure_minimal_tls", text_or_null(a->azure_min_tls));
 	json_object_set_new(o, "default",
-	                    json_pack("{s:s, s:s, s:s}", "version", r->deflt.version, "cipher",
-	                              r->deflt.cipher, "alpn", r->deflt.alpn));
+	                    json_pack("{s:o, s:o, s:o}", "version", text_or_null(r->deflt.version),
+	                              "cipher", text_or_null(r->deflt.cipher), "alpn",
+	                              text_or_null(r->deflt.alpn)));
 	for (size_t i = 0; i < r->chain.n; i++) {
 		const struct cert *c = r->chain.v[i];
-		char nb[21], na[21];
 
-		time_format(c->not_before, nb);
-		time_format(c->not_after, na);
 		json_array_append_new(chain,
-		                      json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:s}",
+		                      json_pack("{s:s, s:s, s:o, s:o, s:s, s:i, s:s, s:s}",
 		                                "subject", c->subject, "issuer", c->issuer,
-		                                "not_before", nb, "not_after", na, "key",
+		                                "not_before", jsonout_time(c->not_before),
+		                                "not_after", jsonout_time(c->not_after), "key",
 		                                c->key_type, "key_bits", (int)c->key_bits,
 		                                "signature", c->sig_alg, "sha256", c->sha256));
 	}
 	json_object_set_new(o, "chain", chain);
-	json_object_set_new(o, "root",
-	                    a->root >= 0 ? json_pack("{s:s, s:s}", "id", cat->roots[a->root].id,
-	                                             "name", a->root_label)
-	                    : a->root_label[0]
-	                            ? json_pack("{s:n, s:s}", "id", "name", a->root_label)
-	                            : json_null());
+	/* The anchor: a catalog root (the root shape), else a root of a bundle outside the
+	 * catalog, known by its label alone (id, sha256, not_after null), else null. */
+	if (a->root >= 0)
+		anchor = jsonout_catalog_root(cat, (size_t)a->root);
+	else if (a->root_label[0])
+		anchor = json_pack("{s:n, s:s, s:n, s:n, s:n}", "id", "name", a->root_label,
+		                   "sha256", "subject", "not_after");
+	else
+		anchor = json_null();
+	json_object_set_new(o, "root", anchor);
 	for (size_t i = 0; i < a->n_settings; i++)
 		json_array_append_new(set, json_string(a->settings[i]));
 	json_object_set_new(o, "client_settings", set);
@@ -344,23 +352,23 @@ int cmd_probe(int argc, char **argv)
 		if (rn.status[i] > worst)
 			worst = rn.status[i];
 	}
+	rc = worst;
+	if (metrics && write_metrics(metrics, &rn, &e) < 0) {
+		cli_fail(&e);
+		rc = RW_CHECK_UNKNOWN;
+	}
 	if (json) {
-		json_t *top = json_object(), *arr = json_array();
-		char *s;
+		json_t *top = jsonout_new("probe"), *arr = json_array();
 
 		for (size_t i = 0; i < rn.n; i++)
 			json_array_append_new(
 			        arr, endpoint_json(&rn.res[i], &rn.as[i], cat, rn.status[i]));
+		if (top)
+			jsonout_set_check(top, rc, rc != worst ? e.msg : NULL);
 		json_object_set_new(top, "check", json_string("probe"));
-		json_object_set_new(top, "status", json_integer(worst));
-		json_object_set_new(top, "status_text", json_string(check_status_name(worst)));
 		json_object_set_new(top, "endpoints", arr);
-		s = json_dumps(top, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		json_decref(top);
-		if (s == NULL)
+		if (jsonout_print(top, stdout) < 0)
 			goto oom;
-		printf("%s\n", s);
-		free(s);
 	} else {
 		size_t by[4] = {0};
 		char summary[160], perf[160];
@@ -381,15 +389,20 @@ int cmd_probe(int argc, char **argv)
 		for (size_t i = 0; i < rn.n; i++)
 			print_text(&rn.res[i], &rn.as[i], rn.status[i]);
 	}
-	rc = worst;
-	if (metrics && write_metrics(metrics, &rn, &e) < 0)
-		goto fail;
 	goto out;
 oom:
 	err_set(&e, RW_CHECK_UNKNOWN, "probe: out of memory");
 fail:
 	cli_fail(&e);
 	rc = RW_CHECK_UNKNOWN;
+	if (json) { /* the document of a probe that could not run */
+		json_t *top = jsonout_new("probe");
+
+		if (top)
+			jsonout_set_check(top, rc, e.msg);
+		json_object_set_new(top, "check", json_string("probe"));
+		(void)jsonout_print(top, stdout);
+	}
 out:
 	for (size_t i = 0; rn.res && i < rn.n; i++) {
 		probe_result_free(&rn.res[i]);

@@ -6,6 +6,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "date.h"
+#include "jsonout.h"
 
 static const char synopsis[] =
         "rootwarden roots list [--json] [--roots-dir DIR]\n"
@@ -44,41 +45,47 @@ static void profiles_using(const struct catalog *cat, size_t ri, char *out, size
 		snprintf(out, len, "-");
 }
 
+/* The root shape (jsonout.h) and what the catalog knows of it; with full, every detail. */
 static json_t *root_json(const struct catalog *cat, size_t ri, int full)
 {
 	const struct catalog_root *r = &cat->roots[ri];
 	const struct cert *c = r->cert;
-	json_t *o = json_object(), *profiles = json_array(), *urls = json_array();
-	char d[21], list[2048];
+	json_t *o = jsonout_catalog_root(cat, ri), *profiles = json_array(), *urls;
+	char list[2048];
 
-	json_object_set_new(o, "id", json_string(r->id));
-	json_object_set_new(o, "name", json_string(r->name));
-	json_object_set_new(o, "sha256", json_string(r->sha256));
 	json_object_set_new(o, "spki_sha256", json_string(r->spki_sha256));
-	if (c) {
-		time_format(c->not_after, d);
-		json_object_set_new(o, "not_after", json_string(d));
-	}
 	profiles_using(cat, ri, list, sizeof(list), profiles);
 	json_object_set_new(o, "profiles", profiles);
-	if (!full) {
-		json_decref(urls);
+	if (!full)
 		return o;
-	}
+	urls = json_array();
 	for (size_t i = 0; i < r->n_urls; i++)
 		json_array_append_new(urls, json_string(r->urls[i]));
 	json_object_set_new(o, "urls", urls);
-	if (c) {
-		time_format(c->not_before, d);
-		json_object_set_new(o, "not_before", json_string(d));
-		json_object_set_new(o, "subject", json_string(c->subject));
-		json_object_set_new(o, "issuer", json_string(c->issuer));
-		json_object_set_new(o, "key_type", json_string(c->key_type));
-		json_object_set_new(o, "key_bits", json_integer(c->key_bits));
-		json_object_set_new(o, "signature", json_string(c->sig_alg));
-		json_object_set_new(o, "file", json_string(r->file ? r->file : ""));
-	}
+	json_object_set_new(o, "not_before", c ? jsonout_time(c->not_before) : json_null());
+	json_object_set_new(o, "issuer", jsonout_str(c ? c->issuer : NULL));
+	json_object_set_new(o, "key_type", jsonout_str(c ? c->key_type : NULL));
+	json_object_set_new(o, "key_bits", c ? json_integer(c->key_bits) : json_null());
+	json_object_set_new(o, "signature", jsonout_str(c ? c->sig_alg : NULL));
+	json_object_set_new(o, "file", jsonout_str(r->file));
 	return o;
+}
+
+/* {"version", "date", "path"} of the catalog the roots come from */
+static json_t *catalog_json(const struct catalog *cat)
+{
+	return json_pack("{s:I, s:o, s:o}", "version", (json_int_t)cat->version, "date",
+	                 jsonout_day(cat->date), "path", jsonout_str(cat->path));
+}
+
+/* The document of a command that failed after its options: the header alone. */
+static void print_failure(const char *doc, const struct rw_err *e)
+{
+	json_t *j = jsonout_new(doc);
+
+	if (j)
+		jsonout_set_exit(j, e->status ? e->status : RW_EXIT_FAILURE, e->msg);
+	(void)jsonout_print(j, stdout);
 }
 
 static int roots_list(const struct catalog *cat, int json)
@@ -86,14 +93,13 @@ static int roots_list(const struct catalog *cat, int json)
 	char na[11], list[2048];
 
 	if (json) {
-		json_t *arr = json_array();
+		json_t *doc = jsonout_new("roots-list"), *arr = json_array();
 
 		for (size_t i = 0; i < cat->n_roots; i++)
 			json_array_append_new(arr, root_json(cat, i, 0));
-		json_dumpf(arr, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(arr);
-		return RW_EXIT_OK;
+		json_object_set_new(doc, "catalog", catalog_json(cat));
+		json_object_set_new(doc, "roots", arr);
+		return jsonout_print(doc, stdout) < 0 ? RW_EXIT_FAILURE : RW_EXIT_OK;
 	}
 	printf("%-32s %-46s %-10s %-64s %s\n", "ID", "NAME", "NOT AFTER", "SHA-256", "PROFILES");
 	for (size_t i = 0; i < cat->n_roots; i++) {
@@ -117,17 +123,21 @@ static int roots_show(const struct catalog *cat, const char *id, int json)
 	char d[11];
 
 	if (ri < 0) {
-		fprintf(stderr,
-		        "rootwarden: %s: no root with id '%s' (see 'rootwarden roots list')\n",
+		struct rw_err e = {{0}, 0};
+
+		err_set(&e, RW_EXIT_INPUT, "%s: no root with id '%s' (see 'rootwarden roots list')",
 		        cat->path, id);
-		return RW_EXIT_INPUT;
+		if (json)
+			print_failure("roots-show", &e);
+		return cli_fail(&e);
 	}
 	o = root_json(cat, (size_t)ri, 1);
 	if (json) {
-		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-		putchar('\n');
-		json_decref(o);
-		return RW_EXIT_OK;
+		json_t *doc = jsonout_new("roots-show");
+
+		json_object_set_new(doc, "catalog", catalog_json(cat));
+		json_object_set_new(doc, "root", o);
+		return jsonout_print(doc, stdout) < 0 ? RW_EXIT_FAILURE : RW_EXIT_OK;
 	}
 	r = &cat->roots[ri];
 	printf("id:          %s\nname:        %s\n", r->id, r->name);
@@ -176,12 +186,18 @@ int cmd_roots(int argc, char **argv)
 		return RW_EXIT_USAGE;
 	ops = cliopt_operands(&p, &n);
 	if (n == 1 && strcmp(ops[0], "list") == 0) {
-		if (cli_load_catalog(roots_dir, &cat, &e) < 0)
+		if (cli_load_catalog(roots_dir, &cat, &e) < 0) {
+			if (json)
+				print_failure("roots-list", &e);
 			return cli_fail(&e);
+		}
 		rc = roots_list(cat, json);
 	} else if (n == 2 && strcmp(ops[0], "show") == 0) {
-		if (cli_load_catalog(roots_dir, &cat, &e) < 0)
+		if (cli_load_catalog(roots_dir, &cat, &e) < 0) {
+			if (json)
+				print_failure("roots-show", &e);
 			return cli_fail(&e);
+		}
 		rc = roots_show(cat, ops[1], json);
 	} else {
 		return cli_usage_error("roots", RW_EXIT_USAGE, "give 'list' or 'show ID'");

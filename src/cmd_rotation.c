@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "cli.h"
+#include "jsonout.h"
 #include "monline.h"
 #include "config.h"
 #include "date.h"
@@ -348,13 +349,10 @@ static char *render_text(const struct catalog *cat, const struct rotation_report
 
 /* ---- JSON ---- */
 
+/* Roots as root objects (jsonout.h) */
 static json_t *ids(const struct catalog *cat, const size_t *v, size_t n)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(cat->roots[v[i]].id));
-	return a;
+	return jsonout_catalog_roots(cat, v, n);
 }
 
 static json_t *notes(const struct rotation_notes *n)
@@ -382,9 +380,8 @@ static json_t *json_step_dates(const struct catalog_step *s)
 	json_t *a = json_array();
 
 	for (size_t i = 0; a && i < s->n_dates; i++)
-		json_array_append_new(a,
-		                      json_pack("{s:o, s:s?}", "date", date_json(s->dates[i].day),
-		                                "source", s->dates[i].source));
+		json_array_append_new(a, json_pack("{s:o, s:o}", "date", date_json(s->dates[i].day),
+		                                   "source", jsonout_str(s->dates[i].source)));
 	return a;
 }
 
@@ -392,8 +389,9 @@ static json_t *json_event(const struct catalog_event *ev)
 {
 	if (ev->day < 0)
 		return json_null();
-	return json_pack("{s:o, s:s?, s:s?, s:s?}", "date", date_json(ev->day), "profile",
-	                 ev->target, "source", ev->source, "note", ev->note);
+	return json_pack("{s:o, s:o, s:o, s:o}", "date", date_json(ev->day), "profile",
+	                 jsonout_str(ev->target), "source", jsonout_str(ev->source), "note",
+	                 jsonout_str(ev->note));
 }
 
 /* { root id: [ URL, ... ] } for the roots a step requires; {} without a step. */
@@ -420,22 +418,22 @@ static json_t *json_profile(const struct catalog *cat, const struct rotation_pro
 		const struct catalog_step *s = &p->profile->steps[i];
 
 		json_array_append_new(
-		        steps, json_pack("{s:o, s:o, s:s, s:o, s:o, s:s?, s:o, s:s?}", "from",
+		        steps, json_pack("{s:o, s:o, s:s, s:o, s:o, s:o, s:o, s:o}", "from",
 		                         date_json(s->from), "latest", date_json(s->latest), "when",
 		                         rotation_when_name(p->when[i]), "required",
 		                         ids(cat, s->required, s->n_required), "optional",
-		                         ids(cat, s->optional, s->n_optional), "note", s->note,
-		                         "published", json_step_dates(s), "source", s->source));
+		                         ids(cat, s->optional, s->n_optional), "note",
+		                         jsonout_str(s->note), "published", json_step_dates(s),
+		                         "source", jsonout_str(s->source)));
 	}
 	for (size_t i = 0; i < p->expiring.n; i++)
 		json_array_append_new(exp, rotation_root_json(cat, p->expiring.v[i]));
 	return json_pack(
-	        "{s:s, s:s, s:o, s:o, s:o, s:i, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
-	        p->profile->id, "name", p->profile->name, "becomes",
-	        json_event(&p->profile->becomes), "ends", json_event(&p->profile->ends),
+	        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
+	        p->profile->id, "name", p->profile->name, "status", jsonout_check_json(p->verdict),
+	        "becomes", json_event(&p->profile->becomes), "ends", json_event(&p->profile->ends),
 	        "download_next", json_urls(cat, p->next >= 0 ? &p->profile->steps[p->next] : NULL),
-	        "status", p->verdict, "status_text", rotation_verdict_name(p->verdict), "steps",
-	        steps, "current_step",
+	        "steps", steps, "current_step",
 	        date_json(p->current >= 0 ? p->profile->steps[p->current].from : -1), "next_step",
 	        date_json(p->next >= 0 ? p->profile->steps[p->next].from : -1), "days_to_next_step",
 	        p->next >= 0 ? json_integer(p->days_to_next) : json_null(), "required_now",
@@ -449,20 +447,16 @@ static json_t *json_bundle(const struct catalog *cat, const struct rotation_repo
 {
 	const struct rotation_target *t = rb->target;
 	json_t *profiles = json_array(), *held = json_array(), *changes = json_array();
-	char d[11];
 
 	for (size_t i = 0; i < t->n_profiles; i++)
 		json_array_append_new(profiles, json_string(t->profiles[i]));
 	for (size_t i = 0; i < rb->held.n; i++) {
 		const struct cert *c = rb->held.v[i];
+		json_t *o = jsonout_cert_root(c, cat, rb->held_root[i]);
 
-		date_format(date_of_time(c->not_after), d);
-		json_array_append_new(
-		        held,
-		        json_pack("{s:s, s:s, s:s, s:s?, s:b}", "name", c->label, "sha256",
-		                  c->sha256, "not_after", d, "root",
-		                  rb->held_root[i] >= 0 ? cat->roots[rb->held_root[i]].id : NULL,
-		                  "expired", cert_is_expired(c, date_start(r->day))));
+		json_object_set_new(o, "expired",
+		                    json_boolean(cert_is_expired(c, date_start(r->day))));
+		json_array_append_new(held, o);
 	}
 	for (size_t i = 0; i < rb->changes.n; i++) {
 		const struct rotation_change *c = &rb->changes.v[i];
@@ -474,11 +468,10 @@ static json_t *json_bundle(const struct catalog *cat, const struct rotation_repo
 		                                         ids(cat, c->removed.v, c->removed.n),
 		                                         "cause", c->cause));
 	}
-	return json_pack("{s:s, s:s?, s:o, s:i, s:s, s:b, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o, "
-	                 "s:o}",
-	                 "name", t->name, "path", t->path, "profiles", profiles, "status",
-	                 rb->verdict, "status_text", rotation_verdict_name(rb->verdict), "readable",
-	                 rb->readable, "error", rb->error, "holds", held, "missing_now",
+	return json_pack("{s:s, s:o, s:o, s:o, s:b, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	                 "name", t->name, "path", jsonout_str(t->path), "profiles", profiles,
+	                 "status", jsonout_check_json(rb->verdict), "readable", rb->readable,
+	                 "error", jsonout_str(rb->error), "holds", held, "missing_now",
 	                 ids(cat, rb->missing_now.v, rb->missing_now.n), "transition_missing",
 	                 ids(cat, rb->transition_now.v, rb->transition_now.n), "next_step",
 	                 date_json(rb->next_step_day), "missing_next",
@@ -487,28 +480,27 @@ static json_t *json_bundle(const struct catalog *cat, const struct rotation_repo
 	                 "reasons", notes(&rb->reasons));
 }
 
-static char *render_json(const struct catalog *cat, const struct rotation_report *r)
+/* The document without status and error (set by the caller). */
+static json_t *render_json(const struct catalog *cat, const struct rotation_report *r)
 {
-	json_t *root, *profiles = json_array(), *bundles = json_array();
-	char *s;
+	json_t *doc = jsonout_new("rotation"), *profiles = json_array(), *bundles = json_array();
 
 	for (size_t i = 0; i < r->n_profiles; i++)
 		json_array_append_new(profiles, json_profile(cat, &r->profiles[i]));
 	for (size_t i = 0; i < r->n_bundles; i++)
 		json_array_append_new(bundles, json_bundle(cat, r, &r->bundles[i]));
-	root = json_pack("{s:o, s:{s:I, s:o, s:o, s:b}, s:i, s:i, s:i, s:s, s:o, s:o}", "at",
-	                 date_json(r->day), "catalog", "version", (json_int_t)cat->version, "date",
-	                 date_json(cat->date), "age_days",
-	                 cat->date >= 0 ? json_integer(r->day - cat->date) : json_null(), "old",
-	                 cat->date >= 0 && r->day - cat->date > ROTATION_CATALOG_OLD_DAYS,
-	                 "warn_days", r->warn_days, "grace_days", r->grace_days, "status",
-	                 r->verdict, "status_text", rotation_verdict_name(r->verdict), "profiles",
-	                 profiles, "bundles", bundles);
-	if (root == NULL)
-		return NULL;
-	s = json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS);
-	json_decref(root);
-	return s;
+	json_object_set_new(doc, "at", date_json(r->day));
+	json_object_set_new(
+	        doc, "catalog",
+	        json_pack("{s:I, s:o, s:o, s:b}", "version", (json_int_t)cat->version, "date",
+	                  date_json(cat->date), "age_days",
+	                  cat->date >= 0 ? json_integer(r->day - cat->date) : json_null(), "old",
+	                  cat->date >= 0 && r->day - cat->date > ROTATION_CATALOG_OLD_DAYS));
+	json_object_set_new(doc, "warn_days", json_integer(r->warn_days));
+	json_object_set_new(doc, "grace_days", json_integer(r->grace_days));
+	json_object_set_new(doc, "profiles", profiles);
+	json_object_set_new(doc, "bundles", bundles);
+	return doc;
 }
 
 /* ---- metrics ---- */
@@ -617,21 +609,39 @@ int cmd_rotation(int argc, char **argv)
 		o.warn_days = a.warn_days;
 	if (rotation_analyse(catalog, a.profiles.v, a.profiles.n, targets, nt, &o, &rep, &e) < 0)
 		goto fail;
-	text = a.json ? render_json(catalog, &rep) : render_text(catalog, &rep);
+	rc = rep.verdict;
+	if (a.metrics && write_metrics(a.metrics, &rep, &e) < 0) {
+		cli_fail(&e);
+		rc = RW_CHECK_UNKNOWN;
+	}
+	if (a.json) {
+		json_t *doc = render_json(catalog, &rep);
+
+		if (doc == NULL ||
+		    jsonout_set_check(doc, rc, rc != rep.verdict ? e.msg : NULL) < 0 ||
+		    jsonout_print(doc, stdout) < 0) {
+			json_decref(doc);
+			goto oom;
+		}
+		goto out;
+	}
+	text = render_text(catalog, &rep);
 	if (text == NULL)
 		goto oom;
 	fputs(text, stdout);
-	if (a.json)
-		fputc('\n', stdout);
-	rc = rep.verdict;
-	if (a.metrics && write_metrics(a.metrics, &rep, &e) < 0)
-		goto fail;
 	goto out;
 oom:
 	err_set(&e, RW_EXIT_FAILURE, "out of memory");
 fail:
 	cli_fail(&e);
 	rc = RW_CHECK_UNKNOWN;
+	if (a.json) { /* the document of a check that could not run */
+		json_t *doc = jsonout_new("rotation");
+
+		if (doc)
+			jsonout_set_check(doc, rc, e.msg);
+		(void)jsonout_print(doc, stdout);
+	}
 out:
 	free(text);
 	free(targets);

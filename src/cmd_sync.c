@@ -10,6 +10,7 @@
 #include "config.h"
 #include "date.h"
 #include "fileio.h"
+#include "jsonout.h"
 #include "strv.h"
 #include "sync.h"
 #include "sync_metrics.h"
@@ -193,17 +194,15 @@ static int parse_args(int argc, char **argv, struct sync_args *a)
 	return 0;
 }
 
+/* The document of a sync that could not start: the header alone (docs/json.md). */
 static void print_error_json(int rc, const char *msg)
 {
-	json_t *j = json_pack("{s:s, s:i, s:s}", "status",
-	                      rc == RW_EXIT_LOCKED  ? "locked"
-	                      : rc == RW_EXIT_INPUT ? "input"
-	                                            : "failed",
-	                      "exit", rc, "error", msg);
+	json_t *j = jsonout_new("sync");
 
-	json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-	fputc('\n', stdout);
-	json_decref(j);
+	if (j)
+		jsonout_set_exit(j, rc, msg);
+	if (jsonout_print(j, stdout) < 0)
+		fprintf(stderr, "rootwarden: out of memory\n");
 }
 
 static void report_root(const struct out *w, const struct sync_root_result *r, int dry)
@@ -454,10 +453,39 @@ int cmd_sync(int argc, char **argv)
 	}
 	if (a.json) {
 		json_t *j = sync_result_json(&res);
+		char *why = NULL;
 
-		json_dumpf(j, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-		fputc('\n', stdout);
-		json_decref(j);
+		/* the run's status (a metrics file not written degrades it), and for a failed run
+		 * what failed first */
+		if (rc == RW_EXIT_FAILURE) {
+			for (size_t i = 0; why == NULL && i < res.n_bundles; i++)
+				if (res.bundles[i].status == SYNC_BUNDLE_FAILED &&
+				    asprintf(&why, "%s: %s", res.bundles[i].path,
+				             res.bundles[i].reason ? res.bundles[i].reason
+				                                   : "failed") < 0)
+					why = NULL;
+			for (size_t i = 0; why == NULL && i < res.n_bundles; i++)
+				for (size_t k = 0; why == NULL && k < res.bundles[i].n_hooks; k++) {
+					const struct sync_hook_result *h = &res.bundles[i].hooks[k];
+
+					if (!h->ok &&
+					    asprintf(&why, "bundle %s: hook %s failed: %s",
+					             res.bundles[i].name, h->id,
+					             h->reason ? h->reason : "no reason given") < 0)
+						why = NULL;
+				}
+			if (why == NULL && res.n_problems)
+				why = strdup(res.problems[0]);
+			if (why == NULL)
+				why = strdup("failed");
+			if (why) /* the document's error, on stderr too */
+				line(&w, 3, "rootwarden sync: %s", why);
+		}
+		if (j)
+			jsonout_set_exit(j, rc, why);
+		free(why);
+		if (jsonout_print(j, stdout) < 0)
+			fprintf(stderr, "rootwarden: out of memory\n");
 	}
 out:
 	sync_result_free(&res);

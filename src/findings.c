@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "findings.h"
+#include "jsonout.h"
 #include "monline.h"
 
 void findings_init(struct findings *f)
@@ -198,7 +199,7 @@ int findings_text(const struct findings *f, const char *kind, struct buf *out)
 json_t *findings_json(const struct findings *f, const char *kind)
 {
 	int st = findings_status(f);
-	json_t *root = json_object(), *arr = json_array(), *cnt = json_object();
+	json_t *root = jsonout_new("check"), *arr = json_array(), *cnt = json_object();
 
 	if (root == NULL || arr == NULL || cnt == NULL)
 		goto fail;
@@ -214,9 +215,9 @@ json_t *findings_json(const struct findings *f, const char *kind)
 		if (o == NULL || json_array_append_new(arr, o) < 0)
 			goto fail;
 	}
+	if (jsonout_set_check(root, st, NULL) < 0)
+		goto fail;
 	json_object_set_new(root, "check", json_string(kind));
-	json_object_set_new(root, "status", json_integer(st));
-	json_object_set_new(root, "status_text", json_string(check_status_name(st)));
 	json_object_set_new(root, "counts", cnt);
 	json_object_set_new(root, "findings", arr);
 	return root;

@@ -4,6 +4,7 @@
 
 #include "date.h"
 #include "hooks.h"
+#include "jsonout.h"
 #include "strv.h"
 #include "sync.h"
 
@@ -93,13 +94,11 @@ static json_t *hooks_json(const struct sync_hook_result *v, size_t n)
 		json_object_set_new(jh, "retry", json_boolean(h->retry));
 		json_object_set_new(jh, "timed_out", json_boolean(h->timed_out));
 		json_object_set_new(jh, "refused", json_boolean(h->refused));
-		json_object_set_new(jh, "status", json_integer(h->status));
-		if (h->reason)
-			json_object_set_new(jh, "reason", json_string(h->reason));
-		if (h->output)
-			json_object_set_new(jh, "output", json_string(h->output));
-		if (h->left_behind)
-			json_object_set_new(jh, "left_behind", json_string(h->left_behind));
+		/* a process exit status, not a rootwarden status: -1 when it did not exit */
+		json_object_set_new(jh, "exit_status", json_integer(h->status));
+		json_object_set_new(jh, "reason", jsonout_str(h->reason));
+		json_object_set_new(jh, "output", jsonout_str(h->output));
+		json_object_set_new(jh, "left_behind", jsonout_str(h->left_behind));
 		json_array_append_new(hooks, jh);
 	}
 	return hooks;
@@ -107,101 +106,79 @@ static json_t *hooks_json(const struct sync_hook_result *v, size_t n)
 
 json_t *sync_result_json(const struct sync_result *res)
 {
-	json_t *o = json_object(), *roots = json_array(), *bundles = json_array();
-	static const char *const st[] = {
-	        [RW_EXIT_OK] = "unchanged",      [RW_EXIT_FAILURE] = "failed",
-	        [RW_EXIT_USAGE] = "usage",       [RW_EXIT_INPUT] = "input",
-	        [RW_EXIT_LOCKED] = "locked",     [RW_EXIT_CHANGED] = "changed",
-	        [RW_EXIT_DEGRADED] = "degraded",
-	};
-	char t[21];
+	json_t *o = jsonout_new("sync"), *roots = json_array(), *bundles = json_array();
 
+	if (o == NULL || roots == NULL || bundles == NULL) {
+		json_decref(o);
+		json_decref(roots);
+		json_decref(bundles);
+		return NULL;
+	}
+	jsonout_set_exit(o, res->status, NULL);
+	/* Fetch records (not roots: a root is in a bundle's roots, added and removed). */
 	for (size_t i = 0; i < res->n_roots; i++) {
 		const struct sync_root_result *r = &res->roots[i];
-		json_t *jr = json_object();
+		json_t *jr = json_object(), *q = json_null();
 
 		json_object_set_new(jr, "id", json_string(r->id));
 		json_object_set_new(jr, "source",
 		                    json_string(r->from_config ? "config" : "catalog"));
-		json_object_set_new(jr, "status", json_string(sync_root_status_name(r->status)));
-		if (r->url)
-			json_object_set_new(jr, "url", json_string(r->url));
-		if (r->reason)
-			json_object_set_new(jr, "reason", json_string(r->reason));
+		json_object_set_new(jr, "state", json_string(sync_root_status_name(r->status)));
+		json_object_set_new(jr, "url", jsonout_str(r->url));
+		json_object_set_new(jr, "reason", jsonout_str(r->reason));
 		json_object_set_new(jr, "failures", json_integer(r->failures));
 		json_object_set_new(jr, "failures_total", json_integer(r->failures_total));
 		json_object_set_new(jr, "bytes", json_integer(r->bytes));
 		json_object_set_new(jr, "have_copy", json_boolean(r->have_copy));
-		if (r->status == SYNC_ROOT_QUARANTINED && r->q_sha256[0]) {
-			json_t *q = json_object();
-
-			json_object_set_new(q, "sha256", json_string(r->q_sha256));
-			json_object_set_new(q, "subject", json_string(r->q_subject));
-			json_object_set_new(q, "issuer", json_string(r->q_issuer));
-			time_format(r->q_not_after, t);
-			json_object_set_new(q, "not_after", json_string(t));
-			json_object_set_new(jr, "quarantined", q);
-		}
+		if (r->status == SYNC_ROOT_QUARANTINED && r->q_sha256[0])
+			/* what was served instead: a certificate, not a root of the catalog */
+			q = json_pack("{s:s, s:o, s:o, s:o}", "sha256", r->q_sha256, "subject",
+			              jsonout_str(r->q_subject), "issuer", jsonout_str(r->q_issuer),
+			              "not_after", jsonout_time(r->q_not_after));
+		json_object_set_new(jr, "quarantined", q);
 		json_array_append_new(roots, jr);
 	}
 	for (size_t i = 0; i < res->n_bundles; i++) {
 		const struct sync_bundle_result *b = &res->bundles[i];
-		json_t *jb = json_object(), *a = json_array(), *hooks = json_array();
+		json_t *jb = json_object(), *a = json_array();
 
 		json_object_set_new(jb, "name", json_string(b->name));
 		json_object_set_new(jb, "path", json_string(b->path));
 		json_object_set_new(jb, "format", json_string(b->format));
-		json_object_set_new(jb, "status", json_string(sync_bundle_status_name(b->status)));
-		if (b->reason)
-			json_object_set_new(jb, "reason", json_string(b->reason));
-		json_decref(a);
+		json_object_set_new(jb, "state", json_string(sync_bundle_status_name(b->status)));
+		json_object_set_new(jb, "reason", jsonout_str(b->reason));
 		json_object_set_new(jb, "roots", rootrefs_json(&b->roots));
 		json_object_set_new(jb, "added", rootrefs_json(&b->added));
 		json_object_set_new(jb, "removed", rootrefs_json(&b->removed));
 		json_object_set_new(jb, "unavailable_roots",
 		                    json_integer((json_int_t)b->n_unavailable));
-		a = json_array();
-		if (b->last_change) {
-			time_format(b->last_change, t);
-			json_object_set_new(jb, "last_change", json_string(t));
-		}
+		json_object_set_new(jb, "last_change", jsonout_time(b->last_change));
 		for (size_t k = 0; k < b->n_notes; k++)
 			json_array_append_new(a, json_string(b->notes[k]));
 		json_object_set_new(jb, "notes", a);
-		json_decref(hooks);
-		hooks = hooks_json(b->hooks, b->n_hooks);
-		json_object_set_new(jb, "hooks", hooks);
+		json_object_set_new(jb, "hooks", hooks_json(b->hooks, b->n_hooks));
 		json_array_append_new(bundles, jb);
 	}
-	json_object_set_new(o, "status",
-	                    json_string(res->status >= 0 && res->status <= RW_EXIT_DEGRADED
-	                                        ? st[res->status]
-	                                        : "failed"));
-	json_object_set_new(o, "exit", json_integer(res->status));
 	json_object_set_new(o, "dry_run", json_boolean(res->dry_run));
 	json_object_set_new(o, "offline", json_boolean(res->offline));
-	time_format(res->started, t);
-	json_object_set_new(o, "started", json_string(t));
+	json_object_set_new(o, "started", jsonout_time(res->started));
 	json_object_set_new(o, "seconds", json_real(res->seconds));
 	json_object_set_new(o, "bytes_fetched", json_integer(res->bytes));
 	json_object_set_new(o, "files_written", json_integer(res->files_written));
 	json_object_set_new(o, "hooks_run", json_integer(res->hooks_run));
-	json_object_set_new(o, "roots", roots);
+	json_object_set_new(o, "fetches", roots);
 	json_object_set_new(o, "bundles", bundles);
 	{
 		const struct sync_catalog_result *c = &res->catalog;
-		char d[11] = "";
 
-		if (c->in_use_date >= 0)
-			date_format(c->in_use_date, d);
 		json_object_set_new(o, "catalog",
-		                    json_pack("{s:I, s:s, s:s?, s:b, s:s?, s:b, s:s?, s:o}",
-		                              "version", (json_int_t)c->in_use_version, "source",
+		                    json_pack("{s:I, s:s, s:o, s:b, s:o, s:b, s:o, s:o}", "version",
+		                              (json_int_t)c->in_use_version, "source",
 		                              c->in_use_from_channel ? "channel" : "shipped",
-		                              "date", d[0] ? d : NULL, "updated", c->updated, "url",
-		                              c->url, "configured", c->configured, "reason",
-		                              c->reason, "hooks",
-		                              hooks_json(c->hooks, c->n_hooks)));
+		                              "date", jsonout_day(c->in_use_date), "updated",
+		                              c->updated, "url", jsonout_str(c->url), "configured",
+		                              c->configured, "reason", jsonout_str(c->reason),
+		                              "hooks", hooks_json(c->hooks, c->n_hooks)));
 	}
 	{
 		json_t *ks = json_array();
@@ -212,14 +189,13 @@ json_t *sync_result_json(const struct sync_result *res)
 
 			if (k == NULL)
 				continue;
-			json_object_set_new(k, "status",
+			json_object_set_new(k, "state",
 			                    json_string(jr->change.status == JWKS_SYNC_FAILED
 			                                        ? "failed"
 			                                : jr->change.status == JWKS_SYNC_UPDATED
 			                                        ? "updated"
 			                                        : "unchanged"));
-			if (jr->change.reason)
-				json_object_set_new(k, "reason", json_string(jr->change.reason));
+			json_object_set_new(k, "reason", jsonout_str(jr->change.reason));
 			json_object_set_new(k, "hooks", hooks_json(jr->hooks, jr->n_hooks));
 			json_array_append_new(ks, k);
 		}
@@ -233,7 +209,8 @@ json_t *sync_result_json(const struct sync_result *res)
 
 			json_object_set_new(jc, "name", json_string(res->checks[i].name));
 			json_object_set_new(jc, "kind", json_string(res->checks[i].kind));
-			json_object_set_new(jc, "status", json_integer(res->checks[i].status));
+			json_object_set_new(jc, "status",
+			                    jsonout_check_json(res->checks[i].status));
 			json_object_set_new(jc, "summary", json_string(res->checks[i].summary));
 			json_array_append_new(checks, jc);
 		}
@@ -241,10 +218,7 @@ json_t *sync_result_json(const struct sync_result *res)
 			json_array_append_new(notes, json_string(res->problems[i]));
 		json_object_set_new(o, "checks", checks);
 		json_object_set_new(o, "problems", notes);
-		if (res->last_success) {
-			time_format(res->last_success, t);
-			json_object_set_new(o, "last_success", json_string(t));
-		}
+		json_object_set_new(o, "last_success", jsonout_time(res->last_success));
 	}
 	return o;
 }

@@ -89,6 +89,10 @@ free_port() {
 probe_versions() {
 	python3 -c 'import json,sys; d=json.load(sys.stdin)["endpoints"][0]; print(" ".join("%s=%s"%(k,v) for k,v in d["versions"].items()))'
 }
+# How many certificates the first endpoint sent.
+probe_chain_len() {
+	python3 -c 'import json,sys; print(len(json.load(sys.stdin)["endpoints"][0]["chain"]))'
+}
 # The verdict of one rule (first finding with it, optionally for a subject).
 probe_rule() { # rule [subject] < json
 	python3 -c '

@@ -101,7 +101,8 @@ expect 2 "key garbage" -- "$RW" check key --policy strict --json garbage.key
 python3 - <<'P' || fails=$((fails + 1))
 import json
 d = json.load(open("out.txt"))
-assert d["check"] == "key" and d["status"] == 2 and d["status_text"] == "CRITICAL", d
+assert d["schema"] == "rootwarden/check/1" and d["check"] == "key", d
+assert d["status"] == {"code": 2, "text": "CRITICAL"} and d["error"] is None, d
 r = [f for f in d["findings"] if f["rule"] == "key-parse"][0]
 assert r["verdict"] == "FAIL" and "not a private key" in r["reason"], r
 P
@@ -112,7 +113,7 @@ ss() { "$RW" check sqlserver --cert srv.pem --key srv.key --host db.example.com 
 expect 0 "sqlserver all pass" -- ss
 contains "PASS    chain            verifies to 'rwtest CLI Root'"
 expect 0 "sqlserver --json" -- ss --json
-python3 -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["status"]==0 and d["counts"]["FAIL"]==0 else 1)' ||
+python3 -c 'import json,sys; d=json.load(open("out.txt")); sys.exit(0 if d["status"]["code"]==0 and d["counts"]["FAIL"]==0 else 1)' ||
 	{ echo "FAIL: json"; fails=$((fails + 1)); }
 expect 2 "sqlserver wrong host" -- ss --host other.example.com
 contains "fix: reissue the certificate with subjectAltName DNS:other.example.com"

@@ -152,7 +152,7 @@ ROOTS='"r1", "r2", "r3"' conf
 run 5 --dry-run --json
 bundle_intact "dry run"
 [ "$(lines "$T/hook.log")" = 1 ] || fail "a dry run runs no hook"
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); b=d["bundles"][0]; assert d["exit"]==5 and d["dry_run"] and b["status"]=="updated" and len(b["added"])==1, d' "$T/stdout" || fail "--json report"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); b=d["bundles"][0]; assert d["status"]=={"code":5,"text":"changed"} and d["dry_run"] and b["state"]=="updated" and len(b["added"])==1, d' "$T/stdout" || fail "--json report"
 conf
 ok "--dry-run plans (exit 5) but writes nothing and runs no hook; --json reports it"
 

@@ -292,17 +292,23 @@ static void test_json_and_metrics(void **state)
 	j = json_loads(out, 0, &je);
 	if (j == NULL)
 		fail_msg("not JSON: %s\n%s", je.text, out);
-	assert_int_equal(json_integer_value(json_object_get(j, "status")), 2);
-	assert_string_equal(json_string_value(json_object_get(j, "status_text")), "CRITICAL");
+	assert_string_equal(json_string_value(json_object_get(j, "schema")),
+	                    "rootwarden/check-bundle/1");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(j, "status"), "code")),
+	                 2);
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(j, "status"), "text")),
+	        "CRITICAL");
+	assert_true(json_is_null(json_object_get(j, "error")));
 	certs = json_object_get(j, "certificates");
 	assert_int_equal(json_array_size(certs), 1);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(certs, 0), "root")),
+	assert_string_equal(json_string_value(json_object_get(json_array_get(certs, 0), "id")),
 	                    "baltimore-cybertrust-root");
 	assert_true(json_is_true(json_object_get(json_array_get(certs, 0), "sha1_signed")));
 	prof = json_array_get(json_object_get(j, "profiles"), 0);
-	assert_string_equal(
-	        json_string_value(json_array_get(json_object_get(prof, "missing_now"), 0)),
-	        "digicert-global-root-g2");
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(json_object_get(prof, "missing_now"), 0), "id")),
+	                    "digicert-global-root-g2");
 	json_decref(j);
 	free(out);
 	text = tu_read(m, NULL);
@@ -389,7 +395,9 @@ static void test_rotation_with_config(void **state)
 		assert_int_equal(json_array_size(json_object_get(j, "bundles")), 2);
 		assert_string_equal(
 		        json_string_value(json_object_get(
-		                json_array_get(json_object_get(j, "bundles"), 1), "status_text")),
+		                json_object_get(json_array_get(json_object_get(j, "bundles"), 1),
+		                                "status"),
+		                "text")),
 		        "WARNING");
 		json_decref(j);
 		free(out);

@@ -246,10 +246,14 @@ static void test_help_version_and_roots(void **state)
 	assert_int_equal(rw(&out, "roots", "list", "--json", NULL), 0);
 	j = json_loads(out, 0, &je);
 	assert_non_null(j);
-	assert_int_equal(json_array_size(j), 9);
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "id")),
+	assert_string_equal(json_string_value(json_object_get(j, "schema")),
+	                    "rootwarden/roots-list/1");
+	assert_int_equal(json_array_size(json_object_get(j, "roots")), 9);
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(json_object_get(j, "roots"), 0), "id")),
 	                    "baltimore-cybertrust-root");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "not_after")),
+	assert_string_equal(json_string_value(json_object_get(
+	                            json_array_get(json_object_get(j, "roots"), 0), "not_after")),
 	                    "2025-05-12T23:59:00Z");
 	json_decref(j);
 	free(out);
