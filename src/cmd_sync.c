@@ -429,12 +429,17 @@ int cmd_sync(int argc, char **argv)
 		/* what happened, not "7 roots fetched (7 failed)" */
 		if (fetched == 0)
 			snprintf(roots, sizeof(roots), "no root fetched");
-		else
-			snprintf(roots, sizeof(roots),
-			         "%zu root%s fetched, %zu verified%s%zu%s%s%zu%s", fetched,
-			         fetched == 1 ? "" : "s", fetched - fail - quar, fail ? ", " : "",
-			         fail, fail ? " failed" : "", quar ? ", " : "", quar,
-			         quar ? " quarantined" : "");
+		else {
+			int n = snprintf(roots, sizeof(roots), "%zu root%s fetched, %zu verified",
+			                 fetched, fetched == 1 ? "" : "s", fetched - fail - quar);
+
+			if (fail && n > 0 && (size_t)n < sizeof(roots))
+				n += snprintf(roots + n, sizeof(roots) - (size_t)n, ", %zu failed",
+				              fail);
+			if (quar && n > 0 && (size_t)n < sizeof(roots))
+				snprintf(roots + n, sizeof(roots) - (size_t)n, ", %zu quarantined",
+				         quar);
+		}
 		line(&w,
 		     rc == RW_EXIT_FAILURE    ? 3
 		     : rc == RW_EXIT_DEGRADED ? 4

@@ -125,6 +125,7 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["bundle"]=
 [ -f "$T/state/roots/${PIN[1]}.der" ] && [ -f "$T/state/fetch/r1.json" ] || fail "verified root not stored"
 [ -f "$T/state/roots/${PIN[4]}.der" ] || fail "a file:// mirror root was not fetched and stored"
 expect_err "bundle app: $T/out/app.pem updated +2 -0"
+grep -Eq "rootwarden sync: changed: [0-9]+ roots fetched, [0-9]+ verified; 1 bundle," "$T/err" || fail "summary: what happened to the roots, no empty counts"
 cp "$T/out/app.pem" "$T/app.good"
 GOOD_MTIME=$(mtime "$T/out/app.pem")
 ok "first sync writes the bundle (exit 5) and runs the hook once with a clean environment"
@@ -161,6 +162,7 @@ cp "$T/evil.pem" "$T/www/root1.pem"
 run 6
 bundle_intact "pin mismatch"
 expect_err "root r1: quarantined"
+expect_err "verified, 1 quarantined; 1 bundle,"
 expect_err "$EVIL"
 expect_err "subject 'CN=rootwarden test root 1"
 expect_err "not after"
