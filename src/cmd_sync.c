@@ -386,6 +386,17 @@ int cmd_sync(int argc, char **argv)
 		/* Could not start: bad configuration or catalog, lock held, state dir unusable. */
 		line(&w, 3, "rootwarden: %s", e.msg);
 		rc = e.status ? e.status : RW_EXIT_FAILURE;
+		/* Monitoring must see it: the metrics file says this run's status and nothing else
+		 * (the last run's gauges would pass for current). Not when another sync holds the
+		 * lock: that one writes the file. */
+		if (!a.o.dry_run && rc != RW_EXIT_LOCKED &&
+		    (a.metrics || (cfg && cfg->metrics_file))) {
+			struct rw_err me = {{0}, 0};
+
+			if (sync_metrics_write_status(rc, a.metrics ? a.metrics : cfg->metrics_file,
+			                              &me) < 0)
+				line(&w, 3, "rootwarden sync: %s (metrics not written)", me.msg);
+		}
 		if (a.json)
 			print_error_json(rc, e.msg);
 		goto out;

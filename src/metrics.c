@@ -65,7 +65,8 @@ static const struct {
          "1 when the signed catalog channel was checked without a problem, 0 when its archive "
          "could not be fetched or was refused."},
         {M_SYNC_STATUS, METRIC_GAUGE,
-         "Exit status of the last sync: 0 unchanged, 5 changed, 6 degraded, 1 failed."},
+         "Exit status of the last sync: 0 unchanged, 5 changed, 6 degraded, 1 failed, 3 could "
+         "not start (bad configuration or catalog; the file then holds only this)."},
         {M_CHECK_BUNDLE_NOT_AFTER, METRIC_GAUGE,
          "Expiry (notAfter) of a certificate in a checked bundle file, in seconds since the "
          "Unix epoch."},

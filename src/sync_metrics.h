@@ -12,6 +12,10 @@
  *   rootwarden_check_status{check=KIND,target=NAME}           per configured check
  * and writes them to path through save.h (unchanged content: file untouched). Returns 0, or -1
  * with e naming the path.
+ *
+ * sync_metrics_write_status() is for a run that could not start (bad configuration or catalog,
+ * unusable state directory): the file then holds rootwarden_sync_exit_status alone, so that no
+ * gauge of an earlier run passes for current. Same return and errors.
  */
 #ifndef RW_SYNC_METRICS_H
 #define RW_SYNC_METRICS_H
@@ -20,5 +24,6 @@
 #include "sync.h"
 
 int sync_metrics_write(const struct sync_result *res, const char *path, struct rw_err *e);
+int sync_metrics_write_status(int status, const char *path, struct rw_err *e);
 
 #endif

@@ -109,9 +109,12 @@ printf 'state_dir = "/x";\nbogus = 1;\n' >"$T/bad.conf"
 "$RW" config check --config "$T/bad.conf" >/dev/null 2>"$T/err"
 [ $? = 3 ] || fail "config check: an unknown key must exit 3"
 expect_err "bad.conf:2: unknown key 'bogus'"
-"$RW" sync --config "$T/bad.conf" >/dev/null 2>"$T/err"
+"$RW" sync --config "$T/bad.conf" --metrics-file "$T/bad.prom" >/dev/null 2>"$T/err"
 [ $? = 3 ] || fail "sync with a bad configuration must exit 3"
-ok "config check validates and prints; bad keys exit 3 with file:line"
+# Monitoring sees a sync that could not start: its status, and no gauge of an earlier run.
+grep -qx 'rootwarden_sync_exit_status 3' "$T/bad.prom" || fail "metrics: no exit status 3 for a bad configuration"
+[ "$(grep -vc '^#' "$T/bad.prom")" = 1 ] || fail "metrics of a run that could not start hold more than its status"
+ok "config check validates and prints; bad keys exit 3 with file:line (sync: metrics say 3)"
 
 # ---- first sync: writes the bundle and runs the hook once -----------------------------------
 export RW_SECRET=must-not-leak
@@ -288,8 +291,10 @@ BG=$!
 for ((i = 0; i < 200; i++)); do [ -e "$T/slow.started" ] && break; sleep 0.05; done
 [ -e "$T/slow.started" ] || fail "the first sync did not start its hook"
 HOLDER=$(tr -d '\n' <"$T/state/lock")
-run 4 --offline
+echo "# the holder's metrics" >"$T/lock.prom"
+run 4 --offline --metrics-file "$T/lock.prom"
 expect_err "another sync (pid $HOLDER) holds the lock"
+[ "$(cat "$T/lock.prom")" = "# the holder's metrics" ] || fail "a sync refused by the lock wrote the metrics file"
 run 0 --offline --lock-timeout 20
 wait "$BG"
 BG=
