@@ -17,16 +17,15 @@
 #include "fileio.h"
 #include "verifycache.h"
 
-static int hex_upper(const unsigned char *bin, size_t len, char *out, size_t outlen)
+static void hex_upper(const unsigned char *bin, size_t len, char *out)
 {
-	gnutls_datum_t d = {(unsigned char *)bin, (unsigned)len};
-	size_t size = outlen;
+	static const char digits[] = "0123456789ABCDEF";
 
-	if (gnutls_hex_encode(&d, out, &size) < 0)
-		return -1;
-	for (char *p = out; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	return 0;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bin[i] >> 4];
+		out[2 * i + 1] = digits[bin[i] & 15];
+	}
+	out[2 * len] = '\0';
 }
 
 static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
@@ -34,7 +33,8 @@ static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
 {
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, md) < 0)
 		return -1;
-	return hex_upper(md, 32, out, CERT_HEX_LEN + 1);
+	hex_upper(md, 32, out);
+	return 0;
 }
 
 void cert_free(struct cert *c)
@@ -45,6 +45,7 @@ void cert_free(struct cert *c)
 	free(c->subject);
 	free(c->issuer);
 	free(c->label);
+	free(c->cn);
 	free(c->origin);
 	free(c);
 }
@@ -61,7 +62,9 @@ struct cert *cert_dup(const struct cert *c)
 	d->issuer = strdup(c->issuer);
 	d->label = strdup(c->label);
 	d->origin = strdup(c->origin);
-	if (d->der == NULL || !d->subject || !d->issuer || !d->label || !d->origin) {
+	d->cn = c->cn ? strdup(c->cn) : NULL;
+	if (d->der == NULL || !d->subject || !d->issuer || !d->label || !d->origin ||
+	    (c->cn && !d->cn)) {
 		cert_free(d);
 		return NULL;
 	}
@@ -159,8 +162,7 @@ static void fill_sig(gnutls_x509_crt_t crt, struct cert *c)
 	}
 }
 
-static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c, const struct verifycache *vc,
-                                const unsigned char md[32])
+static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 {
 	unsigned status = 0;
 	const unsigned flags =
@@ -172,11 +174,6 @@ static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c, const str
 	c->self_issued = gnutls_x509_crt_check_issuer(crt, crt) != 0;
 	if (!c->self_issued)
 		return;
-	/* These exact bytes were verified before (verifycache.h): the verdict cannot differ. */
-	if (verifycache_has(vc, md)) {
-		c->self_sig_ok = 1;
-		return;
-	}
 	/* DO_NOT_ALLOW_SAME makes GnuTLS check the signature of a certificate that is also its own
 	 * trust anchor, instead of trusting it by identity; DISABLE_CA_SIGN keeps this a pure
 	 * signature check (whether it is a CA is judged separately, with its own message). */
@@ -212,6 +209,21 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 	}
 	memcpy(c->der, der, len);
 	c->der_len = len;
+	if (sha256_hex(der, len, c->sha256, md) < 0) {
+		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
+		goto out;
+	}
+	/* These exact bytes were parsed and verified before (verifycache.h): take that summary. */
+	r = verifycache_get(vc, md, c);
+	if (r < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
+		goto out;
+	}
+	if (r > 0) {
+		ret = c;
+		c = NULL;
+		goto out;
+	}
 	if (gnutls_x509_crt_init(&crt) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
 		goto out;
@@ -222,7 +234,7 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 		        gnutls_strerror(r));
 		goto out;
 	}
-	if (sha256_hex(der, len, c->sha256, md) < 0 || fill_key(crt, c) < 0) {
+	if (fill_key(crt, c) < 0) {
 		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
 		goto out;
 	}
@@ -241,8 +253,8 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 		err_set(e, RW_EXIT_INPUT, "%s: cannot read the issuer", origin);
 		goto out;
 	}
-	c->label = common_name(crt);
-	if (c->label == NULL && (c->label = strdup(c->subject)) == NULL) {
+	c->cn = common_name(crt);
+	if ((c->label = strdup(c->cn ? c->cn : c->subject)) == NULL) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
 		goto out;
 	}
@@ -254,7 +266,7 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 	r = gnutls_x509_crt_get_key_usage(crt, &ku, &critical);
 	c->has_key_usage = r >= 0;
 	c->key_usage = r >= 0 ? ku : 0;
-	fill_self_signature(crt, c, vc, md);
+	fill_self_signature(crt, c);
 	ret = c;
 	c = NULL;
 out:
