@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
@@ -468,19 +469,26 @@ int certs_read_file(const char *path, struct certlist *out, struct rw_err *e)
 	return certs_read_file_vc(path, NULL, out, e);
 }
 
-int certs_read_file_vc(const char *path, const struct verifycache *vc, struct certlist *out,
-                       struct rw_err *e)
+/* 'name' in the directory open as dirfd, known to the user as 'path'. */
+static int read_file_at(int dirfd, const char *name, const char *path, const struct verifycache *vc,
+                        struct certlist *out, struct rw_err *e)
 {
 	struct buf b;
 	int rc;
 
-	if (file_read_all(path, FILEIO_DEFAULT_MAX, &b, e) < 0) {
+	if (file_read_at(dirfd, name, path, FILEIO_DEFAULT_MAX, &b, e) < 0) {
 		buf_free(&b);
 		return -1;
 	}
 	rc = certs_parse_vc((const unsigned char *)b.data, b.len, path, vc, out, e);
 	buf_free(&b);
 	return rc;
+}
+
+int certs_read_file_vc(const char *path, const struct verifycache *vc, struct certlist *out,
+                       struct rw_err *e)
+{
+	return read_file_at(AT_FDCWD, path, path, vc, out, e);
 }
 
 static int has_cert_suffix(const char *name)
@@ -511,6 +519,7 @@ static int cmp_str(const void *a, const void *b)
 
 struct par_job {
 	const char *dir;
+	int dirfd;
 	char *const *names;
 	const struct verifycache *vc;
 	struct certlist *lists; /* one per file */
@@ -541,7 +550,8 @@ static void *par_run(void *arg)
 		if (asprintf(&full, "%s/%s", j->dir, j->names[i]) < 0) {
 			full = NULL;
 			err_set(&w->err, RW_EXIT_FAILURE, "%s: out of memory", j->dir);
-		} else if (certs_read_file_vc(full, j->vc, &j->lists[i], &w->err) == 0) {
+		} else if (read_file_at(j->dirfd, j->names[i], full, j->vc, &j->lists[i],
+		                        &w->err) == 0) {
 			free(full);
 			continue;
 		}
@@ -565,10 +575,10 @@ static size_t cpu_count(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
-static int read_files_parallel(const char *dir, char *const *names, size_t n,
+static int read_files_parallel(const char *dir, int dirfd, char *const *names, size_t n,
                                const struct verifycache *vc, struct certlist *out, struct rw_err *e)
 {
-	struct par_job j = {.dir = dir, .names = names, .vc = vc, .n = n};
+	struct par_job j = {.dir = dir, .dirfd = dirfd, .names = names, .vc = vc, .n = n};
 	struct par_worker w[PAR_MAX_THREADS];
 	size_t nw = cpu_count(), started = 1, failed = SIZE_MAX, who = 0;
 	int rc = -1;
@@ -659,7 +669,7 @@ int certs_read_path_vc(const char *path, const struct verifycache *vc, struct ce
 	}
 	qsort(names, n, sizeof(*names), cmp_str);
 	if (n >= PAR_MIN_FILES) {
-		rc = read_files_parallel(path, names, n, vc, out, e);
+		rc = read_files_parallel(path, dirfd(d), names, n, vc, out, e);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -668,7 +678,7 @@ int certs_read_path_vc(const char *path, const struct verifycache *vc, struct ce
 			full = NULL;
 			goto oom;
 		}
-		if (certs_read_file_vc(full, vc, out, e) < 0)
+		if (read_file_at(dirfd(d), names[i], full, vc, out, e) < 0)
 			goto out;
 	}
 	rc = 0;

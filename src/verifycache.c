@@ -245,8 +245,19 @@ static int cmp_ref(const void *a, const void *b)
 	return memcmp(((const struct vc_ref *)a)->p, ((const struct vc_ref *)b)->p, VC_K);
 }
 
+static int load(struct verifycache *vc, const void *data, size_t len, unsigned char *own,
+                const char *origin, struct rw_err *e);
+
 int verifycache_load(struct verifycache *vc, const void *data, size_t len, const char *origin,
                      struct rw_err *e)
+{
+	return load(vc, data, len, NULL, origin, e);
+}
+
+/* own: data itself, malloc'd, which the cache keeps (and frees) when the load succeeds; NULL: the
+ * cache copies data. */
+static int load(struct verifycache *vc, const void *data, size_t len, unsigned char *own,
+                const char *origin, struct rw_err *e)
 {
 	const unsigned char *p = data;
 	unsigned char md[32], mine[32];
@@ -273,14 +284,16 @@ int verifycache_load(struct verifycache *vc, const void *data, size_t len, const
 		return err_set(e, RW_EXIT_INPUT,
 		               "%s: corrupt verification cache (%llu entries in %zu bytes)", origin,
 		               (unsigned long long)count, len);
-	if ((copy = malloc(len)) == NULL ||
+	if ((copy = own ? own : malloc(len)) == NULL ||
 	    (refs = calloc(count ? count : 1, sizeof(*refs))) == NULL ||
 	    (used = calloc(count ? count : 1, 1)) == NULL) {
-		free(copy);
+		if (copy != own)
+			free(copy);
 		free(refs);
 		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
 	}
-	memcpy(copy, p, len);
+	if (copy != own)
+		memcpy(copy, p, len);
 	r.p = copy + VC_HEAD;
 	r.end = copy + len - 32;
 	for (uint64_t i = 0; i < count; i++) {
@@ -311,7 +324,8 @@ int verifycache_load(struct verifycache *vc, const void *data, size_t len, const
 	vc->n_old = count;
 	return 0;
 bad:
-	free(copy);
+	if (copy != own)
+		free(copy);
 	free(refs);
 	free(used);
 	return -1;
@@ -565,7 +579,7 @@ int verifycache_open_dir(const char *dir, size_t max, struct verifycache **out, 
 	if (access(path, F_OK) != 0)
 		goto out;
 	if (file_read_all(path, VERIFYCACHE_FILE_MAX, &b, e) < 0 ||
-	    verifycache_load(vc, b.data, b.len, path, e) < 0) {
+	    load(vc, b.data, b.len, (unsigned char *)b.data, path, e) < 0) {
 		if (e != NULL) {
 			char msg[sizeof(e->msg)];
 
@@ -574,6 +588,8 @@ int verifycache_open_dir(const char *dir, size_t max, struct verifycache **out, 
 		}
 		rc = 1;
 	}
+	if (vc->file != NULL && vc->file == (unsigned char *)b.data)
+		b.data = NULL; /* kept by the cache */
 out:
 	if (rc < 0) {
 		verifycache_free(vc);
