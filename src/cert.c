@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
+#include <libtasn1.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -107,32 +109,85 @@ static char *common_name(gnutls_x509_crt_t crt)
 	return strdup(buf);
 }
 
-/* The SHA-256 of the SubjectPublicKeyInfo, and the key type and size, from one public key object
- * (the size is what gnutls_x509_crt_get_pk_algorithm() reports, without decoding the key twice). */
+/* One DER element at *p (*left bytes there): its whole encoding (whole, whole_len) and its
+ * contents (*p and *left then describe them when enter, else what follows the element). Only the
+ * outline of a certificate GnuTLS has already imported is walked here, with libtasn1's DER
+ * primitives: GnuTLS has no call giving the SubjectPublicKeyInfo as it is encoded. */
+static int der_step(const unsigned char **p, size_t *left, int enter, unsigned char *cls,
+                    unsigned long *tag, const unsigned char **whole, size_t *whole_len)
+{
+	int taglen = 0, lenlen = 0;
+	long clen;
+	size_t hdr;
+
+	if (*left == 0 || *left > INT_MAX ||
+	    asn1_get_tag_der(*p, (int)*left, cls, &taglen, tag) != ASN1_SUCCESS)
+		return -1;
+	clen = asn1_get_length_der(*p + taglen, (int)*left - taglen, &lenlen);
+	hdr = (size_t)taglen + (size_t)lenlen;
+	if (clen < 0 || hdr > *left || (size_t)clen > *left - hdr)
+		return -1;
+	*whole = *p;
+	*whole_len = hdr + (size_t)clen;
+	if (enter) {
+		*p += hdr;
+		*left = (size_t)clen;
+	} else {
+		*p += *whole_len;
+		*left -= *whole_len;
+	}
+	return 0;
+}
+
+/* The SubjectPublicKeyInfo's encoding inside a certificate's DER, or -1. */
+static int raw_spki(const unsigned char *der, size_t len, const unsigned char **spki,
+                    size_t *spki_len)
+{
+	const unsigned char *p = der, *el;
+	size_t left = len, el_len;
+	unsigned char cls;
+	unsigned long tag;
+
+	/* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial,
+	 * signature, issuer, validity, subject, subjectPublicKeyInfo, ... } ... } */
+	if (der_step(&p, &left, 1, &cls, &tag, &el, &el_len) < 0 ||
+	    der_step(&p, &left, 1, &cls, &tag, &el, &el_len) < 0 ||
+	    der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0)
+		return -1;
+	if (cls == (ASN1_CLASS_CONTEXT_SPECIFIC | ASN1_CLASS_STRUCTURED) && tag == 0 &&
+	    der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0) /* the serial */
+		return -1;
+	for (int i = 0; i < 4; i++) /* signature, issuer, validity, subject */
+		if (der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0)
+			return -1;
+	if (der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0 || cls != ASN1_CLASS_STRUCTURED ||
+	    tag != ASN1_TAG_SEQUENCE)
+		return -1;
+	*spki = el;
+	*spki_len = el_len;
+	return 0;
+}
+
+/* The SHA-256 of the SubjectPublicKeyInfo as encoded in the certificate, and the key type and
+ * size (gnutls_x509_crt_get_pk_algorithm). Without a GnuTLS public key object, whose import and
+ * re-encoding cost more than the rest of the summary. */
 static int fill_key(gnutls_x509_crt_t crt, struct cert *c)
 {
-	gnutls_pubkey_t pk = NULL;
-	gnutls_datum_t spki = {NULL, 0};
+	const unsigned char *spki;
+	size_t spki_len;
 	unsigned char md[32];
 	unsigned bits = 0;
 	const char *name;
-	int rc = -1, algo;
+	int algo;
 
-	if (gnutls_pubkey_init(&pk) < 0)
-		goto out;
-	if (gnutls_pubkey_import_x509(pk, crt, 0) < 0)
-		goto out;
-	if (gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) < 0)
-		goto out;
-	rc = sha256_hex(spki.data, spki.size, c->spki_sha256, md);
-	algo = gnutls_pubkey_get_pk_algorithm(pk, &bits);
+	if (raw_spki(c->der, c->der_len, &spki, &spki_len) < 0 ||
+	    sha256_hex(spki, spki_len, c->spki_sha256, md) < 0)
+		return -1;
+	algo = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
 	name = algo >= 0 ? gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)algo) : NULL;
 	snprintf(c->key_type, sizeof(c->key_type), "%s", name ? name : "unknown");
-	c->key_bits = bits;
-out:
-	gnutls_free(spki.data);
-	gnutls_pubkey_deinit(pk);
-	return rc;
+	c->key_bits = algo >= 0 ? bits : 0;
+	return 0;
 }
 
 /* 1 if the issuer and subject names are the same DER bytes. */
