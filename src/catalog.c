@@ -222,7 +222,7 @@ oom:
 /* ---- loading ------------------------------------------------------------------------------ */
 
 static int load_root(struct catalog *cat, const char *dir, const config_setting_t *g,
-                     struct rw_err *e)
+                     const struct verifycache *vc, struct rw_err *e)
 {
 	static const char *const keys[] = {"id",          "name", "file", "sha256",
 	                                   "spki_sha256", "urls", NULL};
@@ -273,7 +273,7 @@ static int load_root(struct catalog *cat, const char *dir, const config_setting_
 		err_set(e, RW_EXIT_FAILURE, "out of memory");
 		goto out;
 	}
-	if (certs_read_file(full, &certs, e) < 0) {
+	if (certs_read_file_vc(full, vc, &certs, e) < 0) {
 		if (e != NULL) /* "path: why (root 'x', catalog.conf:LINE)" */
 			snprintf(e->msg + strlen(e->msg), sizeof(e->msg) - strlen(e->msg),
 			         " (%s, %s:%d)", what, path, line);
@@ -573,13 +573,28 @@ static int check_successors(const struct catalog *cat, struct rw_err *e)
 	return 0;
 }
 
+static int load(const char *roots_dir, const struct verifycache *vc, struct catalog **out,
+                enum catalog_fault *fault, struct rw_err *e);
+
 int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e)
 {
-	return catalog_load2(roots_dir, out, NULL, e);
+	return load(roots_dir, NULL, out, NULL, e);
+}
+
+int catalog_load_vc(const char *roots_dir, const struct verifycache *vc, struct catalog **out,
+                    struct rw_err *e)
+{
+	return load(roots_dir, vc, out, NULL, e);
 }
 
 int catalog_load2(const char *roots_dir, struct catalog **out, enum catalog_fault *fault,
                   struct rw_err *e)
+{
+	return load(roots_dir, NULL, out, fault, e);
+}
+
+static int load(const char *roots_dir, const struct verifycache *vc, struct catalog **out,
+                enum catalog_fault *fault, struct rw_err *e)
 {
 	static const char *const keys[] = {"catalog_version", "catalog_date", "roots", "profiles",
 	                                   NULL};
@@ -621,7 +636,8 @@ int catalog_load2(const char *roots_dir, struct catalog **out, enum catalog_faul
 		goto out;
 	}
 	for (int i = 0; i < config_setting_length(roots); i++)
-		if (load_root(cat, roots_dir, config_setting_get_elem(roots, (unsigned)i), e) < 0)
+		if (load_root(cat, roots_dir, config_setting_get_elem(roots, (unsigned)i), vc, e) <
+		    0)
 			goto out;
 	cat->profiles = calloc((size_t)config_setting_length(profiles) + 1, sizeof(*cat->profiles));
 	if (cat->profiles == NULL) {

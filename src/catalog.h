@@ -106,6 +106,11 @@ enum catalog_fault {
 #define CATALOG_FILE "catalog.conf"
 
 int catalog_load(const char *roots_dir, struct catalog **out, struct rw_err *e);
+/* catalog_load with a verification cache for the roots' files (cert.h *_vc; NULL: none): sync
+ * passes its state directory's, so the shipped roots are not parsed and verified on every run. */
+struct verifycache;
+int catalog_load_vc(const char *roots_dir, const struct verifycache *vc, struct catalog **out,
+                    struct rw_err *e);
 /* catalog_load, and on failure *fault says which kind (may be NULL). */
 int catalog_load2(const char *roots_dir, struct catalog **out, enum catalog_fault *fault,
                   struct rw_err *e);

@@ -3,12 +3,15 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <gnutls/abstract.h>
 #include <gnutls/crypto.h>
+#include <libtasn1.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,16 +20,15 @@
 #include "fileio.h"
 #include "verifycache.h"
 
-static int hex_upper(const unsigned char *bin, size_t len, char *out, size_t outlen)
+static void hex_upper(const unsigned char *bin, size_t len, char *out)
 {
-	gnutls_datum_t d = {(unsigned char *)bin, (unsigned)len};
-	size_t size = outlen;
+	static const char digits[] = "0123456789ABCDEF";
 
-	if (gnutls_hex_encode(&d, out, &size) < 0)
-		return -1;
-	for (char *p = out; *p; p++)
-		*p = (char)toupper((unsigned char)*p);
-	return 0;
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[bin[i] >> 4];
+		out[2 * i + 1] = digits[bin[i] & 15];
+	}
+	out[2 * len] = '\0';
 }
 
 static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
@@ -34,7 +36,8 @@ static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
 {
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, md) < 0)
 		return -1;
-	return hex_upper(md, 32, out, CERT_HEX_LEN + 1);
+	hex_upper(md, 32, out);
+	return 0;
 }
 
 void cert_free(struct cert *c)
@@ -45,6 +48,7 @@ void cert_free(struct cert *c)
 	free(c->subject);
 	free(c->issuer);
 	free(c->label);
+	free(c->cn);
 	free(c->origin);
 	free(c);
 }
@@ -61,7 +65,9 @@ struct cert *cert_dup(const struct cert *c)
 	d->issuer = strdup(c->issuer);
 	d->label = strdup(c->label);
 	d->origin = strdup(c->origin);
-	if (d->der == NULL || !d->subject || !d->issuer || !d->label || !d->origin) {
+	d->cn = c->cn ? strdup(c->cn) : NULL;
+	if (d->der == NULL || !d->subject || !d->issuer || !d->label || !d->origin ||
+	    (c->cn && !d->cn)) {
 		cert_free(d);
 		return NULL;
 	}
@@ -103,32 +109,85 @@ static char *common_name(gnutls_x509_crt_t crt)
 	return strdup(buf);
 }
 
-/* The SHA-256 of the SubjectPublicKeyInfo, and the key type and size, from one public key object
- * (the size is what gnutls_x509_crt_get_pk_algorithm() reports, without decoding the key twice). */
+/* One DER element at *p (*left bytes there): its whole encoding (whole, whole_len) and its
+ * contents (*p and *left then describe them when enter, else what follows the element). Only the
+ * outline of a certificate GnuTLS has already imported is walked here, with libtasn1's DER
+ * primitives: GnuTLS has no call giving the SubjectPublicKeyInfo as it is encoded. */
+static int der_step(const unsigned char **p, size_t *left, int enter, unsigned char *cls,
+                    unsigned long *tag, const unsigned char **whole, size_t *whole_len)
+{
+	int taglen = 0, lenlen = 0;
+	long clen;
+	size_t hdr;
+
+	if (*left == 0 || *left > INT_MAX ||
+	    asn1_get_tag_der(*p, (int)*left, cls, &taglen, tag) != ASN1_SUCCESS)
+		return -1;
+	clen = asn1_get_length_der(*p + taglen, (int)*left - taglen, &lenlen);
+	hdr = (size_t)taglen + (size_t)lenlen;
+	if (clen < 0 || hdr > *left || (size_t)clen > *left - hdr)
+		return -1;
+	*whole = *p;
+	*whole_len = hdr + (size_t)clen;
+	if (enter) {
+		*p += hdr;
+		*left = (size_t)clen;
+	} else {
+		*p += *whole_len;
+		*left -= *whole_len;
+	}
+	return 0;
+}
+
+/* The SubjectPublicKeyInfo's encoding inside a certificate's DER, or -1. */
+static int raw_spki(const unsigned char *der, size_t len, const unsigned char **spki,
+                    size_t *spki_len)
+{
+	const unsigned char *p = der, *el;
+	size_t left = len, el_len;
+	unsigned char cls;
+	unsigned long tag;
+
+	/* Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version OPTIONAL, serial,
+	 * signature, issuer, validity, subject, subjectPublicKeyInfo, ... } ... } */
+	if (der_step(&p, &left, 1, &cls, &tag, &el, &el_len) < 0 ||
+	    der_step(&p, &left, 1, &cls, &tag, &el, &el_len) < 0 ||
+	    der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0)
+		return -1;
+	if (cls == (ASN1_CLASS_CONTEXT_SPECIFIC | ASN1_CLASS_STRUCTURED) && tag == 0 &&
+	    der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0) /* the serial */
+		return -1;
+	for (int i = 0; i < 4; i++) /* signature, issuer, validity, subject */
+		if (der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0)
+			return -1;
+	if (der_step(&p, &left, 0, &cls, &tag, &el, &el_len) < 0 || cls != ASN1_CLASS_STRUCTURED ||
+	    tag != ASN1_TAG_SEQUENCE)
+		return -1;
+	*spki = el;
+	*spki_len = el_len;
+	return 0;
+}
+
+/* The SHA-256 of the SubjectPublicKeyInfo as encoded in the certificate, and the key type and
+ * size (gnutls_x509_crt_get_pk_algorithm). Without a GnuTLS public key object, whose import and
+ * re-encoding cost more than the rest of the summary. */
 static int fill_key(gnutls_x509_crt_t crt, struct cert *c)
 {
-	gnutls_pubkey_t pk = NULL;
-	gnutls_datum_t spki = {NULL, 0};
+	const unsigned char *spki;
+	size_t spki_len;
 	unsigned char md[32];
 	unsigned bits = 0;
 	const char *name;
-	int rc = -1, algo;
+	int algo;
 
-	if (gnutls_pubkey_init(&pk) < 0)
-		goto out;
-	if (gnutls_pubkey_import_x509(pk, crt, 0) < 0)
-		goto out;
-	if (gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki) < 0)
-		goto out;
-	rc = sha256_hex(spki.data, spki.size, c->spki_sha256, md);
-	algo = gnutls_pubkey_get_pk_algorithm(pk, &bits);
+	if (raw_spki(c->der, c->der_len, &spki, &spki_len) < 0 ||
+	    sha256_hex(spki, spki_len, c->spki_sha256, md) < 0)
+		return -1;
+	algo = gnutls_x509_crt_get_pk_algorithm(crt, &bits);
 	name = algo >= 0 ? gnutls_pk_algorithm_get_name((gnutls_pk_algorithm_t)algo) : NULL;
 	snprintf(c->key_type, sizeof(c->key_type), "%s", name ? name : "unknown");
-	c->key_bits = bits;
-out:
-	gnutls_free(spki.data);
-	gnutls_pubkey_deinit(pk);
-	return rc;
+	c->key_bits = algo >= 0 ? bits : 0;
+	return 0;
 }
 
 /* 1 if the issuer and subject names are the same DER bytes. */
@@ -159,8 +218,7 @@ static void fill_sig(gnutls_x509_crt_t crt, struct cert *c)
 	}
 }
 
-static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c, const struct verifycache *vc,
-                                const unsigned char md[32])
+static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c)
 {
 	unsigned status = 0;
 	const unsigned flags =
@@ -172,11 +230,6 @@ static void fill_self_signature(gnutls_x509_crt_t crt, struct cert *c, const str
 	c->self_issued = gnutls_x509_crt_check_issuer(crt, crt) != 0;
 	if (!c->self_issued)
 		return;
-	/* These exact bytes were verified before (verifycache.h): the verdict cannot differ. */
-	if (verifycache_has(vc, md)) {
-		c->self_sig_ok = 1;
-		return;
-	}
 	/* DO_NOT_ALLOW_SAME makes GnuTLS check the signature of a certificate that is also its own
 	 * trust anchor, instead of trusting it by identity; DISABLE_CA_SIGN keeps this a pure
 	 * signature check (whether it is a CA is judged separately, with its own message). */
@@ -212,6 +265,21 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 	}
 	memcpy(c->der, der, len);
 	c->der_len = len;
+	if (sha256_hex(der, len, c->sha256, md) < 0) {
+		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
+		goto out;
+	}
+	/* These exact bytes were parsed and verified before (verifycache.h): take that summary. */
+	r = verifycache_get(vc, md, c);
+	if (r < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
+		goto out;
+	}
+	if (r > 0) {
+		ret = c;
+		c = NULL;
+		goto out;
+	}
 	if (gnutls_x509_crt_init(&crt) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
 		goto out;
@@ -222,7 +290,7 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 		        gnutls_strerror(r));
 		goto out;
 	}
-	if (sha256_hex(der, len, c->sha256, md) < 0 || fill_key(crt, c) < 0) {
+	if (fill_key(crt, c) < 0) {
 		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
 		goto out;
 	}
@@ -241,8 +309,8 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 		err_set(e, RW_EXIT_INPUT, "%s: cannot read the issuer", origin);
 		goto out;
 	}
-	c->label = common_name(crt);
-	if (c->label == NULL && (c->label = strdup(c->subject)) == NULL) {
+	c->cn = common_name(crt);
+	if ((c->label = strdup(c->cn ? c->cn : c->subject)) == NULL) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
 		goto out;
 	}
@@ -254,7 +322,7 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 	r = gnutls_x509_crt_get_key_usage(crt, &ku, &critical);
 	c->has_key_usage = r >= 0;
 	c->key_usage = r >= 0 ? ku : 0;
-	fill_self_signature(crt, c, vc, md);
+	fill_self_signature(crt, c);
 	ret = c;
 	c = NULL;
 out:
@@ -456,19 +524,26 @@ int certs_read_file(const char *path, struct certlist *out, struct rw_err *e)
 	return certs_read_file_vc(path, NULL, out, e);
 }
 
-int certs_read_file_vc(const char *path, const struct verifycache *vc, struct certlist *out,
-                       struct rw_err *e)
+/* 'name' in the directory open as dirfd, known to the user as 'path'. */
+static int read_file_at(int dirfd, const char *name, const char *path, const struct verifycache *vc,
+                        struct certlist *out, struct rw_err *e)
 {
 	struct buf b;
 	int rc;
 
-	if (file_read_all(path, FILEIO_DEFAULT_MAX, &b, e) < 0) {
+	if (file_read_at(dirfd, name, path, FILEIO_DEFAULT_MAX, &b, e) < 0) {
 		buf_free(&b);
 		return -1;
 	}
 	rc = certs_parse_vc((const unsigned char *)b.data, b.len, path, vc, out, e);
 	buf_free(&b);
 	return rc;
+}
+
+int certs_read_file_vc(const char *path, const struct verifycache *vc, struct certlist *out,
+                       struct rw_err *e)
+{
+	return read_file_at(AT_FDCWD, path, path, vc, out, e);
 }
 
 static int has_cert_suffix(const char *name)
@@ -499,6 +574,7 @@ static int cmp_str(const void *a, const void *b)
 
 struct par_job {
 	const char *dir;
+	int dirfd;
 	char *const *names;
 	const struct verifycache *vc;
 	struct certlist *lists; /* one per file */
@@ -529,7 +605,8 @@ static void *par_run(void *arg)
 		if (asprintf(&full, "%s/%s", j->dir, j->names[i]) < 0) {
 			full = NULL;
 			err_set(&w->err, RW_EXIT_FAILURE, "%s: out of memory", j->dir);
-		} else if (certs_read_file_vc(full, j->vc, &j->lists[i], &w->err) == 0) {
+		} else if (read_file_at(j->dirfd, j->names[i], full, j->vc, &j->lists[i],
+		                        &w->err) == 0) {
 			free(full);
 			continue;
 		}
@@ -553,10 +630,10 @@ static size_t cpu_count(void)
 	return n > 0 ? (size_t)n : 1;
 }
 
-static int read_files_parallel(const char *dir, char *const *names, size_t n,
+static int read_files_parallel(const char *dir, int dirfd, char *const *names, size_t n,
                                const struct verifycache *vc, struct certlist *out, struct rw_err *e)
 {
-	struct par_job j = {.dir = dir, .names = names, .vc = vc, .n = n};
+	struct par_job j = {.dir = dir, .dirfd = dirfd, .names = names, .vc = vc, .n = n};
 	struct par_worker w[PAR_MAX_THREADS];
 	size_t nw = cpu_count(), started = 1, failed = SIZE_MAX, who = 0;
 	int rc = -1;
@@ -647,7 +724,7 @@ int certs_read_path_vc(const char *path, const struct verifycache *vc, struct ce
 	}
 	qsort(names, n, sizeof(*names), cmp_str);
 	if (n >= PAR_MIN_FILES) {
-		rc = read_files_parallel(path, names, n, vc, out, e);
+		rc = read_files_parallel(path, dirfd(d), names, n, vc, out, e);
 		goto out;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -656,7 +733,7 @@ int certs_read_path_vc(const char *path, const struct verifycache *vc, struct ce
 			full = NULL;
 			goto oom;
 		}
-		if (certs_read_file_vc(full, vc, out, e) < 0)
+		if (read_file_at(dirfd(d), names[i], full, vc, out, e) < 0)
 			goto out;
 	}
 	rc = 0;

@@ -37,6 +37,8 @@ struct cert {
 	char *subject;                      /* RFC 4514 */
 	char *issuer;                       /* RFC 4514 */
 	char *label;                        /* a short name: the subject CN, else the subject */
+	char *cn;                           /* the subject CN as parsed (NULL: none); label may be
+	                                     * renamed (cert_set_label), cn is not */
 	char *origin;                       /* where it was read: "path" or "path:line" */
 	time_t not_before;
 	time_t not_after;
@@ -78,9 +80,10 @@ int certs_read_file(const char *path, struct certlist *out, struct rw_err *e);
 int certs_read_path(const char *path, struct certlist *out, struct rw_err *e);
 
 /* The same with a verification cache (verifycache.h; NULL: none). A certificate whose SHA-256 has
- * a verdict there gets self_sig_ok without its signature being checked again; every other field
- * comes from the parse, so the result is the same as without the cache. The cache is only read
- * (by several threads for a directory). */
+ * an entry there is not imported into GnuTLS at all: its summary (and self_sig_ok) comes from the
+ * entry, which holds what the same parse of the same bytes gave, so the result is the same as
+ * without the cache. Any other certificate is parsed and checked. The cache is only read (by
+ * several threads for a directory). */
 struct verifycache;
 struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *origin,
                               const struct verifycache *vc, struct rw_err *e);

@@ -2,6 +2,8 @@
 #include "emit.h"
 
 #include <gnutls/gnutls.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "date.h"
 
@@ -39,27 +41,98 @@ int emit_pem_block(const struct cert *c, struct buf *out, struct rw_err *e)
 	return 0;
 }
 
+/*
+ * The blocks are encoded by one thread per CPU (at most PEM_THREADS), a batch of PEM_BATCH blocks
+ * each at a time, and written in bundle order, one write per batch: the same bytes whatever the
+ * thread count, and never more than a batch of text in memory.
+ */
+#define PEM_THREADS 8
+#define PEM_BATCH 512
+#define PEM_MIN_PARALLEL 256
+
+struct pem_part {
+	const struct bundle *b;
+	size_t from, to;
+	struct buf out;
+	struct rw_err err;
+	int rc;
+};
+
+static void *pem_encode(void *arg)
+{
+	struct pem_part *p = arg;
+
+	p->out.len = 0;
+	p->rc = 0;
+	for (size_t i = p->from; i < p->to; i++) {
+		if (i > 0 && buf_append(&p->out, "\n", 1) < 0) {
+			p->rc = err_set(&p->err, RW_EXIT_FAILURE, "out of memory");
+			break;
+		}
+		if (emit_pem_block(p->b->certs.v[i], &p->out, &p->err) < 0) {
+			p->rc = -1;
+			break;
+		}
+	}
+	return NULL;
+}
+
 int emit_pem(const struct bundle *b, const char *dest, const struct emit_opts *o, struct rw_err *e)
 {
 	struct save *s = save_open(dest, &o->save, e);
-	struct buf one;
+	struct pem_part part[PEM_THREADS];
+	pthread_t tid[PEM_THREADS];
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t nt = b->certs.n < PEM_MIN_PARALLEL || cpus < 1 ? 1 : (size_t)cpus;
+	int rc = 0;
 
 	if (s == NULL)
 		return SAVE_ERROR;
-	buf_init(&one, 0);
-	for (size_t i = 0; i < b->certs.n; i++) {
-		one.len = 0;
-		if (emit_pem_block(b->certs.v[i], &one, e) < 0) {
-			err_prefix(e, dest);
-			buf_free(&one);
-			save_discard(s);
-			return SAVE_ERROR;
-		}
-		if (i)
-			save_write(s, "\n", 1);
-		save_write(s, one.data, one.len);
+	if (nt > PEM_THREADS)
+		nt = PEM_THREADS;
+	for (size_t k = 0; k < nt; k++) {
+		part[k].b = b;
+		buf_init(&part[k].out, 0);
+		err_clear(&part[k].err);
 	}
-	buf_free(&one);
+	for (size_t start = 0; start < b->certs.n && rc == 0;) {
+		size_t end = start + PEM_BATCH * nt, per, started = 1;
+
+		if (end > b->certs.n)
+			end = b->certs.n;
+		per = (end - start + nt - 1) / nt;
+		for (size_t k = 0; k < nt; k++) {
+			part[k].from = start + k * per < end ? start + k * per : end;
+			part[k].to = part[k].from + per < end ? part[k].from + per : end;
+		}
+		/* Part 0 is this thread's; a thread that cannot start has its part done here. */
+		for (size_t k = 1; k < nt; k++)
+			if (pthread_create(&tid[k], NULL, pem_encode, &part[k]) != 0)
+				pem_encode(&part[k]);
+			else
+				started |= (size_t)1 << k;
+		pem_encode(&part[0]);
+		for (size_t k = 1; k < nt; k++)
+			if (started & ((size_t)1 << k))
+				pthread_join(tid[k], NULL);
+		for (size_t k = 0; k < nt && rc == 0; k++) {
+			if (part[k].rc < 0) {
+				if (e != NULL)
+					*e = part[k].err;
+				err_prefix(e, dest);
+				rc = -1;
+			} else {
+				save_write(s, part[k].out.data, part[k].out.len);
+			}
+		}
+		start = end;
+	}
+	for (size_t k = 0; k < nt; k++)
+		buf_free(&part[k].out);
+	if (rc < 0) {
+		save_discard(s);
+		return SAVE_ERROR;
+	}
 	return save_finish(s, e);
 }
 

@@ -17,6 +17,11 @@
 #define FILEIO_DEFAULT_MAX ((size_t)64 << 20)
 
 int file_read_all(const char *path, size_t max, struct buf *out, struct rw_err *e);
+/* The same for 'name' relative to the directory open as dirfd (AT_FDCWD: the working directory);
+ * errors name 'path' (how the user knows the file). One open, fstat and read for a file that does
+ * not change while it is read. */
+int file_read_at(int dirfd, const char *name, const char *path, size_t max, struct buf *out,
+                 struct rw_err *e);
 
 /* Opens a regular file for reading (O_CLOEXEC) without ever blocking on a FIFO or device; anything
  * else is an error naming the path. Returns the fd (caller closes) and fills *st. */

@@ -130,6 +130,11 @@ void store_free(struct store *st)
 	free(st);
 }
 
+const struct verifycache *store_verify_cache(const struct store *st)
+{
+	return st ? st->vc : NULL;
+}
+
 void store_verifycache_note(struct store *st, const struct cert *c)
 {
 	if (st->vc != NULL)

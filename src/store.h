@@ -54,6 +54,8 @@ int store_get_root(const struct store *st, const char *sha256, struct cert **out
  * writes STATE/cache/verify-cache.bin through save.h (unchanged content is not rewritten) and
  * returns 0, 1 with a warning in e (the old file was ignored or refused), or -1 with e. */
 void store_verifycache_note(struct store *st, const struct cert *c);
+/* The cache store_open loaded, for reading (NULL: none is used); owned by st. */
+const struct verifycache *store_verify_cache(const struct store *st);
 int store_verifycache_save(struct store *st, struct rw_err *e);
 
 /* Quarantines content that failed a pin: the bytes and a JSON report (doc is borrowed). */

@@ -446,8 +446,8 @@ int targets_build(const struct config *cfg, const char *roots_dir, struct target
 	if ((cfg->n_roots || cfg->catalog.url || cfg->fetch.n_accept_reissue) &&
 	    store_open(cfg->state_dir, 0, &st, NULL) < 0)
 		st = NULL;
-	if (catalog_load(roots_dir, &t->cat, e) < 0 || use_channel_catalog(t, st) < 0 ||
-	    check_config_roots(t, e) < 0)
+	if (catalog_load_vc(roots_dir, store_verify_cache(st), &t->cat, e) < 0 ||
+	    use_channel_catalog(t, st) < 0 || check_config_roots(t, e) < 0)
 		goto out;
 	t->first_config_root = t->cat->n_roots;
 	for (size_t i = 0; i < cfg->n_roots; i++)

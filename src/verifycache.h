@@ -3,17 +3,24 @@
  * runs.
  *
  * Contract:
- * - An entry is the SHA-256 of a certificate's DER and means: those exact bytes were parsed and
- *   their self-signature verified with their own key (cert.h: self_sig_ok), under verification
- *   policy VERIFYCACHE_POLICY. It says nothing else: pins, CA flags, key usage, dates and
- *   exclusions are judged from the parse every time, so an entry can at worst skip the signature
- *   check of bytes that were once verified. An entry for a fingerprint not in the input is inert.
+ * - An entry is keyed by the SHA-256 of a certificate's DER and means: those exact bytes were
+ *   parsed and their self-signature verified with their own key (cert.h: self_sig_ok), under
+ *   verification policy VERIFYCACHE_POLICY. It also holds the summary that parse gave (struct cert:
+ *   subject, issuer, CN, dates, SPKI SHA-256, key and signature algorithm, CA flag, key usage), so
+ *   a warm read of those bytes needs no GnuTLS import at all (cert.c). The summary is what the
+ *   same program and GnuTLS derive from the same bytes: a cache written by another rootwarden or
+ *   GnuTLS version (the "producer" in the header) is read as empty, so output never depends on
+ *   it. Pins, exclusions, expiry and the root checks are still judged on every run, from that
+ *   summary. An entry for a fingerprint not in the input is inert; a tampered entry could at worst
+ *   misdescribe bytes that were once verified, which is why a cache anyone but its owner can
+ *   write is refused (below) and every file carries a checksum.
  * - The cache holds at most 'max' entries (VERIFYCACHE_DEFAULT_MAX when 0). When more are known,
  *   verifycache_serialize() keeps the ones used by this run first (lowest fingerprints first when
  *   even those are too many), then older ones.
- * - verifycache_load() accepts only a complete, well-formed file of this version and policy
- *   (magic, counts, sorted unique entries, trailing SHA-256 of the rest); anything else loads
- *   nothing and returns -1 with a warning in e naming 'origin' (the caller goes on without it).
+ * - verifycache_load() accepts only a complete, well-formed file (magic, trailing SHA-256 of the
+ *   rest, counts, well-formed records in increasing key order); anything else loads nothing and
+ *   returns -1 with a warning in e naming 'origin' (the caller goes on without it). A well-formed
+ *   file of another version, policy or producer loads nothing and returns 0 (no warning).
  * - Lookups (verifycache_has) only read and may run in several threads at once; verifycache_note()
  *   and loading must not run concurrently with anything else on the same cache.
  * - Files: verifycache_open_dir() reads DIR/VERIFYCACHE_FILE and verifycache_save_dir() writes it
@@ -35,6 +42,8 @@
 /* Bumped whenever cert.c's self-signature check changes what it accepts. */
 #define VERIFYCACHE_POLICY 1u
 #define VERIFYCACHE_KEY_LEN 32
+/* The largest cache file read or written (entries beyond it are dropped when saving). */
+#define VERIFYCACHE_FILE_MAX ((size_t)128 << 20)
 
 struct cert;
 struct verifycache;
@@ -51,7 +60,13 @@ int verifycache_serialize(const struct verifycache *vc, struct buf *out);
 
 /* 1 when the SHA-256 (binary) of a certificate's DER has a verdict. vc may be NULL (0). */
 int verifycache_has(const struct verifycache *vc, const unsigned char key[VERIFYCACHE_KEY_LEN]);
-/* Records c's verdict for the next run when c->self_sig_ok (else nothing). 0, or -1 (no memory). */
+/* Fills c's summary (every field but der, der_len, sha256 and origin; c->self_sig_ok = 1; the
+ * strings malloc'd, for cert_free) from the loaded entry for key. 1 on a hit, 0 on a miss (c
+ * untouched), -1 when out of memory (c partly filled: free it). vc may be NULL (0). */
+int verifycache_get(const struct verifycache *vc, const unsigned char key[VERIFYCACHE_KEY_LEN],
+                    struct cert *c);
+/* Records c's verdict and summary (c->cn, not c->label, which callers may rename) for the next run
+ * when c->self_sig_ok (else nothing). 0, or -1 (no memory). */
 int verifycache_note(struct verifycache *vc, const struct cert *c);
 /* Entries known (loaded and noted, before bounding). */
 size_t verifycache_count(const struct verifycache *vc);

@@ -97,8 +97,9 @@ struct tu_cert *tu_make(const struct tu_cert_opts *o)
 	serial[2] = (unsigned char)(s >> 8);
 	serial[3] = (unsigned char)s;
 	CHECK(gnutls_x509_crt_set_serial(c->crt, serial, sizeof(serial)));
-	CHECK(gnutls_x509_crt_set_dn_by_oid(c->crt, GNUTLS_OID_X520_COMMON_NAME, 0, o->cn,
-	                                    (unsigned)strlen(o->cn)));
+	if (o->cn != NULL)
+		CHECK(gnutls_x509_crt_set_dn_by_oid(c->crt, GNUTLS_OID_X520_COMMON_NAME, 0, o->cn,
+		                                    (unsigned)strlen(o->cn)));
 	if (o->org)
 		CHECK(gnutls_x509_crt_set_dn_by_oid(c->crt, GNUTLS_OID_X520_ORGANIZATION_NAME, 0,
 		                                    o->org, (unsigned)strlen(o->org)));

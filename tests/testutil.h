@@ -23,7 +23,7 @@
 enum tu_key_type { TU_EC_P256 = 0, TU_EC_P384, TU_RSA_2048, TU_RSA_1024, TU_KEY_TYPES };
 
 struct tu_cert_opts {
-	const char *cn;                 /* subject CN (required) */
+	const char *cn;                 /* subject CN (NULL: none; then set org) */
 	const char *org;                /* subject O, optional */
 	int ca;                         /* basicConstraints CA:TRUE (else CA:FALSE) */
 	int no_basic_constraints;       /* leave basicConstraints out */

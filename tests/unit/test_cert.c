@@ -1,6 +1,8 @@
 /* test_cert.c - reading certificates (PEM, DER, hostile files) and judging roots. */
 #include "testutil.h"
 
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -436,6 +438,39 @@ static void test_fingerprint_normalize(void **state)
 	                 -1);
 }
 
+/* The SPKI fingerprint (what pins name) is the SHA-256 of the SubjectPublicKeyInfo as GnuTLS
+ * encodes the key, and the key size is GnuTLS's, for every key type the tests make. */
+static void test_spki_fingerprint_and_key_size(void **state)
+{
+	static const enum tu_key_type types[] = {TU_RSA_2048, TU_RSA_1024, TU_EC_P256, TU_EC_P384};
+	static const unsigned bits[] = {2048, 1024, 256, 384};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		struct tu_cert *r = tu_root("SPKI Root", types[i]);
+		struct cert *c = cert_from_der(r->der.data, r->der.size, "r", NULL);
+		gnutls_pubkey_t pk;
+		gnutls_datum_t spki;
+		unsigned char md[32];
+		char hex[CERT_HEX_LEN + 1];
+
+		assert_non_null(c);
+		assert_int_equal(gnutls_pubkey_init(&pk), 0);
+		assert_int_equal(gnutls_pubkey_import_x509(pk, r->crt, 0), 0);
+		assert_int_equal(gnutls_pubkey_export2(pk, GNUTLS_X509_FMT_DER, &spki), 0);
+		gnutls_hash_fast(GNUTLS_DIG_SHA256, spki.data, spki.size, md);
+		for (size_t k = 0; k < 32; k++)
+			snprintf(hex + 2 * k, 3, "%02X", md[k]);
+		assert_string_equal(c->spki_sha256, hex);
+		assert_int_equal(c->key_bits, bits[i]);
+		assert_string_equal(c->key_type, types[i] >= TU_RSA_2048 ? "RSA" : "EC/ECDSA");
+		gnutls_free(spki.data);
+		gnutls_pubkey_deinit(pk);
+		cert_free(c);
+		tu_cert_free(r);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -450,6 +485,7 @@ int main(void)
 	        cmocka_unit_test(test_directory_reading),
 	        cmocka_unit_test(test_large_directory_is_read_in_name_order),
 	        cmocka_unit_test(test_fingerprint_normalize),
+	        cmocka_unit_test(test_spki_fingerprint_and_key_size),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

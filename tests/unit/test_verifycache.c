@@ -93,6 +93,25 @@ static void test_miss_then_hit_gives_the_same_cert(void **state)
 	assert_string_equal(warm->subject, cold->subject);
 	assert_int_equal(warm->is_ca, cold->is_ca);
 	assert_string_equal(warm->spki_sha256, cold->spki_sha256);
+	/* A hit is not parsed: every field of the summary comes from the entry, and equals the
+	 * parse. */
+	assert_string_equal(warm->issuer, cold->issuer);
+	assert_string_equal(warm->label, cold->label);
+	assert_non_null(cold->cn);
+	assert_string_equal(warm->cn, cold->cn);
+	assert_string_equal(warm->label, "Cache Test Root");
+	assert_true(warm->not_before == cold->not_before);
+	assert_true(warm->not_after == cold->not_after);
+	assert_string_equal(warm->key_type, cold->key_type);
+	assert_int_equal(warm->key_bits, cold->key_bits);
+	assert_string_equal(warm->sig_alg, cold->sig_alg);
+	assert_int_equal(warm->sig_hash_weak, cold->sig_hash_weak);
+	assert_int_equal(warm->has_key_usage, cold->has_key_usage);
+	assert_int_equal(warm->key_usage, cold->key_usage);
+	assert_int_equal(warm->self_issued, cold->self_issued);
+	assert_int_equal(warm->der_len, cold->der_len);
+	assert_memory_equal(warm->der, cold->der, cold->der_len);
+	assert_string_equal(warm->origin, "r");
 	{ /* the SPKI fingerprint is the SHA-256 of the encoded public key */
 		gnutls_pubkey_t pk;
 		gnutls_datum_t spki;
@@ -168,6 +187,101 @@ static void test_hostile_entries_not_in_input_are_harmless(void **state)
 	cert_free(b);
 	tu_cert_free(other);
 	verifycache_free(lie);
+}
+
+/* A renamed certificate (catalog roots take the catalog's name) is cached with its own CN: the
+ * next run labels the parse, not the old name. A root without a CN is labelled by its subject. */
+static void test_cached_label_is_the_parse_not_a_rename(void **state)
+{
+	struct fx *f = *state;
+	struct tu_cert_opts o;
+	struct tu_cert *nocn;
+	struct verifycache *vc = verifycache_new(0), *vc2 = verifycache_new(0);
+	struct cert *a = cert_from_der(f->root->der.data, f->root->der.size, "a", NULL);
+	struct cert *n, *wa, *wn;
+	struct buf b;
+
+	tu_cert_opts_init(&o, NULL);
+	o.org = "No CN Org";
+	o.ca = 1;
+	nocn = tu_make(&o);
+	n = cert_from_der(nocn->der.data, nocn->der.size, "n", NULL);
+
+	assert_non_null(a);
+	assert_non_null(n);
+	assert_null(n->cn);
+	assert_string_equal(n->label, n->subject);
+	assert_int_equal(cert_set_label(a, "Catalog Display Name"), 0);
+	assert_int_equal(verifycache_note(vc, a), 0);
+	assert_int_equal(verifycache_note(vc, n), 0);
+	assert_int_equal(verifycache_serialize(vc, &b), 0);
+	assert_int_equal(verifycache_load(vc2, b.data, b.len, "mem", NULL), 0);
+	wa = cert_from_der_vc(f->root->der.data, f->root->der.size, "a", vc2, NULL);
+	wn = cert_from_der_vc(nocn->der.data, nocn->der.size, "n", vc2, NULL);
+	assert_non_null(wa);
+	assert_non_null(wn);
+	assert_string_equal(wa->label, "Cache Test Root");
+	assert_null(wn->cn);
+	assert_string_equal(wn->label, n->subject);
+	assert_string_equal(wn->subject, n->subject);
+	buf_free(&b);
+	cert_free(a);
+	cert_free(n);
+	cert_free(wa);
+	cert_free(wn);
+	tu_cert_free(nocn);
+	verifycache_free(vc);
+	verifycache_free(vc2);
+}
+
+static void rehash(struct buf *b)
+{
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, b->data, b->len - 32, b->data + b->len - 32);
+}
+
+/* A well-formed cache of another version or producer (another rootwarden or GnuTLS formats the
+ * cached texts) is read as empty, silently; a checksum-valid file with a bad structure is corrupt.
+ */
+static void test_other_versions_read_as_empty(void **state)
+{
+	struct fx *f = *state;
+	struct verifycache *good = cache_claiming(f->root->der.data, f->root->der.size), *vc;
+	unsigned char md[32];
+	struct rw_err e;
+	struct buf b;
+
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, f->root->der.data, f->root->der.size, md);
+	assert_int_equal(verifycache_serialize(good, &b), 0);
+	for (int k = 0; k < 4; k++) {
+		struct buf c;
+
+		buf_init(&c, 0);
+		assert_int_equal(buf_append(&c, b.data, b.len), 0);
+		if (k == 0)
+			c.data[11] = 1; /* version 1 */
+		else if (k == 1)
+			c.data[40] ^= 1; /* another producer */
+		else if (k == 2)
+			c.data[23] += 1; /* one entry more than there is */
+		else
+			c.data[56 + 88] = (char)0x80; /* an unknown flag */
+		rehash(&c);
+		vc = verifycache_new(0);
+		err_clear(&e);
+		if (k < 2) {
+			assert_int_equal(verifycache_load(vc, c.data, c.len, "old", &e), 0);
+			assert_string_equal(e.msg, "");
+		} else {
+			assert_int_equal(verifycache_load(vc, c.data, c.len, "bad", &e), -1);
+			assert_non_null(strstr(e.msg, "bad: corrupt"));
+		}
+		assert_int_equal(verifycache_has(vc, md), 0);
+		assert_int_equal(verifycache_count(vc), 0);
+		verifycache_free(vc);
+		buf_free(&c);
+	}
+	buf_free(&b);
+	verifycache_free(good);
 }
 
 static void write_cache(const char *dir, const struct verifycache *vc)
@@ -284,7 +398,9 @@ static void test_size_is_bounded_and_this_runs_entries_kept(void **state)
 	buf_free(&b);
 	assert_int_equal(verifycache_serialize(vc, &b), 0);
 	assert_int_equal(entries(&b), 4);
-	assert_int_equal(b.len, 24 + 4 * 32 + 32);
+	/* header, 4 records (fixed part, then empty key type, signature and subject texts), SHA-256
+	 */
+	assert_int_equal(b.len, 56 + 4 * (89 + 1 + 1 + 4) + 32);
 	buf_free(&b);
 	buf_free(&b2);
 	verifycache_free(old);
@@ -402,6 +518,8 @@ int main(void)
 	        cmocka_unit_test(test_verdicts_are_for_exact_bytes_only),
 	        cmocka_unit_test(test_hostile_entries_not_in_input_are_harmless),
 	        cmocka_unit_test(test_corrupt_files_are_ignored_with_a_warning),
+	        cmocka_unit_test(test_cached_label_is_the_parse_not_a_rename),
+	        cmocka_unit_test(test_other_versions_read_as_empty),
 	        cmocka_unit_test(test_size_is_bounded_and_this_runs_entries_kept),
 	        cmocka_unit_test(test_unsafe_permissions_are_refused),
 	        cmocka_unit_test(test_state_dir_cache),
