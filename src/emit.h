@@ -101,10 +101,6 @@ int emit_der_dir(const struct bundle *b, const char *dest, const struct emit_opt
                  struct rw_err *e);
 int emit_pkcs7(const struct bundle *b, const char *dest, const struct emit_opts *o,
                struct rw_err *e);
-/* The same bytes through GnuTLS (gnutls_pkcs7_set_crt_raw + export), slower for large bundles:
- * the reference emit_pkcs7() is tested against. */
-int emit_pkcs7_gnutls(const struct bundle *b, const char *dest, const struct emit_opts *o,
-                      struct rw_err *e);
 int emit_pkcs7_read(const char *path, const struct emit_opts *o, struct certlist *out,
                     struct rw_err *e);
 int emit_pkcs12(const struct bundle *b, const char *dest, const struct emit_opts *o,

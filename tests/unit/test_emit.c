@@ -321,59 +321,9 @@ static void test_subject_hash_matches_openssl(void **state)
 	globfree(&g);
 }
 
-/* The PKCS #7 bundle written around the sorted certificates is byte for byte what GnuTLS's own
- * encoder gives, for one root, the fixture's mixed roots (RSA and ECDSA, same-length DERs), and
- * 300 roots (lengths of three bytes). */
-static void test_pkcs7_same_bytes_as_gnutls(void **state)
-{
-	struct fx *f = *state;
-	struct bundle one, many;
-	char *a = tu_path(f->dir, "fast.p7b"), *g = tu_path(f->dir, "gnutls.p7b");
-
-	memset(&one, 0, sizeof(one));
-	memset(&many, 0, sizeof(many));
-	assert_int_equal(certlist_add(&one.certs, cert_dup(f->b.certs.v[0])), 0);
-	for (int i = 0; i < 300; i++) {
-		char cn[32];
-		struct tu_cert *r;
-
-		snprintf(cn, sizeof(cn), "PKCS7 Root %03d", i);
-		r = tu_root(cn, i % 3 ? TU_EC_P256 : TU_RSA_2048);
-		assert_int_equal(certlist_add(&many.certs,
-		                              cert_from_der(r->der.data, r->der.size, "p", NULL)),
-		                 0);
-		tu_cert_free(r);
-	}
-	certlist_sort(&many.certs);
-	const struct bundle *bs[] = {&one, &f->b, &many};
-	for (size_t k = 0; k < 3; k++) {
-		struct emit_opts o;
-		struct rw_err e = {{0}, 0};
-		char *x, *y;
-		size_t xl, yl;
-
-		emit_opts_init(&o);
-		unlink(a);
-		unlink(g);
-		assert_true(emit_pkcs7(bs[k], a, &o, &e) != SAVE_ERROR);
-		assert_true(emit_pkcs7_gnutls(bs[k], g, &o, &e) != SAVE_ERROR);
-		x = tu_read(a, &xl);
-		y = tu_read(g, &yl);
-		assert_int_equal(xl, yl);
-		assert_memory_equal(x, y, xl);
-		free(x);
-		free(y);
-	}
-	certlist_free(&one.certs);
-	certlist_free(&many.certs);
-	free(a);
-	free(g);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	        cmocka_unit_test(test_pkcs7_same_bytes_as_gnutls),
 	        cmocka_unit_test(test_every_format_round_trips),
 	        cmocka_unit_test(test_same_bytes_from_any_order_zone_and_locale),
 	        cmocka_unit_test(test_names_are_unique_and_stable),
