@@ -269,16 +269,29 @@ struct cert *cert_from_der_vc(const unsigned char *der, size_t len, const char *
 		err_set(e, RW_EXIT_INPUT, "%s: cannot hash certificate", origin);
 		goto out;
 	}
-	/* These exact bytes were parsed and verified before (verifycache.h): take that summary. */
-	r = verifycache_get(vc, md, c);
-	if (r < 0) {
-		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
-		goto out;
-	}
-	if (r > 0) {
-		ret = c;
-		c = NULL;
-		goto out;
+	/* These exact bytes were parsed and verified before (verifycache.h): take that summary,
+	 * but never the key from it: pins (spki_sha256, accept_reissue) are judged on the key
+	 * as these bytes encode it (a DER walk, no import), whatever the cache says. */
+	if (vc != NULL) {
+		const unsigned char *spki;
+		size_t spki_len;
+		char key[CERT_HEX_LEN + 1];
+		unsigned char kmd[32];
+
+		r = raw_spki(der, len, &spki, &spki_len) == 0 &&
+		                    sha256_hex(spki, spki_len, key, kmd) == 0
+		            ? verifycache_get(vc, md, c)
+		            : 0;
+		if (r < 0) {
+			err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);
+			goto out;
+		}
+		if (r > 0) {
+			memcpy(c->spki_sha256, key, sizeof(key));
+			ret = c;
+			c = NULL;
+			goto out;
+		}
 	}
 	if (gnutls_x509_crt_init(&crt) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", origin);

@@ -29,6 +29,8 @@
 
 #define CERT_HEX_LEN 64
 
+/* What one parse of a certificate gives. The verification cache (verifycache.h) stores it:
+ * a change to what a field holds, or a new field, bumps VERIFYCACHE_POLICY. */
 struct cert {
 	unsigned char *der;
 	size_t der_len;

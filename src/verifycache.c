@@ -192,6 +192,12 @@ static int hex_key(const char *hex, unsigned char out[32])
 	               : -1;
 }
 
+/* 1 if a text (or none) is short enough for rd_text() to read back. */
+static int text_fits(const char *s)
+{
+	return s == NULL || strlen(s) < VC_MAX_TEXT;
+}
+
 /* Appends c's record to b. */
 static int rec_put(struct buf *b, const unsigned char key[32], const struct cert *c)
 {
@@ -404,7 +410,11 @@ int verifycache_note(struct verifycache *vc, const struct cert *c)
 	ssize_t hit;
 	size_t start = vc->fresh.len;
 
-	if (!c->self_sig_ok || hex_key(c->sha256, key) < 0)
+	/* Only what the reader takes back: a name as long as VC_MAX_TEXT would make the whole
+	 * file read as corrupt on every run, so that certificate is simply not cached. */
+	if (!c->self_sig_ok || hex_key(c->sha256, key) < 0 || !text_fits(c->subject) ||
+	    !text_fits(c->issuer) || !text_fits(c->cn) || strlen(c->key_type) > 255 ||
+	    strlen(c->sig_alg) > 255)
 		return 0;
 	if ((hit = find_old(vc, key)) >= 0) {
 		vc->used[hit] = 1;

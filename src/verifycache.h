@@ -11,9 +11,13 @@
  *   same program and GnuTLS derive from the same bytes: a cache written by another rootwarden or
  *   GnuTLS version (the "producer" in the header) is read as empty, so output never depends on
  *   it. Pins, exclusions, expiry and the root checks are still judged on every run, from that
- *   summary. An entry for a fingerprint not in the input is inert; a tampered entry could at worst
- *   misdescribe bytes that were once verified, which is why a cache anyone but its owner can
- *   write is refused (below) and every file carries a checksum.
+ *   summary, except the key: cert.c takes the SPKI fingerprint from the certificate's own bytes
+ *   on every read, so an SPKI pin always judges the real key. An entry for a fingerprint not in
+ *   the input is inert. The checksum guards against damage, not against an attacker (it has no
+ *   secret key): whoever can write the cache can pass off a certificate in the input whose
+ *   signature does not verify as a valid root, with other dates or names. That is why a cache
+ *   that anyone but its owner (the user that also writes the bundles, who could write those
+ *   directly) can write is refused (below), like a hook.
  * - The cache holds at most 'max' entries (VERIFYCACHE_DEFAULT_MAX when 0). When more are known,
  *   verifycache_serialize() keeps the ones used by this run first (lowest fingerprints first when
  *   even those are too many), then older ones.
@@ -39,7 +43,9 @@
 
 #define VERIFYCACHE_FILE "verify-cache.bin"
 #define VERIFYCACHE_DEFAULT_MAX ((size_t)262144)
-/* Bumped whenever cert.c's self-signature check changes what it accepts. */
+/* Bumped whenever cert.c's self-signature check changes what it accepts, or the summary cached
+ * with a verdict changes (a field of struct cert added, or derived or formatted otherwise): a
+ * cache of another policy reads as empty. */
 #define VERIFYCACHE_POLICY 1u
 #define VERIFYCACHE_KEY_LEN 32
 /* The largest cache file read or written (entries beyond it are dropped when saving). */

@@ -189,6 +189,68 @@ static void test_hostile_entries_not_in_input_are_harmless(void **state)
 	verifycache_free(lie);
 }
 
+/* An entry that misstates the key of its bytes (as a hostile writer could) does not move an SPKI
+ * pin: the fingerprint is taken from the certificate's own bytes on every read. */
+static void test_cached_key_is_never_trusted(void **state)
+{
+	struct fx *f = *state;
+	struct verifycache *vc = verifycache_new(0), *vc2 = verifycache_new(0);
+	struct cert *c = cert_from_der(f->root->der.data, f->root->der.size, "r", NULL), *warm;
+	char real[CERT_HEX_LEN + 1];
+	struct buf b;
+
+	assert_non_null(c);
+	memcpy(real, c->spki_sha256, sizeof(real));
+	memset(c->spki_sha256, 'A', CERT_HEX_LEN); /* the lie: another key */
+	assert_int_equal(verifycache_note(vc, c), 0);
+	assert_int_equal(verifycache_serialize(vc, &b), 0);
+	assert_int_equal(verifycache_load(vc2, b.data, b.len, "mem", NULL), 0);
+	warm = cert_from_der_vc(f->root->der.data, f->root->der.size, "r", vc2, NULL);
+	assert_non_null(warm);
+	assert_string_equal(warm->spki_sha256, real);
+	cert_free(warm);
+	cert_free(c);
+	buf_free(&b);
+	verifycache_free(vc);
+	verifycache_free(vc2);
+}
+
+/* A certificate whose name is longer than a cache record can hold is not cached, and the rest of
+ * the cache stays readable (it was written, then read back as corrupt on every run). */
+static void test_overlong_names_are_not_cached(void **state)
+{
+	struct fx *f = *state;
+	struct verifycache *vc = verifycache_new(0), *vc2 = verifycache_new(0);
+	struct tu_cert *other = tu_root("Other Root", TU_RSA_2048);
+	struct cert *c = cert_from_der(f->root->der.data, f->root->der.size, "r", NULL);
+	struct cert *o = cert_from_der(other->der.data, other->der.size, "o", NULL);
+	unsigned char md[32], omd[32];
+	struct rw_err e = {{0}, 0};
+	struct buf b;
+
+	assert_non_null(c);
+	assert_non_null(o);
+	free(c->subject);
+	c->subject = malloc(70000);
+	memset(c->subject, 'O', 69999);
+	c->subject[69999] = '\0';
+	assert_int_equal(verifycache_note(vc, c), 0);
+	assert_int_equal(verifycache_note(vc, o), 0);
+	assert_int_equal(verifycache_serialize(vc, &b), 0);
+	assert_int_equal(verifycache_load(vc2, b.data, b.len, "mem", &e), 0);
+	assert_string_equal(e.msg, "");
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, f->root->der.data, f->root->der.size, md);
+	gnutls_hash_fast(GNUTLS_DIG_SHA256, other->der.data, other->der.size, omd);
+	assert_int_equal(verifycache_has(vc2, md), 0);
+	assert_int_equal(verifycache_has(vc2, omd), 1);
+	cert_free(c);
+	cert_free(o);
+	tu_cert_free(other);
+	buf_free(&b);
+	verifycache_free(vc);
+	verifycache_free(vc2);
+}
+
 /* A renamed certificate (catalog roots take the catalog's name) is cached with its own CN: the
  * next run labels the parse, not the old name. A root without a CN is labelled by its subject. */
 static void test_cached_label_is_the_parse_not_a_rename(void **state)
@@ -523,6 +585,8 @@ int main(void)
 	        cmocka_unit_test(test_size_is_bounded_and_this_runs_entries_kept),
 	        cmocka_unit_test(test_unsafe_permissions_are_refused),
 	        cmocka_unit_test(test_state_dir_cache),
+	        cmocka_unit_test(test_cached_key_is_never_trusted),
+	        cmocka_unit_test(test_overlong_names_are_not_cached),
 	};
 	safe_tree = tu_safe_tmpdir();
 	return cmocka_run_group_tests(tests, setup, teardown);
