@@ -9,6 +9,7 @@
 
 #include "buf.h"
 #include "exitcode.h"
+#include "fileio.h"
 
 struct sample {
 	char **labels; /* 2 * n_labels: name, value, ... */
@@ -307,6 +308,70 @@ int metrics_write(const struct metrics *m, const char *path, const struct save_o
 	}
 	r = save_bytes(path, text, strlen(text), o, e);
 	free(text);
+	return r;
+}
+
+/* The family a line of the text format belongs to ("# HELP NAME ...", "# TYPE NAME ...",
+ * "NAME{...} V", "NAME V"), copied into name; 0 when it names none (another comment). */
+static int line_family(const char *l, size_t len, char *name, size_t size)
+{
+	size_t i = 0, n;
+
+	if (len >= 7 && (strncmp(l, "# HELP ", 7) == 0 || strncmp(l, "# TYPE ", 7) == 0))
+		i = 7;
+	else if (len > 0 && l[0] == '#')
+		return 0;
+	for (n = i; n < len && l[n] != ' ' && l[n] != '{'; n++)
+		;
+	if (n == i || n - i >= size)
+		return 0;
+	memcpy(name, l + i, n - i);
+	name[n - i] = '\0';
+	return 1;
+}
+
+int metrics_write_over(const struct metrics *m, const char *path, const struct save_opts *o,
+                       struct rw_err *e)
+{
+	struct save_opts def;
+	struct buf old, out;
+	char *text = metrics_render(m);
+	int r = SAVE_ERROR;
+
+	buf_init(&out, 4096);
+	buf_init(&old, 0);
+	if (text == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
+		goto out;
+	}
+	/* What is there now, if anything; an unreadable file is simply replaced. */
+	if (file_read_all(path, 16u << 20, &old, NULL) == 0) {
+		for (size_t at = 0; at < old.len;) {
+			const char *l = old.data + at, *nl = memchr(l, '\n', old.len - at);
+			size_t len = nl ? (size_t)(nl - l) : old.len - at;
+			char name[256];
+
+			if (!line_family(l, len, name, sizeof(name)) || find(m, name) == NULL) {
+				buf_append(&out, l, len);
+				buf_append(&out, "\n", 1);
+			}
+			at += len + (nl != NULL);
+		}
+	}
+	buf_puts(&out, text);
+	if (out.data == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
+		goto out;
+	}
+	if (o == NULL) {
+		save_opts_init(&def);
+		o = &def;
+	}
+	r = save_bytes(path, out.data, out.len, o, e);
+out:
+	free(text);
+	buf_free(&old);
+	buf_free(&out);
 	return r;
 }
 

@@ -20,12 +20,15 @@
  *
  * Which command writes what (a textfile collector refuses the same series from two files, so each
  * command writes its own file and its own series):
- *   sync:     rootwarden_root_not_after_timestamp_seconds{root,bundle}, rootwarden_bundle_roots,
- *             rootwarden_bundle_last_change_timestamp_seconds, rootwarden_sync_last_success_
- *             timestamp_seconds, rootwarden_fetch_failures_total{root},
- * rootwarden_quarantined_roots rotation: rootwarden_rotation_next_step_timestamp_seconds{profile},
+ *   sync:     rootwarden_root_not_after_timestamp_seconds{root,bundle},
+ *             rootwarden_bundle_roots, rootwarden_bundle_last_change_timestamp_seconds,
+ *             rootwarden_sync_last_success_timestamp_seconds,
+ *             rootwarden_fetch_failures_total{root}, rootwarden_quarantined_roots,
+ *             rootwarden_sync_exit_status, the catalog and key set families
+ *             (docs/rotation.md lists every family)
+ *   rotation: rootwarden_rotation_next_step_timestamp_seconds{profile},
  *             rootwarden_rotation_profile_status{profile},
- * rootwarden_rotation_bundle_status{bundle},
+ *             rootwarden_rotation_bundle_status{bundle},
  *             rootwarden_rotation_bundle_next_change_timestamp_seconds{bundle},
  *             rootwarden_check_status{check="rotation"}
  *   check:    rootwarden_check_status{check="KIND",target="..."} and, for check bundle,
@@ -84,6 +87,12 @@ char *metrics_render(const struct metrics *m);
  * Returns SAVE_WRITTEN, SAVE_UNCHANGED or SAVE_ERROR (with e set). */
 int metrics_write(const struct metrics *m, const char *path, const struct save_opts *o,
                   struct rw_err *e);
+
+/* The same, but only m's families are replaced in the file already at path: every line of
+ * another family (and any other comment) is kept as it was, m's families follow. For a run that
+ * could not produce its whole set: the gauges of the last run stay, and age, as they are. */
+int metrics_write_over(const struct metrics *m, const char *path, const struct save_opts *o,
+                       struct rw_err *e);
 
 /*
  * One call for a check front end (check sqlserver, check key, ...): writes path holding

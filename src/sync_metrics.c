@@ -85,7 +85,7 @@ int sync_metrics_write_status(int status, const char *path, struct rw_err *e)
 	if (m == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
 	if (metrics_add(m, e, M_SYNC_STATUS, status, NULL) < 0 ||
-	    metrics_write(m, path, NULL, e) == SAVE_ERROR)
+	    metrics_write_over(m, path, NULL, e) == SAVE_ERROR)
 		goto out;
 	rc = 0;
 out:

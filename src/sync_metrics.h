@@ -14,8 +14,9 @@
  * with e naming the path.
  *
  * sync_metrics_write_status() is for a run that could not start (bad configuration or catalog,
- * unusable state directory): the file then holds rootwarden_sync_exit_status alone, so that no
- * gauge of an earlier run passes for current. Same return and errors.
+ * unusable state directory): only rootwarden_sync_exit_status is replaced in the file; the last
+ * run's other series stay as they were (metrics_write_over), so the last success ages and root
+ * expiry alerts keep their data (the bundles on disk did not change). Same return and errors.
  */
 #ifndef RW_SYNC_METRICS_H
 #define RW_SYNC_METRICS_H

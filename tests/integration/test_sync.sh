@@ -133,6 +133,18 @@ cp "$T/out/app.pem" "$T/app.good"
 GOOD_MTIME=$(mtime "$T/out/app.pem")
 ok "first sync writes the bundle (exit 5) and runs the hook once with a clean environment"
 
+# ---- a sync that cannot start keeps the last run's metrics, with its own status -------------
+run 0 --offline --metrics-file "$T/m.prom"
+grep -q '^rootwarden_sync_last_success_timestamp_seconds ' "$T/m.prom" || fail "metrics: no last success"
+"$RW" sync --config "$T/bad.conf" --metrics-file "$T/m.prom" >/dev/null 2>"$T/err"
+[ $? = 3 ] || fail "sync with a bad configuration must exit 3"
+[ "$(grep -c '^rootwarden_sync_exit_status ' "$T/m.prom")" = 1 ] || fail "metrics: not one exit status"
+grep -qx 'rootwarden_sync_exit_status 3' "$T/m.prom" || fail "metrics: the status is not 3"
+grep -q '^rootwarden_sync_last_success_timestamp_seconds ' "$T/m.prom" || fail "metrics: the last success was dropped"
+grep -q '^rootwarden_root_not_after_timestamp_seconds{' "$T/m.prom" || fail "metrics: root expiry dropped"
+[ "$(grep -c '^# TYPE rootwarden_sync_exit_status ' "$T/m.prom")" = 1 ] || fail "metrics: the family twice"
+ok "a sync that cannot start: metrics keep the last run's series, status 3 replaces the last"
+
 # ---- second sync: conditional requests, 304, nothing written, no hook ------------------------
 sleep 0.05
 : >"$T/server.log"
