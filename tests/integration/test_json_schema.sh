@@ -193,7 +193,10 @@ chmod 0600 valid.jwt expired.jwt
 js "check token: PASS" 0 OK "$RW" check token --json --tenant $TID --token-file valid.jwt --jwks keys.json
 js "check token: FAIL (expired)" 2 OK "$RW" check token --json --tenant $TID --token-file expired.jwt --jwks keys.json
 js "check token: UNKNOWN (no key set)" 3 ERR "$RW" check token --json --tenant $TID --token-file valid.jwt --jwks "$T/none.json"
-check "the token is in no document" bash -c "! grep -qF \"\$(cut -d. -f2 valid.jwt)\" out.json"
+# Neither token (nor its payload or signature part) in any document or message of any case.
+for part in $(cut -d. -f2,3 --output-delimiter=' ' valid.jwt expired.jwt); do
+	check "no token part in any document or message" bash -c '! grep -qF -- "$1" cases/*.json cases/*.err' _ "$part"
+done
 usage "check token" 3 "$RW" check token --json --token-file valid.jwt
 
 # --- probe: gnutls-serv on 127.0.0.1, and a refused port ---

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "emit.h"
+#include "fileio.h"
 
 struct fx {
 	char *dir;
@@ -321,10 +322,48 @@ static void test_subject_hash_matches_openssl(void **state)
 	globfree(&g);
 }
 
+/* A PEM bundle large enough to be encoded by several threads, in several batches (emit_pem.c:
+ * 256 blocks and more), is exactly the blocks in bundle order, one blank line between them. */
+static void test_pem_in_threads_is_the_blocks_in_order(void **state)
+{
+	struct fx *f = *state;
+	struct bundle big;
+	struct buf want, got;
+	struct emit_opts o;
+	struct rw_err e = {{0}, 0};
+	char *p = tu_path(f->dir, "big.pem"), label[32];
+	size_t n = 2500;
+
+	memset(&big, 0, sizeof(big));
+	buf_init(&want, 0);
+	for (size_t i = 0; i < n; i++) {
+		struct cert *c = cert_dup(f->b.certs.v[i % f->b.certs.n]);
+
+		assert_non_null(c);
+		snprintf(label, sizeof(label), "root %05zu", i); /* every block its own */
+		assert_int_equal(cert_set_label(c, label), 0);
+		assert_int_equal(certlist_add(&big.certs, c), 0);
+		if (i > 0)
+			buf_append(&want, "\n", 1);
+		assert_int_equal(emit_pem_block(c, &want, &e), 0);
+	}
+	emit_opts_init(&o);
+	assert_int_not_equal(emit_pem(&big, p, &o, &e), SAVE_ERROR);
+	buf_init(&got, 0);
+	assert_int_equal(file_read_all(p, 64u << 20, &got, &e), 0);
+	assert_int_equal(got.len, want.len);
+	assert_memory_equal(got.data, want.data, want.len);
+	buf_free(&got);
+	buf_free(&want);
+	bundle_free(&big);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_every_format_round_trips),
+	        cmocka_unit_test(test_pem_in_threads_is_the_blocks_in_order),
 	        cmocka_unit_test(test_same_bytes_from_any_order_zone_and_locale),
 	        cmocka_unit_test(test_names_are_unique_and_stable),
 	        cmocka_unit_test(test_store_password),
