@@ -448,7 +448,9 @@ int cmd_bundle(int argc, char **argv)
 			                    a.output_dir ? 1 : a.profiles.n, paths[i], f, res,
 			                    &bundles[i], res == SAVE_ERROR ? e.msg : NULL));
 		if (res == SAVE_ERROR) {
-			if (doc && json_is_null(json_object_get(doc, "error")))
+			/* the exit status is the last failure's: so is the document's (each
+			 * output's own error is in its entry) */
+			if (doc)
 				jsonout_set_exit(doc, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 			rc = cli_fail(&e);
 			continue;

@@ -427,7 +427,7 @@ static json_t *json_profile(const struct catalog *cat, const struct rotation_pro
 		                         "source", jsonout_str(s->source)));
 	}
 	for (size_t i = 0; i < p->expiring.n; i++)
-		json_array_append_new(exp, rotation_root_json(cat, p->expiring.v[i]));
+		json_array_append_new(exp, jsonout_catalog_root(cat, p->expiring.v[i]));
 	return json_pack(
 	        "{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "id",
 	        p->profile->id, "name", p->profile->name, "status", jsonout_check_json(p->verdict),

@@ -54,7 +54,9 @@ const char *check_status_name(int status); /* "OK", "WARNING", "CRITICAL", "UNKN
 /* "KIND STATUS - counts | unknown=N fail=N warn=N pass=N" (monline.h), then one block per
  * subject. */
 int findings_text(const struct findings *f, const char *kind, struct buf *out);
-/* {"check": kind, "status": n, "status_text": "...", "counts": {...}, "findings": [...]}. */
+/* A check's whole document (jsonout.h header, docs/schema/check.schema.json): {"schema",
+ * "status": {"code": n, "text": "OK|WARNING|CRITICAL|UNKNOWN"}, "error": null, "check": kind,
+ * "counts": {...}, "findings": [...]}; NULL when out of memory. */
 json_t *findings_json(const struct findings *f, const char *kind);
 /* A one-line summary: "CRITICAL: 2 FAIL (eku, hostname), 1 WARN (validity), 9 PASS";
  * malloc'd, NULL when out of memory. */

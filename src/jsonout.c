@@ -126,24 +126,10 @@ json_t *jsonout_cert_root(const struct cert *c, const struct catalog *cat, long 
 
 json_t *jsonout_catalog_root(const struct catalog *cat, size_t ri)
 {
-	struct rootref r;
-	json_t *o;
-
-	if (rootref_from_catalog(&r, cat, ri) < 0)
-		return NULL;
-	o = rootref_json(&r);
-	rootref_clear(&r);
-	return o;
+	return rootref_catalog_json(cat, ri);
 }
 
 json_t *jsonout_catalog_roots(const struct catalog *cat, const size_t *v, size_t n)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		if (json_array_append_new(a, jsonout_catalog_root(cat, v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
+	return rootrefs_catalog_json(cat, v, n);
 }

@@ -169,3 +169,27 @@ char *rootrefs_sha_list(const struct rootrefs *l)
 	buf_free(&b);
 	return s ? s : strdup("");
 }
+
+json_t *rootref_catalog_json(const struct catalog *cat, size_t ri)
+{
+	struct rootref r;
+	json_t *o;
+
+	if (rootref_from_catalog(&r, cat, ri) < 0)
+		return NULL;
+	o = rootref_json(&r);
+	rootref_clear(&r);
+	return o;
+}
+
+json_t *rootrefs_catalog_json(const struct catalog *cat, const size_t *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		if (json_array_append_new(a, rootref_catalog_json(cat, v[i])) < 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}

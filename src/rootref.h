@@ -32,6 +32,10 @@ int rootref_from_catalog(struct rootref *r, const struct catalog *cat, size_t ri
 int rootref_copy(struct rootref *dst, const struct rootref *src);
 void rootref_clear(struct rootref *r);
 json_t *rootref_json(const struct rootref *r);
+/* Catalog root ri as rootref_json() shows it, and a list of them (new references, NULL when out
+ * of memory). */
+json_t *rootref_catalog_json(const struct catalog *cat, size_t ri);
+json_t *rootrefs_catalog_json(const struct catalog *cat, const size_t *v, size_t n);
 void rootref_from_json(struct rootref *r, json_t *o);
 
 /* A growable list of rootrefs. */

@@ -1066,28 +1066,9 @@ out:
 	return rc;
 }
 
-json_t *rotation_root_json(const struct catalog *cat, size_t ri)
-{
-	struct rootref r;
-	json_t *o;
-
-	if (rootref_from_catalog(&r, cat, ri) < 0)
-		return NULL;
-	o = rootref_json(&r);
-	rootref_clear(&r);
-	return o;
-}
-
 static json_t *roots_json(const struct catalog *cat, const struct rotation_roots *r)
 {
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < r->n; i++)
-		if (json_array_append_new(a, rotation_root_json(cat, r->v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	return a;
+	return rootrefs_catalog_json(cat, r->v, r->n);
 }
 
 json_t *rotation_event_json(const struct catalog *cat, const struct rotation_event *ev)

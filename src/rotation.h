@@ -210,7 +210,5 @@ void rotation_events_free(struct rotation_events *ev);
  * {"event":"rotation-upcoming","bundle","path","date","days","cause","added":[..],"removed":[..]}
  * with each root in rootref.h's shape. */
 json_t *rotation_event_json(const struct catalog *cat, const struct rotation_event *ev);
-/* Catalog root ri in rootref.h's shape. */
-json_t *rotation_root_json(const struct catalog *cat, size_t ri);
 
 #endif
