@@ -26,6 +26,12 @@ static int take_value(struct cliopt_parser *p, int i, const char *inline_value, 
 		p->arg = NULL;
 		return i;
 	}
+	if (!p->opts[i].repeatable && i < 64) {
+		if (p->seen & (1ull << i))
+			return cli_usage_error(p->cmd, CLIOPT_ERROR, "--%s given twice",
+			                       p->opts[i].name);
+		p->seen |= 1ull << i;
+	}
 	if (inline_value) {
 		p->arg = inline_value;
 		return i;

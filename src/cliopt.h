@@ -10,8 +10,10 @@
  *   row index of the next option (its value, for a row with a metavar, in p->arg), CLIOPT_DONE
  *   when only operands are left (from p->optind), CLIOPT_HELP for --help / -h (whatever the
  *   table), or CLIOPT_ERROR after printing the usage error "rootwarden CMD: ... (see 'rootwarden
- *   help CMD')". Operands and options may be mixed; "--" ends the options. A message names
- *   an option, never its value nor an operand (either may be a secret given by mistake).
+ *   help CMD')". An option with a value given twice is such an error unless its row is
+ *   repeatable (which of two --output values would win is not a guess to make for the user).
+ * Operands and options may be mixed; "--" ends the options. A message names an option, never its
+ * value nor an operand (either may be a secret given by mistake).
  * - cliopt_help() appends the option list: one entry per row, "  -x, --name METAVAR  help", the
  *   help wrapped at the column of the first line; help text may hold '\n' for a new line.
  * - Short options are one letter with one meaning across every command (a unit test walks every
@@ -27,6 +29,7 @@ struct cliopt {
 	char short_name;     /* 0: none */
 	const char *metavar; /* the value's name ("PATH"); NULL: a flag */
 	const char *help;
+	int repeatable; /* may be given more than once (its values accumulate) */
 };
 
 enum { CLIOPT_DONE = -1, CLIOPT_HELP = -2, CLIOPT_ERROR = -3 };
@@ -36,6 +39,7 @@ struct cliopt_parser {
 	const struct cliopt *opts;
 	int optind; /* next argv element; after CLIOPT_DONE the first operand */
 	const char *arg;
+	unsigned long long seen; /* rows (below 64) with a value already given */
 	/* the operands seen so far, in order (argv is not reordered); at most 256 */
 	char **argv;
 	int argc;

@@ -47,7 +47,7 @@ enum {
 };
 static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P",
-                       "a service profile (repeatable: the union); see 'rootwarden roots list'"},
+                       "a service profile (repeatable: the union); see 'rootwarden roots list'", 1},
         [O_ALL] = {"all", 'a', NULL,
                    "every profile of the catalog (with --output-dir: one file each)"},
         [O_AT] = {"at", 0, "YYYY-MM-DD", "the date to build for (default: today, UTC)"},
@@ -59,9 +59,10 @@ static const struct cliopt opts[] = {
                      "the catalog and shipped roots (default: the installed roots)"},
         [O_INCLUDE] = {"include", 0, "PATH",
                        "extra local roots: a PEM/DER file or a directory of them\n"
-                       "(repeatable); each must be a valid self-signed CA root"},
+                       "(repeatable); each must be a valid self-signed CA root",
+                       1},
         [O_EXCLUDE] = {"exclude", 0, "SHA256",
-                       "leave out the certificate with this fingerprint (repeatable)"},
+                       "leave out the certificate with this fingerprint (repeatable)", 1},
         [O_FORMAT] = {"format", 'f', "NAME",
                       "output format (default: pem): pem, pem-directory,\n"
                       "openssl-directory, der-directory, pkcs7, java-pkcs12, jks"},

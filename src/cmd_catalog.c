@@ -45,10 +45,11 @@ enum { O_KEY, O_OUTPUT, O_SIG, O_PIN, O_AV, O_AS, O_ROOTS, O_FROM, O_UNTIL, O_JS
 static const struct cliopt opts[] = {
         [O_KEY] = {"key", 0, "FILE",
                    "sign: the Ed25519 private key (PEM); verify: a trusted public key\n"
-                   "(PEM; repeatable)"},
+                   "(PEM; repeatable)",
+                   1},
         [O_OUTPUT] = {"output", 'o', "SIG", "sign: where to write the signature"},
         [O_SIG] = {"sig", 0, "SIG", "verify: the detached signature"},
-        [O_PIN] = {"pin", 0, "SPKI", "verify: a trusted key's SPKI SHA-256 (repeatable)"},
+        [O_PIN] = {"pin", 0, "SPKI", "verify: a trusted key's SPKI SHA-256 (repeatable)", 1},
         [O_AV] = {"accepted-version", 0, "N", "verify: the catalog_version accepted last"},
         [O_AS] = {"accepted-sha256", 0, "HEX", "verify: the SHA-256 of the archive accepted last"},
         [O_ROOTS] = {"roots-dir", 0, "DIR", "verify: the shipped catalog to compare versions with"},

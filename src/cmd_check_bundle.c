@@ -37,7 +37,7 @@ static const char synopsis[] =
 
 enum { O_PROFILE, O_CONFIG, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
 static const struct cliopt opts[] = {
-        [O_PROFILE] = {"profile", 'p', "P", "a service profile to check against (repeatable)"},
+        [O_PROFILE] = {"profile", 'p', "P", "a service profile to check against (repeatable)", 1},
         [O_CONFIG] = {"config", 'c', "PATH",
                       "the agent configuration (its roots; PATH's profiles if PATH is one\n"
                       "of its bundles)"},

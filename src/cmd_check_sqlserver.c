@@ -42,7 +42,8 @@ static const struct cliopt opts[] = {
         [O_KEY] = {"key", 0, "FILE",
                    "its private key (default: mssql.conf's tlskey, or in the PKCS#12)"},
         [O_PASS] = {"password-file", 0, "F", "the PKCS#12 password, on the first line of F"},
-        [O_HOST] = {"host", 0, "NAME", "a name clients connect to (repeatable; each must match)"},
+        [O_HOST] = {"host", 0, "NAME", "a name clients connect to (repeatable; each must match)",
+                    1},
         [O_CONF] = {"mssql-conf", 0, "PATH",
                     "read tlscert, tlskey, tlsprotocols, forceencryption from PATH\n"
                     "(default " MSSQL_CONF_DEFAULT_PATH " when --cert is not given)"},

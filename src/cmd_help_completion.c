@@ -302,13 +302,13 @@ static const char *zsh_action(const struct cliopt *o)
 }
 
 /* One _arguments spec per option: '(-x --name)'{-x,--name}'[help]:METAVAR:action', where the
- * exclusion list stops an option being offered twice; an option whose help says it is
- * repeatable is '*'{-x,--name}'...' instead, offered again after each use. */
+ * exclusion list stops an option being offered twice; a repeatable row is '*'{-x,--name}'...'
+ * instead, offered again after each use. */
 static void zsh_specs(const char *pattern, const struct cliopt *o)
 {
 	printf("\t%s)\n\t\t_rootwarden_s=(\n", pattern);
 	for (; o && o->name; o++) {
-		int many = o->help && strstr(o->help, "repeatable") != NULL;
+		int many = o->repeatable;
 
 		printf("\t\t\t");
 		if (o->short_name && many)

@@ -34,7 +34,8 @@ enum { O_BUNDLE, O_CONFIG, O_PROFILE, O_ROOTS, O_AT, O_CONC, O_CTIME, O_TIME, O_
 static const struct cliopt opts[] = {
         [O_BUNDLE] = {"bundle", 'b', "PATH",
                       "a trust bundle the clients use (PEM/DER file or directory;\n"
-                      "repeatable)"},
+                      "repeatable)",
+                      1},
         [O_CONFIG] = {"config", 'c', "PATH",
                       "also judge every bundle of this configuration (as sync writes\n"
                       "them at each coming step)"},

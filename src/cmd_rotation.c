@@ -30,7 +30,8 @@ enum { O_PROFILE, O_CONFIG, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
 static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P",
                        "only this profile (repeatable; default: every profile); with\n"
-                       "--config, only the bundles that use one of them"},
+                       "--config, only the bundles that use one of them",
+                       1},
         [O_CONFIG] = {"config", 'c', "PATH", "the agent configuration whose bundles to assess"},
         [O_AT] = {"at", 0, "YYYY-MM-DD",
                   "answer for this day instead of today (rehearse a rotation)"},

@@ -386,9 +386,9 @@ int cmd_sync(int argc, char **argv)
 		/* Could not start: bad configuration or catalog, lock held, state dir unusable. */
 		line(&w, 3, "rootwarden: %s", e.msg);
 		rc = e.status ? e.status : RW_EXIT_FAILURE;
-		/* Monitoring must see it: the run's status replaces the last one in the metrics file,
-		 * whose other series stay (the last success ages; the bundles did not change). Not
-		 * when another sync holds the lock: that one writes the file. */
+		/* Monitoring must see it: the run's status replaces the last one in the metrics
+		 * file, whose other series stay (the last success ages; the bundles did not
+		 * change). Not when another sync holds the lock: that one writes the file. */
 		if (!a.o.dry_run && rc != RW_EXIT_LOCKED &&
 		    (a.metrics || (cfg && cfg->metrics_file))) {
 			struct rw_err me = {{0}, 0};

@@ -355,6 +355,24 @@ static void test_option_errors_never_echo_values(void **state)
 	}
 }
 
+/* An option with a value given twice is a usage error (which one would win is a guess), unless
+ * it is repeatable; the message names the option, never a value. */
+static void test_an_option_given_twice(void **state)
+{
+	char *out = NULL;
+
+	(void)state;
+	assert_int_equal(rw(&out, "bundle", "--output=hunter2", "--output=x", NULL), RW_EXIT_USAGE);
+	assert_non_null(strstr(out, "--output given twice"));
+	assert_null(strstr(out, "hunter2"));
+	free(out);
+	out = NULL;
+	/* repeatable: no such error (this run stops later, without a certificate) */
+	(void)rw(&out, "check", "sqlserver", "--host", "a.example", "--host", "b.example", NULL);
+	assert_null(strstr(out, "given twice"));
+	free(out);
+}
+
 /* One table per command: a short option means the same long option in every command and check
  * kind (no "-p" for --profile here and --policy there), and no table lists a name twice. */
 static void check_table(const char *who, const struct cliopt *t, const char *longs[128])
@@ -367,6 +385,11 @@ static void check_table(const char *who, const struct cliopt *t, const char *lon
 				fail_msg("%s: -%c is listed twice", who, t[i].short_name);
 		}
 		assert_non_null(t[i].help);
+		/* the flag the parser and the completions use, and the help, say the same */
+		if (t[i].repeatable != (strstr(t[i].help, "repeatable") != NULL))
+			fail_msg("%s: --%s: repeatable is %d but its help %s", who, t[i].name,
+			         t[i].repeatable, t[i].repeatable ? "does not say so" : "says so");
+		assert_true(!t[i].repeatable || t[i].metavar != NULL);
 		if (t[i].short_name == 0)
 			continue;
 		assert_true(t[i].short_name != 'h'); /* -h is --help everywhere */
@@ -395,6 +418,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_short_options_mean_one_thing),
+	        cmocka_unit_test(test_an_option_given_twice),
 	        cmocka_unit_test(test_option_errors_never_echo_values),
 	        cmocka_unit_test_setup_teardown(test_issue_examples, setup, teardown),
 	        cmocka_unit_test_setup_teardown(test_bad_input_changes_nothing, setup, teardown),
