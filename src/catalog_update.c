@@ -27,24 +27,13 @@ const char *catalog_update_verdict_name(enum catalog_update_verdict v)
 	return (unsigned)v < sizeof(names) / sizeof(names[0]) ? names[v] : "error";
 }
 
-static void hex(const unsigned char *p, size_t n, char *out)
-{
-	static const char digits[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[p[i] >> 4];
-		out[2 * i + 1] = digits[p[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
 static int sha256_hex(const void *p, size_t n, char out[CERT_HEX_LEN + 1])
 {
 	unsigned char d[32];
 
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, p, n, d) < 0)
 		return -1;
-	hex(d, sizeof(d), out);
+	cert_hex32(d, out);
 	return 0;
 }
 

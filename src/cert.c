@@ -20,15 +20,17 @@
 #include "fileio.h"
 #include "verifycache.h"
 
-static void hex_upper(const unsigned char *bin, size_t len, char *out)
+void cert_hex32(const unsigned char bin[32], char out[CERT_HEX_LEN + 1])
 {
-	static const char digits[] = "0123456789ABCDEF";
+	gnutls_datum_t d = {(unsigned char *)bin, 32};
+	size_t size = CERT_HEX_LEN + 1;
 
-	for (size_t i = 0; i < len; i++) {
-		out[2 * i] = digits[bin[i] >> 4];
-		out[2 * i + 1] = digits[bin[i] & 15];
+	if (gnutls_hex_encode(&d, out, &size) < 0) {
+		out[0] = '\0';
+		return;
 	}
-	out[2 * len] = '\0';
+	for (char *p = out; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
 }
 
 static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
@@ -36,7 +38,7 @@ static int sha256_hex(const void *data, size_t len, char out[CERT_HEX_LEN + 1],
 {
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, data, len, md) < 0)
 		return -1;
-	hex_upper(md, 32, out);
+	cert_hex32(md, out);
 	return 0;
 }
 

@@ -106,6 +106,8 @@ int cert_is_expired(const struct cert *c, time_t at);
 /* Normalises a fingerprint given by a user (hex, any case, optional ':' separators) to upper-case
  * hex in out. -1 if it is not 64 hex digits. */
 int fingerprint_normalize(const char *in, char out[CERT_HEX_LEN + 1]);
+/* A SHA-256 digest as the upper-case hex every fingerprint here is written in. */
+void cert_hex32(const unsigned char bin[32], char out[CERT_HEX_LEN + 1]);
 
 int certlist_add(struct certlist *l, struct cert *c);
 void certlist_sort(struct certlist *l);

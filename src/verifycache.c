@@ -233,17 +233,6 @@ static char *text_dup(const unsigned char *s, size_t n)
 	return t;
 }
 
-static void hex_upper(const unsigned char *bin, char out[CERT_HEX_LEN + 1])
-{
-	static const char digits[] = "0123456789ABCDEF";
-
-	for (size_t i = 0; i < 32; i++) {
-		out[2 * i] = digits[bin[i] >> 4];
-		out[2 * i + 1] = digits[bin[i] & 15];
-	}
-	out[CERT_HEX_LEN] = '\0';
-}
-
 /* ---- load and serialize --------------------------------------------------------------------- */
 
 static int cmp_ref(const void *a, const void *b)
@@ -374,7 +363,7 @@ int verifycache_get(const struct verifycache *vc, const unsigned char key[VERIFY
 	r.end = r.p + vc->old[i].len;
 	if (rec_parse(&r, &x) < 0) /* checked when loaded */
 		return 0;
-	hex_upper(x.fixed + VC_K, c->spki_sha256);
+	cert_hex32(x.fixed + VC_K, c->spki_sha256);
 	c->not_before = (time_t)(int64_t)get_be(x.fixed + 64, 8);
 	c->not_after = (time_t)(int64_t)get_be(x.fixed + 72, 8);
 	c->key_bits = (unsigned)get_be(x.fixed + 80, 4);
