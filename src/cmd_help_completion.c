@@ -196,6 +196,26 @@ static void bash_value_case(enum value_kind v, const char *action)
 	buf_free(&b);
 }
 
+/* The names of check kinds, output formats and profiles, space-separated: the word lists both
+ * shells' files start with. */
+static void print_kind_names(void)
+{
+	for (const struct check_kind *k = check_kinds(); k->name; k++)
+		printf("%s%s", k == check_kinds() ? "" : " ", k->name);
+}
+
+static void print_format_names(void)
+{
+	for (const struct emit_format *f = emit_formats(); f->name; f++)
+		printf("%s%s", f == emit_formats() ? "" : " ", f->name);
+}
+
+static void print_profile_ids(const struct catalog *cat)
+{
+	for (size_t i = 0; cat && i < cat->n_profiles; i++)
+		printf("%s%s", i ? " " : "", cat->profiles[i].id);
+}
+
 static int print_bash(const struct catalog *cat)
 {
 	printf("# bash completion for rootwarden(8). Generated from the program's tables by\n"
@@ -204,14 +224,11 @@ static int print_bash(const struct catalog *cat)
 	for (const struct command *c = cli_commands(); c->name; c++)
 		printf("%s%s", c == cli_commands() ? "" : " ", c->name);
 	printf("'\n_rootwarden_kinds='");
-	for (const struct check_kind *k = check_kinds(); k->name; k++)
-		printf("%s%s", k == check_kinds() ? "" : " ", k->name);
+	print_kind_names();
 	printf("'\n_rootwarden_formats='");
-	for (const struct emit_format *f = emit_formats(); f->name; f++)
-		printf("%s%s", f == emit_formats() ? "" : " ", f->name);
+	print_format_names();
 	printf("'\n_rootwarden_profiles='");
-	for (size_t i = 0; cat && i < cat->n_profiles; i++)
-		printf("%s%s", i ? " " : "", cat->profiles[i].id);
+	print_profile_ids(cat);
 	printf("'\n\n# The options of a command (check: of a check kind).\n"
 	       "_rootwarden_options()\n{\n\tcase $1 in\n");
 	for (const struct check_kind *k = check_kinds(); k->name; k++) {
@@ -354,14 +371,11 @@ static int print_zsh(const struct catalog *cat)
 		printf("'\n");
 	}
 	printf(")\n_rootwarden_kind_names=(");
-	for (const struct check_kind *k = check_kinds(); k->name; k++)
-		printf("%s%s", k == check_kinds() ? "" : " ", k->name);
+	print_kind_names();
 	printf(")\n_rootwarden_formats=(");
-	for (const struct emit_format *f = emit_formats(); f->name; f++)
-		printf("%s%s", f == emit_formats() ? "" : " ", f->name);
+	print_format_names();
 	printf(")\n_rootwarden_profiles=(");
-	for (size_t i = 0; cat && i < cat->n_profiles; i++)
-		printf("%s%s", i ? " " : "", cat->profiles[i].id);
+	print_profile_ids(cat);
 	printf(")\n\n# _rootwarden_specs WHERE: the _arguments specs of a command (check: of a "
 	       "kind)\n"
 	       "# in $_rootwarden_s; _rootwarden_verbs CMD: its verbs in $_rootwarden_v.\n"
