@@ -80,17 +80,16 @@ out:
 int sync_metrics_write_status(int status, const char *path, struct rw_err *e)
 {
 	struct metrics *m = metrics_new();
-	int rc = -1;
+	int rc;
 
 	if (m == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
-	if (metrics_add(m, e, M_SYNC_STATUS, status, NULL) < 0 ||
-	    metrics_write_over(m, path, NULL, e) == SAVE_ERROR)
-		goto out;
-	rc = 0;
-out:
+	rc = metrics_add(m, e, M_SYNC_STATUS, status, NULL) < 0 ||
+	                     metrics_write_over(m, path, NULL, e) == SAVE_ERROR
+	             ? -1
+	             : 0;
 	if (rc < 0 && e && strncmp(e->msg, path, strlen(path)) != 0)
-		err_prefix(e, path);
+		err_prefix(e, path); /* as above: the message names the file once */
 	metrics_free(m);
 	return rc;
 }
