@@ -19,10 +19,11 @@ enum { V_JSON, V_ROOTS };
 static const struct cliopt version_opts[] = {
         [V_JSON] = {"json", 0, NULL,
                     "print one JSON document: the version, GnuTLS's version and the\n"
-                    "catalog's version and date"},
+                    "catalog's version and date",
+                    0},
         [V_ROOTS] = {"roots-dir", 0, "DIR",
-                     "the catalog whose version to print (default: the installed roots)"},
-        {NULL, 0, NULL, NULL},
+                     "the catalog whose version to print (default: the installed roots)", 0},
+        {NULL, 0, NULL, NULL, 0},
 };
 static const struct cmd_help version_help = {"rootwarden version [--json] [--roots-dir DIR]\n",
                                              version_opts, NULL, NULL};

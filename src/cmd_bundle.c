@@ -49,14 +49,15 @@ static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P",
                        "a service profile (repeatable: the union); see 'rootwarden roots list'", 1},
         [O_ALL] = {"all", 'a', NULL,
-                   "every profile of the catalog (with --output-dir: one file each)"},
-        [O_AT] = {"at", 0, "YYYY-MM-DD", "the date to build for (default: today, UTC)"},
-        [O_OUTPUT] = {"output", 'o', "PATH", "the bundle file; '-' for standard output"},
+                   "every profile of the catalog (with --output-dir: one file each)", 0},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "the date to build for (default: today, UTC)", 0},
+        [O_OUTPUT] = {"output", 'o', "PATH", "the bundle file; '-' for standard output", 0},
         [O_OUTDIR] = {"output-dir", 0, "DIR",
                       "one output per profile: DIR/PROFILE.EXT (EXT: the format's\n"
-                      "extension), or the directory DIR/PROFILE for directory formats"},
+                      "extension), or the directory DIR/PROFILE for directory formats",
+                      0},
         [O_ROOTS] = {"roots-dir", 0, "DIR",
-                     "the catalog and shipped roots (default: the installed roots)"},
+                     "the catalog and shipped roots (default: the installed roots)", 0},
         [O_INCLUDE] = {"include", 0, "PATH",
                        "extra local roots: a PEM/DER file or a directory of them\n"
                        "(repeatable); each must be a valid self-signed CA root",
@@ -65,26 +66,31 @@ static const struct cliopt opts[] = {
                        "leave out the certificate with this fingerprint (repeatable)", 1},
         [O_FORMAT] = {"format", 'f', "NAME",
                       "output format (default: pem): pem, pem-directory,\n"
-                      "openssl-directory, der-directory, pkcs7, java-pkcs12, jks"},
+                      "openssl-directory, der-directory, pkcs7, java-pkcs12, jks",
+                      0},
         [O_MODE] = {"mode", 0, "OCTAL",
                     "file mode of the written bundle (default: 0644 for a new file;\n"
-                    "an existing file keeps its mode)"},
+                    "an existing file keeps its mode)",
+                    0},
         [O_GRACE] = {"grace-days", 0, "N",
-                     "keep a retired root N days after its step (default: 30)"},
+                     "keep a retired root N days after its step (default: 30)", 0},
         [O_AHEAD] = {"ahead-days", 0, "N",
-                     "add the roots of a coming step N days before it (default: 0)"},
-        [O_KEEP] = {"keep-expired", 0, NULL, "keep expired roots (default: drop them)"},
+                     "add the roots of a coming step N days before it (default: 0)", 0},
+        [O_KEEP] = {"keep-expired", 0, NULL, "keep expired roots (default: drop them)", 0},
         [O_CACHE] = {"cache-dir", 0, "DIR",
                      "keep self-signature verdicts of --include roots in DIR\n"
-                     "(never changes the output; refused when others can write DIR)"},
-        [O_QUIET] = {"quiet", 'q', NULL, "print nothing but errors"},
+                     "(never changes the output; refused when others can write DIR)",
+                     0},
+        [O_QUIET] = {"quiet", 'q', NULL, "print nothing but errors", 0},
         [O_PASSWORD] = {"password-file", 0, "F",
                         "the store password of java-pkcs12 and jks: the first line of F\n"
-                        "(default: changeit)"},
+                        "(default: changeit)",
+                        0},
         [O_JSON] = {"json", 0, NULL,
                     "print one JSON report on standard output: each output written,\n"
-                    "its format, profiles and roots (not with --output -)"},
-        {NULL, 0, NULL, NULL},
+                    "its format, profiles and roots (not with --output -)",
+                    0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 const struct cmd_help cmd_bundle_help = {synopsis, opts, NULL, NULL};

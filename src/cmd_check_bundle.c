@@ -40,14 +40,17 @@ static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P", "a service profile to check against (repeatable)", 1},
         [O_CONFIG] = {"config", 'c', "PATH",
                       "the agent configuration (its roots; PATH's profiles if PATH is one\n"
-                      "of its bundles)"},
-        [O_AT] = {"at", 0, "YYYY-MM-DD", "the day to judge (default: today, UTC)"},
-        [O_WARN] = {"warn-days", 0, "N", "WARNING for a step or expiry within N days (default 90)"},
-        [O_JSON] = {"json", 0, NULL, "machine-readable report"},
+                      "of its bundles)",
+                      0},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "the day to judge (default: today, UTC)", 0},
+        [O_WARN] = {"warn-days", 0, "N", "WARNING for a step or expiry within N days (default 90)",
+                    0},
+        [O_JSON] = {"json", 0, NULL, "machine-readable report", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
-                       "also write rootwarden_check_status to a Prometheus text file"},
-        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)"},
-        {NULL, 0, NULL, NULL},
+                       "also write rootwarden_check_status to a Prometheus text file", 0},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)",
+                     0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] = "Exit status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.\n";

@@ -24,17 +24,19 @@ static const struct cliopt opts[] = {
                       "  or owned by root with at most group read\n"
                       "mssql: owned by the service user, mode 0400 or 0600\n"
                       "mysql: owned by the service user, no access for others\n"
-                      "strict: any owner, no group or other access"},
+                      "strict: any owner, no group or other access",
+                      0},
         [O_USER] = {"service-user", 'u', "NAME",
-                    "the service user (default: postgres, mssql, mysql by policy)"},
+                    "the service user (default: postgres, mssql, mysql by policy)", 0},
         [O_FOLLOW] = {"follow", 0, NULL,
-                      "follow a symbolic link (both the link and the target are reported)"},
-        [O_JSON] = {"json", 0, NULL, "JSON output"},
+                      "follow a symbolic link (both the link and the target are reported)", 0},
+        [O_JSON] = {"json", 0, NULL, "JSON output", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
                        "also write rootwarden_check_status to a Prometheus text file\n"
                        "(atomically; labels check=\"key\" and target=the key paths as\n"
-                       "given, joined with \",\")"},
-        {NULL, 0, NULL, NULL},
+                       "given, joined with \",\")",
+                       0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] =

@@ -38,30 +38,33 @@ enum {
 };
 static const struct cliopt opts[] = {
         [O_CERT] = {"cert", 0, "FILE",
-                    "the certificate: PEM or DER (then its intermediates) or PKCS#12"},
+                    "the certificate: PEM or DER (then its intermediates) or PKCS#12", 0},
         [O_KEY] = {"key", 0, "FILE",
-                   "its private key (default: mssql.conf's tlskey, or in the PKCS#12)"},
-        [O_PASS] = {"password-file", 0, "F", "the PKCS#12 password, on the first line of F"},
+                   "its private key (default: mssql.conf's tlskey, or in the PKCS#12)", 0},
+        [O_PASS] = {"password-file", 0, "F", "the PKCS#12 password, on the first line of F", 0},
         [O_HOST] = {"host", 0, "NAME", "a name clients connect to (repeatable; each must match)",
                     1},
         [O_CONF] = {"mssql-conf", 0, "PATH",
                     "read tlscert, tlskey, tlsprotocols, forceencryption from PATH\n"
-                    "(default " MSSQL_CONF_DEFAULT_PATH " when --cert is not given)"},
+                    "(default " MSSQL_CONF_DEFAULT_PATH " when --cert is not given)",
+                    0},
         [O_BUNDLE] = {"bundle", 0, "PATH",
-                      "trust anchors (PEM file or directory; default: the system store)"},
-        [O_AT] = {"at", 0, "YYYY-MM-DD", "check validity at 00:00 UTC of this day (default: now)"},
+                      "trust anchors (PEM file or directory; default: the system store)", 0},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "check validity at 00:00 UTC of this day (default: now)",
+                  0},
         [O_WARN] = {"warn-days", 0, "N",
-                    "WARN when the certificate expires within N days (default 30)"},
+                    "WARN when the certificate expires within N days (default 30)", 0},
         [O_USER] = {"service-user", 'u', "NAME",
-                    "the owner the key file must have (default: mssql)"},
+                    "the owner the key file must have (default: mssql)", 0},
         [O_NOPERM] = {"no-key-perms", 0, NULL,
-                      "skip the key file's owner, mode, ACL and directory rules"},
-        [O_JSON] = {"json", 0, NULL, "JSON output"},
+                      "skip the key file's owner, mode, ACL and directory rules", 0},
+        [O_JSON] = {"json", 0, NULL, "JSON output", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
                        "also write rootwarden_check_status to a Prometheus text file\n"
                        "(atomically; labels check=\"sqlserver\" and target=the --cert\n"
-                       "FILE, else the mssql.conf path)"},
-        {NULL, 0, NULL, NULL},
+                       "FILE, else the mssql.conf path)",
+                       0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] =

@@ -39,35 +39,41 @@ enum {
 	O_METRICS
 };
 static const struct cliopt opts[] = {
-        [O_FILE] = {"token-file", 0, "F", "read the token from F"},
-        [O_ENV] = {"token-env", 0, "VAR", "read the token from the environment variable VAR"},
-        [O_TENANT] = {"tenant", 0, "TID", "the server's tenant id (a GUID; required)"},
+        [O_FILE] = {"token-file", 0, "F", "read the token from F", 0},
+        [O_ENV] = {"token-env", 0, "VAR", "read the token from the environment variable VAR", 0},
+        [O_TENANT] = {"tenant", 0, "TID", "the server's tenant id (a GUID; required)", 0},
         [O_CLOUD] = {"cloud", 0, "C",
                      "public (default), government or china: the audience, the\n"
-                     "issuer hosts and the key set URL"},
+                     "issuer hosts and the key set URL",
+                     0},
         [O_AUD] = {"audience", 0, "AUD",
                    "the audience to require instead of the cloud's\n"
-                   "(public: https://ossrdbms-aad.database.windows.net)"},
+                   "(public: https://ossrdbms-aad.database.windows.net)",
+                   0},
         [O_AT] = {"at", 0, "TIME",
                   "check at YYYY-MM-DD, YYYY-MM-DDTHH:MM:SSZ or @SECONDS (UTC;\n"
-                  "default: now)"},
+                  "default: now)",
+                  0},
         [O_MIN] = {"min-remaining", 0, "MIN",
-                   "WARN when the token expires within MIN minutes (default 5)"},
+                   "WARN when the token expires within MIN minutes (default 5)", 0},
         [O_JWKS] = {"jwks", 0, "FILE|URL",
                     "the signing key set: a file, or an https:// URL fetched now\n"
                     "(and once more for an unknown kid); default: the copy sync\n"
-                    "keeps, STATE/jwks/CLOUD.json"},
+                    "keeps, STATE/jwks/CLOUD.json",
+                    0},
         [O_STATE] = {"state-dir", 0, "DIR",
                      "the state directory for the default key set\n"
-                     "(default " DEFAULT_STATE_DIR ")"},
+                     "(default " DEFAULT_STATE_DIR ")",
+                     0},
         [O_CA] = {"ca-file", 0, "FILE",
-                  "trust anchors for fetching --jwks URL (default: the system store)"},
-        [O_JSON] = {"json", 0, NULL, "JSON output"},
+                  "trust anchors for fetching --jwks URL (default: the system store)", 0},
+        [O_JSON] = {"json", 0, NULL, "JSON output", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
                        "also write rootwarden_check_status to a Prometheus text file\n"
                        "(atomically; labels check=\"token\" and target=the token file,\n"
-                       "env:VAR or stdin)"},
-        {NULL, 0, NULL, NULL},
+                       "env:VAR or stdin)",
+                       0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] =

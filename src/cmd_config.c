@@ -20,16 +20,17 @@ static const char synopsis[] =
 enum { O_CONFIG, O_DEFAULT, O_ROOTS, O_QUIET, O_JSON };
 static const struct cliopt opts[] = {
         [O_CONFIG] = {"config", 'c', "PATH",
-                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")"},
+                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")", 0},
         [O_DEFAULT] = {"default-config", 0, NULL,
-                       "the embedded default that 'sync --default-config' uses"},
-        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog to check profile names against"},
-        [O_QUIET] = {"quiet", 'q', NULL,
-                     "print nothing; only the exit status (0 valid, 3 invalid)"},
+                       "the embedded default that 'sync --default-config' uses", 0},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog to check profile names against", 0},
+        [O_QUIET] = {"quiet", 'q', NULL, "print nothing; only the exit status (0 valid, 3 invalid)",
+                     0},
         [O_JSON] = {"json", 0, NULL,
                     "print one JSON report instead: valid or the error (file:line), and\n"
-                    "the bundles and checks the configuration resolves to"},
-        {NULL, 0, NULL, NULL},
+                    "the bundles and checks the configuration resolves to",
+                    0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 const struct cmd_help cmd_config_help = {synopsis, opts, NULL, NULL};

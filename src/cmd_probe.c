@@ -38,22 +38,26 @@ static const struct cliopt opts[] = {
                       1},
         [O_CONFIG] = {"config", 'c', "PATH",
                       "also judge every bundle of this configuration (as sync writes\n"
-                      "them at each coming step)"},
+                      "them at each coming step)",
+                      0},
         [O_PROFILE] = {"profile", 'p', "P",
                        "the timeline whose coming steps are checked (default: each\n"
-                       "configured bundle's own profiles)"},
-        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog (default: the installed roots)"},
-        [O_AT] = {"at", 0, "YYYY-MM-DD", "judge validity at 00:00 UTC of this day (default: now)"},
-        [O_CONC] = {"concurrency", 0, "N", "connections at a time (default 32)"},
-        [O_CTIME] = {"connect-timeout", 0, "MS", "per connection (default 3000)"},
-        [O_TIME] = {"timeout", 0, "MS", "per preamble and handshake (default 5000)"},
-        [O_JSON] = {"json", 0, NULL, "JSON output"},
+                       "configured bundle's own profiles)",
+                       0},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog (default: the installed roots)", 0},
+        [O_AT] = {"at", 0, "YYYY-MM-DD", "judge validity at 00:00 UTC of this day (default: now)",
+                  0},
+        [O_CONC] = {"concurrency", 0, "N", "connections at a time (default 32)", 0},
+        [O_CTIME] = {"connect-timeout", 0, "MS", "per connection (default 3000)", 0},
+        [O_TIME] = {"timeout", 0, "MS", "per preamble and handshake (default 5000)", 0},
+        [O_JSON] = {"json", 0, NULL, "JSON output", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
                        "also write rootwarden_check_status{check=\"probe\",target=URL},\n"
                        "rootwarden_probe_tls_version_accepted{target,version} and\n"
                        "rootwarden_probe_certificate_not_after_timestamp_seconds{target}\n"
-                       "to a Prometheus text file (atomically)"},
-        {NULL, 0, NULL, NULL},
+                       "to a Prometheus text file (atomically)",
+                       0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] =

@@ -18,9 +18,10 @@ static const char synopsis[] =
 
 enum { O_JSON, O_ROOTS };
 static const struct cliopt opts[] = {
-        [O_JSON] = {"json", 0, NULL, "machine-readable output"},
-        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)"},
-        {NULL, 0, NULL, NULL},
+        [O_JSON] = {"json", 0, NULL, "machine-readable output", 0},
+        [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)",
+                     0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 const struct cmd_help cmd_roots_help = {synopsis, opts, NULL, NULL};

@@ -32,18 +32,19 @@ static const struct cliopt opts[] = {
                        "only this profile (repeatable; default: every profile); with\n"
                        "--config, only the bundles that use one of them",
                        1},
-        [O_CONFIG] = {"config", 'c', "PATH", "the agent configuration whose bundles to assess"},
+        [O_CONFIG] = {"config", 'c', "PATH", "the agent configuration whose bundles to assess", 0},
         [O_AT] = {"at", 0, "YYYY-MM-DD",
-                  "answer for this day instead of today (rehearse a rotation)"},
+                  "answer for this day instead of today (rehearse a rotation)", 0},
         [O_WARN] = {"warn-days", 0, "N",
-                    "the warning window (default: the configuration's warn_days, 90)"},
-        [O_JSON] = {"json", 0, NULL, "one JSON report on standard output"},
+                    "the warning window (default: the configuration's warn_days, 90)", 0},
+        [O_JSON] = {"json", 0, NULL, "one JSON report on standard output", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
-                       "also write Prometheus metrics to PATH (atomically)"},
+                       "also write Prometheus metrics to PATH (atomically)", 0},
         [O_ROOTS] = {"roots-dir", 0, "DIR",
                      "the catalog and shipped roots (default: the configuration's\n"
-                     "roots_dir, else the installed roots)"},
-        {NULL, 0, NULL, NULL},
+                     "roots_dir, else the installed roots)",
+                     0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] =

@@ -39,29 +39,34 @@ enum {
 };
 static const struct cliopt opts[] = {
         [O_CONFIG] = {"config", 'c', "PATH",
-                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")"},
+                      "the configuration (default: " CONFIG_DEFAULT_PATH_HELP ")", 0},
         [O_DEFAULT] = {"default-config", 0, NULL,
                        "the embedded default: a bundle per catalog profile in ./out,\n"
-                       "state in ./out/.state, hooks in ./out/hooks.d (no root needed)"},
+                       "state in ./out/.state, hooks in ./out/hooks.d (no root needed)",
+                       0},
         [O_ROOTS] = {"roots-dir", 0, "DIR",
                      "the catalog and shipped roots (default: roots_dir of the\n"
-                     "configuration, else the installed roots)"},
+                     "configuration, else the installed roots)",
+                     0},
         [O_LOCK] = {"lock-timeout", 0, "SEC",
-                    "wait up to SEC seconds for another sync to finish (default: 0)"},
-        [O_DRY] = {"dry-run", 'n', NULL, "fetch and plan, but write nothing and run no hook"},
-        [O_OFFLINE] = {"offline", 0, NULL,
-                       "fetch nothing: build from the shipped and stored roots"},
-        [O_JSON] = {"json", 0, NULL, "print one JSON report on standard output"},
+                    "wait up to SEC seconds for another sync to finish (default: 0)", 0},
+        [O_DRY] = {"dry-run", 'n', NULL, "fetch and plan, but write nothing and run no hook", 0},
+        [O_OFFLINE] = {"offline", 0, NULL, "fetch nothing: build from the shipped and stored roots",
+                       0},
+        [O_JSON] = {"json", 0, NULL, "print one JSON report on standard output", 0},
         [O_METRICS] = {"metrics-file", 0, "PATH",
                        "write Prometheus metrics there (default: metrics_file of the\n"
-                       "configuration); not in a dry run"},
+                       "configuration); not in a dry run",
+                       0},
         [O_VERBOSE] = {"verbose", 'v', NULL,
                        "print every root and bundle line even when nothing changed,\n"
-                       "with each bundle's roots, their not-after and the file's SHA-256"},
+                       "with each bundle's roots, their not-after and the file's SHA-256",
+                       0},
         [O_QUIET] = {"quiet", 'q', NULL,
                      "print only problems: warnings and errors (a summary line only when\n"
-                     "the run degraded or failed)"},
-        {NULL, 0, NULL, NULL},
+                     "the run degraded or failed)",
+                     0},
+        {NULL, 0, NULL, NULL, 0},
 };
 
 static const char footer[] =
