@@ -336,9 +336,9 @@ int metrics_write_over(const struct metrics *m, const char *path, const struct s
 	struct save_opts def;
 	struct buf old, out;
 	char *text = metrics_render(m);
-	int r = SAVE_ERROR;
+	int r = SAVE_ERROR, lost = 0;
 
-	buf_init(&out, 4096);
+	buf_init(&out, 0);
 	buf_init(&old, 0);
 	if (text == NULL) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
@@ -351,15 +351,14 @@ int metrics_write_over(const struct metrics *m, const char *path, const struct s
 			size_t len = nl ? (size_t)(nl - l) : old.len - at;
 			char name[256];
 
-			if (!line_family(l, len, name, sizeof(name)) || find(m, name) == NULL) {
-				buf_append(&out, l, len);
-				buf_append(&out, "\n", 1);
-			}
+			if (!line_family(l, len, name, sizeof(name)) || find(m, name) == NULL)
+				lost |= buf_append(&out, l, len) < 0 ||
+				        buf_append(&out, "\n", 1) < 0;
 			at += len + (nl != NULL);
 		}
 	}
-	buf_puts(&out, text);
-	if (out.data == NULL) {
+	lost |= buf_puts(&out, text) < 0;
+	if (lost || out.data == NULL) {
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
 		goto out;
 	}

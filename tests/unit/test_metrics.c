@@ -254,6 +254,42 @@ static void test_check_status_helper(void **state)
 	free(path);
 }
 
+/* metrics_write_over replaces only its own families: a large file's other series (thousands of
+ * root expiry gauges) are kept whole, line for line, and the replaced family appears once. */
+static void test_write_over_keeps_the_other_series(void **state)
+{
+	struct rw_err e = {{0}, 0};
+	char *path = tu_path(dir, "over.prom"), *text, line[160];
+	struct metrics *full = metrics_new(), *st = metrics_new();
+
+	(void)state;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(line, sizeof(line), "root-%04d", i);
+		assert_int_equal(metrics_add(full, &e, M_ROOT_NOT_AFTER, 1.9e9 + i, "root", line,
+		                             "bundle", "app", NULL),
+		                 0);
+	}
+	assert_int_equal(metrics_add(full, &e, M_SYNC_STATUS, 0, NULL), 0);
+	assert_int_not_equal(metrics_write(full, path, NULL, &e), SAVE_ERROR);
+	assert_int_equal(metrics_add(st, &e, M_SYNC_STATUS, 3, NULL), 0);
+	assert_int_not_equal(metrics_write_over(st, path, NULL, &e), SAVE_ERROR);
+	text = tu_read(path, NULL);
+	assert_non_null(
+	        strstr(text, "rootwarden_root_not_after_timestamp_seconds{root=\"root-0000\""));
+	assert_non_null(
+	        strstr(text, "rootwarden_root_not_after_timestamp_seconds{root=\"root-2999\""));
+	assert_non_null(strstr(text, "\nrootwarden_sync_exit_status 3\n"));
+	assert_null(strstr(text, "rootwarden_sync_exit_status 0"));
+	assert_non_null(strstr(text, "# TYPE rootwarden_sync_exit_status gauge\n"));
+	assert_null(strstr(strstr(text, "# TYPE rootwarden_sync_exit_status") + 1,
+	                   "# TYPE rootwarden_sync_exit_status"));
+	assert_true(strlen(text) > 3000 * 60);
+	free(text);
+	metrics_free(full);
+	metrics_free(st);
+	free(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -261,6 +297,7 @@ int main(void)
 	        cmocka_unit_test(test_bad_names_refused),
 	        cmocka_unit_test(test_atomic_and_unchanged),
 	        cmocka_unit_test(test_check_status_helper),
+	        cmocka_unit_test(test_write_over_keeps_the_other_series),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
