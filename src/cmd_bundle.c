@@ -191,24 +191,6 @@ static int write_one(const struct bundle *b, const char *path, const struct bund
 	return emit_write(f, b, path, &o, e);
 }
 
-/* The store password: the first line of a file (never an argument: argv is visible to all). */
-static int read_password(const char *path, struct buf *pw, struct rw_err *e)
-{
-	char *nl;
-
-	if (file_read_all(path, 4096, pw, e) < 0)
-		return -1;
-	nl = memchr(pw->data, '\n', pw->len);
-	if (nl != NULL)
-		pw->len = (size_t)(nl - pw->data);
-	if (pw->len && pw->data[pw->len - 1] == '\r')
-		pw->len--;
-	pw->data[pw->len] = '\0';
-	if (pw->len == 0 || memchr(pw->data, '\0', pw->len) != NULL)
-		return err_set(e, RW_EXIT_INPUT, "%s: no password on its first line", path);
-	return 0;
-}
-
 static int parse_args(int argc, char **argv, struct bundle_args *a)
 {
 	struct cliopt_parser p;
@@ -323,7 +305,7 @@ int cmd_bundle(int argc, char **argv)
 	char **paths = NULL;
 	const struct emit_format *f;
 	struct rw_err e = {{0}, 0};
-	struct buf password;
+	char *password = NULL;
 	struct verifycache *vc = NULL;
 	size_t nb = 0;
 	int rc = RW_EXIT_FAILURE, res, vc_refused = 0;
@@ -332,19 +314,19 @@ int cmd_bundle(int argc, char **argv)
 	memset(&a, 0, sizeof(a));
 	bundle_spec_init(&a.spec);
 	emit_opts_init(&a.emit);
-	buf_init(&password, 0);
 	a.format = "pem";
 	if (parse_args(argc, argv, &a) < 0) {
 		rc = RW_EXIT_USAGE;
 		goto out;
 	}
 	if (a.password_file) {
-		if (read_password(a.password_file, &password, &e) < 0) {
+		/* never an argument: argv is visible to every user */
+		if (file_read_password(a.password_file, 0, &password, &e) < 0) {
 			print_failure(&a, e.status ? e.status : RW_EXIT_FAILURE, e.msg);
 			rc = cli_fail(&e);
 			goto out;
 		}
-		a.emit.password = password.data;
+		a.emit.password = password;
 	}
 	f = emit_format_find(a.format);
 	if (f == NULL) {
@@ -487,8 +469,9 @@ out:
 	strvec_free(&a.profiles);
 	strvec_free(&a.includes);
 	strvec_free(&a.excludes);
-	if (password.data)
-		gnutls_memset(password.data, 0, password.cap);
-	buf_free(&password);
+	if (password) {
+		gnutls_memset(password, 0, strlen(password));
+		free(password);
+	}
 	return rc;
 }

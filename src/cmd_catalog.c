@@ -344,7 +344,7 @@ static int written(const struct catalog *cat, const char *profile, int32_t day, 
                    struct rw_err *e)
 {
 	const char *p[] = {profile};
-	struct rotation_target t = {profile, NULL, p, 1, NULL, 0, NULL, 0};
+	struct rotation_target t = {profile, NULL, p, 1, NULL, 0, NULL, 0, NULL};
 	struct rotation_opts o;
 	struct rotation_roots w;
 	int rc;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -25,9 +26,11 @@ static const char usage_hint[] = "check";
 static const char synopsis[] =
         "rootwarden check bundle PATH [--profile P]... [--config PATH] [--at YYYY-MM-DD]\n"
         "                        [--warn-days N] [--json] [--metrics-file PATH] [--roots-dir DIR]\n"
+        "                        [--password-file F]\n"
         "\n"
         "Lists each certificate of a bundle in any output format (PEM/DER file, directory,\n"
-        "PKCS #7, PKCS #12 or JKS with the default password; made by rootwarden or by hand): "
+        "PKCS #7, PKCS #12 or JKS with --password-file's password, the configured one or the\n"
+        "default; made by rootwarden or by hand): "
         "name,\n"
         "SHA-256, not-after, CA or not; flags duplicates, expired and non-CA certificates and\n"
         "SHA-1-signed roots; and for each profile, the roots missing at that date. With\n"
@@ -35,7 +38,7 @@ static const char synopsis[] =
         "are what it is checked against (unless --profile is given), and the configuration's\n"
         "roots are known by name.\n";
 
-enum { O_PROFILE, O_CONFIG, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS };
+enum { O_PROFILE, O_CONFIG, O_AT, O_WARN, O_JSON, O_METRICS, O_ROOTS, O_PASSWORD };
 static const struct cliopt opts[] = {
         [O_PROFILE] = {"profile", 'p', "P", "a service profile to check against (repeatable)", 1},
         [O_CONFIG] = {"config", 'c', "PATH",
@@ -50,6 +53,10 @@ static const struct cliopt opts[] = {
                        "also write rootwarden_check_status to a Prometheus text file", 0},
         [O_ROOTS] = {"roots-dir", 0, "DIR", "the catalog directory (default: the installed roots)",
                      0},
+        [O_PASSWORD] = {"password-file", 0, "F",
+                        "a java-pkcs12 or jks store's password: the first line of F\n"
+                        "(default: the bundle's password_file with --config, else changeit)",
+                        0},
         {NULL, 0, NULL, NULL, 0},
 };
 
@@ -68,7 +75,7 @@ struct cert_flags {
 };
 
 struct cb_args {
-	const char *path, *metrics, *roots_dir, *config;
+	const char *path, *metrics, *roots_dir, *config, *password_file;
 	struct strvec profiles;
 	int json, warn_days;
 	struct rotation_opts o;
@@ -108,6 +115,9 @@ static int parse_args(int argc, char **argv, struct cb_args *a)
 			break;
 		case O_ROOTS:
 			a->roots_dir = p.arg;
+			break;
+		case O_PASSWORD:
+			a->password_file = p.arg;
 			break;
 		}
 	}
@@ -388,7 +398,7 @@ int check_bundle_main(int argc, char **argv)
 	struct cert_flags *f = NULL;
 	struct rw_err e = {{0}, 0};
 	size_t np = 0;
-	char *text = NULL;
+	char *text = NULL, *password = NULL;
 	json_t *doc = NULL;
 	int rc = RW_CHECK_UNKNOWN, verdict;
 
@@ -423,9 +433,13 @@ int check_bundle_main(int argc, char **argv)
 			                     a.profiles.v[i]);
 			goto out;
 		}
+	/* never an argument: argv is visible to every user */
+	if (a.password_file && file_read_password(a.password_file, 0, &password, &e) < 0)
+		goto fail;
 	memset(&base_t, 0, sizeof(base_t));
 	base_t.name = a.path;
 	base_t.path = a.path;
+	base_t.password = password ? password : mine ? mine->password : NULL;
 	if (rotation_bundle_assess(cat, &base_t, &a.o, &base, &e) < 0)
 		goto fail;
 	f = calloc(base.held.n + 1, sizeof(*f));
@@ -508,5 +522,9 @@ out:
 	targets_free(tg);
 	config_free(cfg);
 	strvec_free(&a.profiles);
+	if (password) {
+		gnutls_memset(password, 0, strlen(password));
+		free(password);
+	}
 	return rc;
 }

@@ -264,3 +264,35 @@ int path_within(const char *path, const char *dir)
 		return 1;
 	return strncmp(path, dir, l) == 0 && (path[l] == '\0' || path[l] == '/');
 }
+
+int file_read_password(const char *path, int allow_empty, char **out, struct rw_err *e)
+{
+	struct buf b;
+	size_t n;
+	int rc = -1;
+
+	*out = NULL;
+	if (file_read_all(path, 4096, &b, e) < 0)
+		goto out;
+	{
+		const char *nl = b.data ? memchr(b.data, '\n', b.len) : NULL;
+
+		n = nl ? (size_t)(nl - b.data) : b.len;
+		if (n > 0 && b.data[n - 1] == '\r')
+			n--;
+	}
+	if ((n > 0 && memchr(b.data, '\0', n) != NULL) || (n == 0 && !allow_empty)) {
+		err_set(e, RW_EXIT_INPUT, "%s: no password on its first line", path);
+		goto out;
+	}
+	if ((*out = strndup(b.data ? b.data : "", n)) == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
+		goto out;
+	}
+	rc = 0;
+out:
+	if (b.data)
+		gnutls_memset(b.data, 0, b.cap);
+	buf_free(&b);
+	return rc;
+}

@@ -30,6 +30,13 @@ int file_open_regular(const char *path, struct stat *st, struct rw_err *e);
 /* SHA-256 of a whole file (at most FILEIO_DEFAULT_MAX bytes), upper-case hex into out. */
 int file_sha256(const char *path, char out[65], struct rw_err *e);
 
+/* A password from a file: its first line, without the line end (a password is never an
+ * argument: argv is visible to every user). At most 4 KiB is read, and the buffer it was read
+ * into is wiped. An empty first line, or one holding a NUL, is an error naming the path
+ * (RW_EXIT_INPUT) unless allow_empty (a PKCS #12 file may have an empty password). *out is
+ * malloc'd; the caller wipes it (gnutls_memset) and frees it. */
+int file_read_password(const char *path, int allow_empty, char **out, struct rw_err *e);
+
 /*
  * The canonical form of an absolute path, for comparing the places outputs go: "." and empty
  * components removed, ".." resolved, and the longest existing leading part resolved with

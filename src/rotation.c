@@ -647,8 +647,13 @@ static int read_held(const struct catalog *cat, struct rotation_bundle *b, struc
 			return OOM(e);
 		return 1;
 	}
-	/* any format rootwarden writes (emit.h): PEM, DER, a directory, PKCS #7, PKCS #12, JKS */
-	if (emit_read_any(b->target->path, NULL, &b->held, NULL, &re) < 0) {
+	/* any format rootwarden writes (emit.h): PEM, DER, a directory, PKCS #7, PKCS #12, JKS,
+	 * a store with the password its target was configured with (password_file) */
+	struct emit_opts eo;
+
+	emit_opts_init(&eo);
+	eo.password = b->target->password;
+	if (emit_read_any(b->target->path, &eo, &b->held, NULL, &re) < 0) {
 		certlist_free(&b->held);
 		b->verdict = RW_CHECK_UNKNOWN;
 		b->error = strdup(re.msg);

@@ -81,6 +81,7 @@ struct rotation_target {
 	size_t n_excludes;
 	const size_t *roots; /* catalog roots the bundle names itself (bundle.h spec->roots) */
 	size_t n_roots;
+	const char *password; /* a Java store's password (password_file); NULL: the default */
 };
 
 /* A set of catalog root indices, ascending. */

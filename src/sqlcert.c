@@ -99,25 +99,6 @@ int sqlcert_check_conf(const struct mssql_conf *c, struct findings *out, struct 
 	return 0;
 }
 
-/* The first line of a password file, without its line end. */
-static int read_password(const char *path, char **out, struct rw_err *e)
-{
-	struct buf b;
-
-	*out = NULL;
-	if (file_read_all(path, 4096, &b, e) < 0) {
-		buf_free(&b);
-		unknown(e);
-		return -1;
-	}
-	b.data[strcspn(b.data, "\r\n")] = '\0';
-	*out = strdup(b.data);
-	buf_free(&b);
-	if (*out == NULL)
-		return err_set(e, RW_CHECK_UNKNOWN, "%s: out of memory", path);
-	return 0;
-}
-
 static int load_pkcs12(struct sc *s, const gnutls_datum_t *d, struct rw_err *e)
 {
 	gnutls_pkcs12_t p12 = NULL;
@@ -137,8 +118,11 @@ static int load_pkcs12(struct sc *s, const gnutls_datum_t *d, struct rw_err *e)
 		        "%s: not a certificate (PEM or DER) nor a PKCS#12 file", s->cert_path);
 		goto out;
 	}
-	if (s->o->password_file && read_password(s->o->password_file, &pass, e) < 0)
+	/* an empty first line is an empty password, which a PKCS #12 file may have */
+	if (s->o->password_file && file_read_password(s->o->password_file, 1, &pass, e) < 0) {
+		unknown(e);
 		goto out;
+	}
 	if (pass) {
 		use = pass;
 		if (gnutls_pkcs12_verify_mac(p12, pass) < 0) {
@@ -188,7 +172,7 @@ out:
 	gnutls_free(chain);
 	gnutls_free(extra);
 	if (pass) {
-		memset(pass, 0, strlen(pass));
+		gnutls_memset(pass, 0, strlen(pass));
 		free(pass);
 	}
 	gnutls_pkcs12_deinit(p12);

@@ -167,37 +167,18 @@ static int check_output_path(const struct targets *t, const char *what, const ch
 }
 
 /* The first line of the bundle's password_file (a store password must not be in the
- * configuration, which config check prints). */
+ * configuration, which config check prints); errors say which bundle wanted it. */
 static int read_password(const struct config *cfg, const struct config_bundle *cb, char **out,
                          struct rw_err *e)
 {
-	struct buf b;
-	char *nl;
+	char where[512];
 
-	if (file_read_all(cb->password_file, 4096, &b, e) < 0) {
-		char where[512];
-
-		buf_free(&b);
-		snprintf(where, sizeof(where), "%s:%d: bundle '%s': password_file", cfg->path,
-		         cb->line, cb->name);
-		err_prefix(e, where);
-		return -1;
-	}
-	nl = b.data ? memchr(b.data, '\n', b.len) : NULL;
-	if (nl)
-		b.len = (size_t)(nl - b.data);
-	if (b.len && b.data[b.len - 1] == '\r')
-		b.len--;
-	if (b.len == 0 || memchr(b.data, '\0', b.len) != NULL) {
-		buf_free(&b);
-		return err_set(e, RW_EXIT_INPUT,
-		               "%s:%d: bundle '%s': %s: no password on its first line", cfg->path,
-		               cb->line, cb->name, cb->password_file);
-	}
-	*out = strndup(b.data, b.len);
-	gnutls_memset(b.data, 0, b.cap);
-	buf_free(&b);
-	return *out ? 0 : err_set(e, RW_EXIT_FAILURE, "%s: out of memory", cfg->path);
+	if (file_read_password(cb->password_file, 0, out, e) == 0)
+		return 0;
+	snprintf(where, sizeof(where), "%s:%d: bundle '%s': password_file", cfg->path, cb->line,
+	         cb->name);
+	err_prefix(e, where);
+	return -1;
 }
 
 static int add_bundle(struct targets *t, const struct config_bundle *cb, struct rw_err *e)
@@ -505,6 +486,7 @@ void targets_rotation_target(const struct targets *t, size_t bi, struct rotation
 	out->n_excludes = b->n_excludes;
 	out->roots = b->roots;
 	out->n_roots = b->n_roots;
+	out->password = b->password;
 }
 
 void targets_rotation_opts(const struct targets *t, struct rotation_opts *o)

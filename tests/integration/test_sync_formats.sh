@@ -49,6 +49,22 @@ run; rc=$?
 check "a second sync changes nothing (exit 0)" [ "$rc" -eq 0 ]
 check "  and touches no file" [ "$(stat -c %Y out/hashed/* out/java.p12 out/win.p7b | md5sum)" = "$stamp" ]
 check "check bundle reads the PKCS #7 bundle back" "$RW" check bundle out/win.p7b --roots-dir "$SRC/roots" --profile azure-china --json
+# rotation and check bundle --config read the Java store with its configured password (not the
+# default "changeit"): the bundle is judged, not UNKNOWN for want of a password.
+"$RW" rotation --config rw.conf --roots-dir "$SRC/roots" --json >rot.json 2>rot.err
+check "rotation --config reads the password-protected store" python3 -c '
+import json, sys
+d = json.load(open("rot.json"))
+b = [x for x in d["bundles"] if x["name"] == "java"][0]
+assert b["readable"] is True, b
+assert b["status"]["code"] != 3, b' 
+check "  and prints no password" bash -c "! grep -q s3cret rot.json rot.err"
+"$RW" check bundle out/java.p12 --roots-dir "$SRC/roots" --profile azure-china >cb.txt 2>&1
+check "check bundle without the store's password: UNKNOWN (3)" [ $? -eq 3 ]
+check "check bundle --password-file reads the store (OK)" \
+	"$RW" check bundle out/java.p12 --roots-dir "$SRC/roots" --profile azure-china --password-file pw
+check "check bundle --config: the bundle's password_file (OK)" \
+	"$RW" check bundle out/java.p12 --roots-dir "$SRC/roots" --config rw.conf
 : >hooks.log
 conf azure-mysql-flexible
 ROOTWARDEN_CRASH_AT=sync-after-record run

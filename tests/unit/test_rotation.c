@@ -245,7 +245,7 @@ static void check_table(const char *tz)
 	for (size_t i = 0; i < sizeof(table) / sizeof(table[0]); i++) {
 		const struct row *r = &table[i];
 		const char *profiles[] = {r->profile};
-		struct rotation_target t = {r->profile, NULL, profiles, 1, NULL, 0, NULL, 0};
+		struct rotation_target t = {r->profile, NULL, profiles, 1, NULL, 0, NULL, 0, NULL};
 		struct rotation_opts o;
 		struct rotation_profile p;
 		struct rotation_roots w;
@@ -319,7 +319,7 @@ static void test_every_step_sweep(void **state)
 	for (size_t pi = 0; pi < cat->n_profiles; pi++) {
 		const struct catalog_profile *p = &cat->profiles[pi];
 		const char *profiles[] = {p->id};
-		struct rotation_target t = {p->id, NULL, profiles, 1, NULL, 0, NULL, 0};
+		struct rotation_target t = {p->id, NULL, profiles, 1, NULL, 0, NULL, 0, NULL};
 
 		for (size_t s = 0; s < p->n_steps; s++) {
 			for (int delta = -1; delta <= 1; delta++) {
@@ -369,7 +369,7 @@ static void test_every_step_sweep(void **state)
 static int written_has(const char *profile, const char *date, int grace, const char *root)
 {
 	const char *profiles[] = {profile};
-	struct rotation_target t = {profile, NULL, profiles, 1, NULL, 0, NULL, 0};
+	struct rotation_target t = {profile, NULL, profiles, 1, NULL, 0, NULL, 0, NULL};
 	struct rotation_opts o;
 	struct rotation_roots w;
 	struct rw_err e = {{0}, 0};
@@ -401,7 +401,7 @@ static void test_grace_period(void **state)
 static void test_changes_list_dates(void **state)
 {
 	const char *profiles[] = {"azure-mysql-single"};
-	struct rotation_target t = {"app", NULL, profiles, 1, NULL, 0, NULL, 0};
+	struct rotation_target t = {"app", NULL, profiles, 1, NULL, 0, NULL, 0, NULL};
 	struct rotation_opts o;
 	struct rotation_changes ch;
 	struct rw_err e = {{0}, 0};
@@ -623,8 +623,8 @@ static void test_event_fires_once(void **state)
 	const char *profiles[] = {"azure-mysql-single"};
 	const char *profiles2[] = {"azure-postgres-single"};
 	struct rotation_target t[] = {
-	        {"app", "/etc/app/ca.pem", profiles, 1, NULL, 0, NULL, 0},
-	        {"pg", "/etc/pg/ca.pem", profiles2, 1, NULL, 0, NULL, 0},
+	        {"app", "/etc/app/ca.pem", profiles, 1, NULL, 0, NULL, 0, NULL},
+	        {"pg", "/etc/pg/ca.pem", profiles2, 1, NULL, 0, NULL, 0, NULL},
 	};
 	struct rotation_opts o;
 	struct rotation_events ev;
