@@ -11,6 +11,13 @@
  *   save-after-fsync          save.c: the temp file is fsync'd, not yet renamed
  *   save-after-rename         save.c: the temp file is the target, the directory not fsync'd
  *   save-after-dir-fsync      save.c: the directory is fsync'd; the write is durable
+ *   save-dir-after-temp-written  save.c, directory transaction: every file of the new set is
+ *                             written in the hidden sibling directory, nothing synced
+ *   save-dir-after-fsync      save.c, directory transaction: the new set is synced, not swapped in
+ *   save-dir-after-rename     save.c, directory transaction: the new set is the target, the old
+ *                             set not yet removed, the parent not fsync'd
+ *   save-dir-after-dir-fsync  save.c, directory transaction: the parent is fsync'd, the old set
+ *                             not yet removed
  *   hook-before               hooks.c: a hook is about to be started
  *   hook-during               hooks.c: a hook has been started and is running (not yet waited for)
  *   hook-after                hooks.c: a hook has exited and been reaped, its result not yet used

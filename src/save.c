@@ -475,6 +475,7 @@ static int dir_fill(int dfd, int old_dfd, const char *path, const struct save_di
 			               "%s/%s: write failed: %s (the directory was left as it was)",
 			               path, v[i].name, strerror(errno));
 	}
+	crashpoint("save-dir-after-temp-written");
 	/* One flush of the file system instead of one fsync per file (10,000 roots: 10,000 waits).
 	 */
 	if (syncfs(dfd) < 0 || fchmod(dfd, dir_mode(o->mode)) < 0 ||
@@ -585,7 +586,7 @@ int save_dir(const char *path, const struct save_dir_entry *v, size_t n, const s
 		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", path);
 		goto out;
 	}
-	if (mkdtemp(tmp) == NULL) {
+	if (tempfile_mkdtemp(tmp) == NULL) { /* registered: removed on SIGTERM/INT/HUP */
 		err_set(e, RW_EXIT_FAILURE, "%s: cannot create a temporary directory in %s: %s",
 		        path, parent, strerror(errno));
 		free(tmp);
@@ -601,20 +602,27 @@ int save_dir(const char *path, const struct save_dir_entry *v, size_t n, const s
 		old_dfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fill(dfd, old_dfd, target, v, n, &opts, e) < 0)
 		goto out;
+	crashpoint("save-dir-after-fsync");
 	/* the write-ahead record (save_opts.before_commit), as for a file */
 	if (opts.before_commit && opts.before_commit(opts.commit_arg, target, e) < 0)
 		goto out;
 	if (dir_swap(tmp, target, parent, base, exists, &old, e) < 0)
 		goto out;
 	swapped = 1;
+	/* tmp now holds the old set (exchanged, still registered: a signal may remove it) or is
+	 * gone (renamed into place, or the fallback's): no longer ours to clean up then. */
+	if (old == NULL || strcmp(old, tmp) != 0)
+		tempfile_unregister(tmp);
 	if (opts.committed)
 		*opts.committed = 1;
+	crashpoint("save-dir-after-rename");
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0 || fsync(pfd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync of the directory failed: %s", parent,
 		        strerror(errno));
 		goto out;
 	}
+	crashpoint("save-dir-after-dir-fsync");
 	rc = SAVE_WRITTEN;
 out:
 	if (dfd >= 0)
@@ -627,6 +635,8 @@ out:
 		dir_remove(old);
 	else if (tmp != NULL && !swapped)
 		dir_remove(tmp);
+	if (tmp != NULL)
+		tempfile_unregister(tmp);
 	free(old);
 	free(tmp);
 	free(copy);

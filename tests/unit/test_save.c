@@ -456,6 +456,58 @@ static void test_dir_killed_mid_build_leaves_old_set(void **state)
 	free(p);
 }
 
+/* SIGTERM/SIGINT/SIGHUP while a directory transaction is staged: the hidden temporary directory
+ * goes with the process (as a file's temp does), and the old set stays whole. The signal is
+ * raised from the write-ahead callback, when the new set is complete but not yet swapped in. */
+static int raise_term(void *arg, const char *target, struct rw_err *e)
+{
+	(void)arg;
+	(void)target;
+	(void)e;
+	raise(SIGTERM);
+	return -1;
+}
+
+static void test_dir_signal_leaves_no_temp(void **state)
+{
+	const char *dir = *state;
+	char *p = tu_path(dir, "certs"), *a, *got;
+	struct save_dir_entry v1[] = {{"a.pem", "AAA\n", 4}};
+	struct save_dir_entry v2[] = {{"a.pem", "NEW\n", 4}, {"b.pem", "BBB\n", 4}};
+	struct rw_err e = {{0}, 0};
+	int status = 0, hidden = 0;
+	DIR *d;
+	struct dirent *de;
+	pid_t pid;
+
+	assert_int_equal(save_dir(p, v1, 1, NULL, &e), SAVE_WRITTEN);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct save_opts o;
+
+		save_opts_init(&o);
+		o.before_commit = raise_term;
+		_exit(save_dir(p, v2, 2, &o, &e) == SAVE_ERROR ? 3 : 4);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_int_equal(WTERMSIG(status), SIGTERM);
+	assert_non_null(d = opendir(dir));
+	while ((de = readdir(d)) != NULL)
+		if (strncmp(de->d_name, ".certs.rw-", 10) == 0)
+			hidden++;
+	closedir(d);
+	assert_int_equal(hidden, 0);
+	assert_int_equal(entries(p), 1);
+	a = tu_path(p, "a.pem");
+	got = tu_read(a, NULL);
+	assert_string_equal(got, "AAA\n");
+	free(got);
+	free(a);
+	free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -481,6 +533,7 @@ int main(void)
 	                                        teardown),
 	        cmocka_unit_test_setup_teardown(test_dir_symlink_is_written_through, setup,
 	                                        teardown),
+	        cmocka_unit_test_setup_teardown(test_dir_signal_leaves_no_temp, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
