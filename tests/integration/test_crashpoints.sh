@@ -1,5 +1,6 @@
 #!/bin/bash
-# test_crashpoints.sh - the process is killed (SIGKILL) at every named step of the write path
+# test_crashpoints.sh - the process is killed (SIGKILL) at every named step of the write path,
+# for a file and for a directory output
 # (src/crashpoint.h; honoured only in builds with -DRW_CRASHPOINTS=ON, else this test skips).
 # For each step: the output is the complete old or the complete new version, never anything
 # else; the next run succeeds and writes the new version; a temp the kill left behind is ours
@@ -59,6 +60,43 @@ for row in "${POINTS[@]}"; do
 	check "$name: the next run succeeds (exit $rc)" [ "$rc" = 0 ]
 	check "$name: the next run leaves the new version" cmp -s "$d/app.pem" "$T/new.ref"
 	check "$name: the stale temp is swept" [ "$(temps "$d")" = 0 ]
+done
+
+# The same for a directory output (openssl-directory: the directory transaction of save.h).
+DPOINTS=(
+	"save-dir-after-temp-written|old"
+	"save-dir-after-fsync|old"
+	"save-dir-after-rename|new"
+	"save-dir-after-dir-fsync|new"
+)
+dbundle() { # AT OUTPUT
+	"$RW" bundle --roots-dir "$ROOTS" --profile azure-government --format openssl-directory \
+		--at "$1" --output "$2" --quiet
+}
+dbundle "$OLD_AT" "$T/old.dir" && dbundle "$NEW_AT" "$T/new.dir" || exit 1
+dsame() { [ -d "$1" ] && diff -r "$1" "$2" >/dev/null; }
+for row in "${DPOINTS[@]}"; do
+	name=${row%%|*}
+	want=${row#*|}
+	d="$T/$name"
+	mkdir "$d"
+	cp -a "$T/old.dir" "$d/certs"
+	ROOTWARDEN_CRASH_AT=$name dbundle "$NEW_AT" "$d/certs" 2>"$T/err"
+	rc=$?
+	check "$name: the process was killed there (exit 137, got $rc)" [ "$rc" = 137 ]
+	state=other
+	dsame "$d/certs" "$T/old.dir" && state=old
+	dsame "$d/certs" "$T/new.dir" && state=new
+	check "$name: the directory is the complete $want set (it is: $state)" \
+		state_ok "$state" "$want"
+	left=$(temps "$d")
+	check "$name: at most one hidden directory left, ours ($left)" [ "$left" -le 1 ]
+	find "$d" -maxdepth 1 -name '.*.rw-*' -exec touch -d '-1 hour' {} +
+	dbundle "$NEW_AT" "$d/certs" 2>"$T/err"
+	rc=$?
+	check "$name: the next run succeeds (exit $rc)" [ "$rc" = 0 ]
+	check "$name: the next run leaves the new set" dsame "$d/certs" "$T/new.dir"
+	check "$name: the stale hidden directory is swept" [ "$(temps "$d")" = 0 ]
 done
 
 # ":N" arms the Nth pass: bundle --all writes many files; die at the third.
