@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "bundle.h"
 #include "config.h"
@@ -105,6 +107,21 @@ static void test_path_aliases_and_state_dir(void **state)
 	        " { name = \"a\"; path = \"%s/x/../a.pem\"; profiles = [\"azure-china\"]; },\n"
 	        " { name = \"b\"; path = \"%s//a.pem\"; profiles = [\"azure-china\"]; } );\n",
 	        "as bundle 'a' does");
+	/* a symlinked directory: two spellings of one file */
+	{
+		char *real = tu_path(dir, "real"), *link = tu_path(dir, "link");
+
+		assert_int_equal(mkdir(real, 0755), 0);
+		assert_int_equal(symlink(real, link), 0);
+		expect_refused("state_dir = \"%s/state\";\nbundles = (\n"
+		               " { name = \"a\"; path = \"%s/real/a.pem\"; profiles = "
+		               "[\"azure-china\"]; },\n"
+		               " { name = \"b\"; path = \"%s/link/a.pem\"; profiles = "
+		               "[\"azure-china\"]; } );\n",
+		               "as bundle 'a' does");
+		free(real);
+		free(link);
+	}
 	/* a bundle at STATE/lock would replace the lock's inode on every run */
 	expect_refused(
 	        "state_dir = \"%s/state\";\nbundles = (\n"
