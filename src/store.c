@@ -15,6 +15,7 @@
 
 #include "fileio.h"
 #include "save.h"
+#include "tempfile.h"
 #include "verifycache.h"
 
 #define STORE_JSON_MAX ((size_t)4 << 20)
@@ -163,6 +164,40 @@ int store_verifycache_save(struct store *st, struct rw_err *e)
 const char *store_dir(const struct store *st)
 {
 	return st->dir;
+}
+
+int store_sweep_temps(const struct store *st, time_t before, size_t *n, struct rw_err *e)
+{
+	DIR *d;
+	struct dirent *de;
+	size_t k = 0;
+	int rc;
+
+	if (n)
+		*n = 0;
+	rc = tempfile_sweep_dir(st->dir, before, &k, e);
+	if (n)
+		*n += k;
+	if ((d = opendir(st->dir)) == NULL)
+		return rc;
+	while ((de = readdir(d)) != NULL) {
+		struct stat sb;
+		char *sub;
+
+		if (de->d_name[0] == '.' ||
+		    fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !S_ISDIR(sb.st_mode))
+			continue;
+		if (asprintf(&sub, "%s/%s", st->dir, de->d_name) < 0)
+			continue;
+		if (tempfile_sweep_dir(sub, before, &k, e) < 0)
+			rc = -1;
+		else if (n)
+			*n += k;
+		free(sub);
+	}
+	closedir(d);
+	return rc;
 }
 
 char *store_root_path(const struct store *st, const char *sha256)

@@ -30,6 +30,8 @@
 #define RW_STORE_H
 
 #include <jansson.h>
+#include <stddef.h>
+#include <time.h>
 
 #include "cert.h"
 #include "err.h"
@@ -39,6 +41,11 @@ struct store;
 int store_open(const char *state_dir, int create, struct store **out, struct rw_err *e);
 void store_free(struct store *st);
 const char *store_dir(const struct store *st);
+/* Removes our stale temps (tempfile.h: ".NAME.rw-XXXXXX" older than before) in STATE and in each
+ * of its subdirectories (one level; symlinks not followed), left by a run that was killed while
+ * writing a state file. Only under the sync lock. *n (may be NULL): how many. -1 with e when a
+ * directory cannot be read (the others are still swept). */
+int store_sweep_temps(const struct store *st, time_t before, size_t *n, struct rw_err *e);
 
 /* malloc'd path STATE/roots/SHA256.der (whether or not it exists). */
 char *store_root_path(const struct store *st, const char *sha256);

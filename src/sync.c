@@ -253,6 +253,12 @@ int sync_run(const struct config *cfg, const struct sync_opts *o, struct sync_re
 		goto out;
 	if (!o->dry_run && lock_take(cfg->state_dir, o->lock_timeout_s, &lk, e) < 0)
 		goto out;
+	/* state files a killed run was writing: their temps (under the lock, so none is live) */
+	if (!o->dry_run) {
+		struct rw_err se = {{0}, 0};
+
+		(void)store_sweep_temps(j.st, res->started, NULL, &se);
+	}
 	if (!o->offline && (fetch_global_init(e) < 0 || fetch_session_new(&j.fs, e) < 0))
 		goto out;
 	catalog_step(&j);

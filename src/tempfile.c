@@ -186,13 +186,13 @@ char *tempfile_mkdtemp(char *tmpl)
 	return r;
 }
 
-/* name is ".BASE.rw-" followed by exactly six of [A-Za-z0-9]. */
+/* name is ".BASE.rw-" followed by exactly six of [A-Za-z0-9]; base NULL: any non-empty BASE. */
 static int is_our_temp_name(const char *name, const char *base)
 {
-	size_t bl = strlen(base), nl = strlen(name);
+	size_t nl = strlen(name), bl = base ? strlen(base) : (nl >= 12 ? nl - 11 : 0);
 
-	if (nl != 1 + bl + 4 + 6 || name[0] != '.' || strncmp(name + 1, base, bl) != 0 ||
-	    strncmp(name + 1 + bl, ".rw-", 4) != 0)
+	if (bl == 0 || nl != 1 + bl + 4 + 6 || name[0] != '.' ||
+	    (base && strncmp(name + 1, base, bl) != 0) || strncmp(name + 1 + bl, ".rw-", 4) != 0)
 		return 0;
 	for (const char *p = name + 1 + bl + 4; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -222,22 +222,15 @@ static int remove_stale_dir(int dfd, const char *name)
 	return unlinkat(dfd, name, AT_REMOVEDIR);
 }
 
-int tempfile_sweep_beside(const char *target, time_t before, size_t *n_removed, struct rw_err *e)
+/* The sweep of one directory: our stale temps of base (NULL: of any name). */
+static int sweep(const char *dir, const char *base, time_t before, size_t *n_removed,
+                 struct rw_err *e)
 {
-	char *dcopy = strdup(target), *bcopy = strdup(target), *dir, *base;
 	DIR *d = NULL;
 	struct dirent *de;
 	size_t n = 0;
 	int rc = -1;
 
-	if (n_removed)
-		*n_removed = 0;
-	if (dcopy == NULL || bcopy == NULL) {
-		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", target);
-		goto out;
-	}
-	dir = dirname(dcopy);
-	base = basename(bcopy);
 	if ((d = opendir(dir)) == NULL) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			rc = 0;
@@ -268,9 +261,30 @@ int tempfile_sweep_beside(const char *target, time_t before, size_t *n_removed, 
 out:
 	if (d)
 		closedir(d);
+	if (n_removed)
+		*n_removed += n;
+	return rc;
+}
+
+int tempfile_sweep_beside(const char *target, time_t before, size_t *n_removed, struct rw_err *e)
+{
+	char *dcopy = strdup(target), *bcopy = strdup(target);
+	int rc = -1;
+
+	if (n_removed)
+		*n_removed = 0;
+	if (dcopy == NULL || bcopy == NULL)
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", target);
+	else
+		rc = sweep(dirname(dcopy), basename(bcopy), before, n_removed, e);
 	free(dcopy);
 	free(bcopy);
-	if (n_removed)
-		*n_removed = n;
 	return rc;
+}
+
+int tempfile_sweep_dir(const char *dir, time_t before, size_t *n_removed, struct rw_err *e)
+{
+	if (n_removed)
+		*n_removed = 0;
+	return sweep(dir, NULL, before, n_removed, e);
 }

@@ -24,6 +24,8 @@
  *   without a lock (bundle) pass that minus TEMPFILE_SWEEP_GRACE_S, so that a concurrent writer's
  *   temp is left alone. *n (may be NULL) receives how many were removed. A missing directory is
  *   not an error; one that cannot be read is (message names it). Everything else is left alone.
+ *   tempfile_sweep_dir(dir, before, &n, e) does the same for every base name at once, for a
+ *   directory that holds only files rootwarden writes (the state directory and its parts).
  *
  * State: the registry is process-wide (a signal handler can reach nothing else).
  */
@@ -52,5 +54,6 @@ char *tempfile_mkdtemp(char *tmpl);
 void tempfile_remove_all(void);
 
 int tempfile_sweep_beside(const char *target, time_t before, size_t *n_removed, struct rw_err *e);
+int tempfile_sweep_dir(const char *dir, time_t before, size_t *n_removed, struct rw_err *e);
 
 #endif

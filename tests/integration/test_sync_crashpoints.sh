@@ -7,7 +7,7 @@
 #   - every output is the complete old or the complete new version (file: byte for byte;
 #     directory: the same set of files, byte for byte);
 #   - the next sync succeeds, finishes the change, and sweeps the temps the kill left beside the
-#     outputs;
+#     outputs and in the state directory;
 #   - every due hook runs exactly once more, or is already done: a hook the write-ahead record
 #     still lists (or of a bundle not yet replaced) runs exactly once in the next sync; one the
 #     record no longer lists ran before the kill and does not run again;
@@ -72,7 +72,8 @@ settle() { # a hook started by the killed sync may still be running: wait for it
 		sleep 0.05
 	done
 }
-temps() { find "$T/out" -maxdepth 1 -name '.*.rw-*' | wc -l; }
+stale() { find "$T/out" "$T/state" -maxdepth 2 -name '.*.rw-*'; }
+temps() { stale | wc -l; }
 
 # The old and the new version of each output, from clean syncs (exit 5: offline, nothing fetched).
 mkdir -p "$T/out"
@@ -130,8 +131,8 @@ kill_at() {
 			exp[$tag:$b]=$want
 		done
 	done
-	# temps the kill left beside the outputs are stale for the next sync
-	find "$T/out" -maxdepth 1 -name '.*.rw-*' -exec touch -h -d '-1 min' {} +
+	# temps the kill left beside the outputs and in the state directory are stale for the next sync
+	stale | while read -r f; do touch -h -d '-1 min' "$f"; done
 	sync
 	rc=$?
 	if [ "$rc" -ne 0 ] && [ "$rc" -ne 5 ]; then
@@ -142,7 +143,7 @@ kill_at() {
 	for b in $BUNDLES; do
 		same "$T/out/$b" "$T/out.new/$b" || { fail "$at: the next sync did not finish bundle $b"; ok=0; }
 	done
-	[ "$(temps)" = 0 ] || { fail "$at: the next sync left $(temps) temp(s) beside the outputs"; ok=0; }
+	[ "$(temps)" = 0 ] || { fail "$at: the next sync left temps: $(stale | tr '\n' ' ')"; ok=0; }
 	for k in "${!exp[@]}"; do
 		k1=$(count "$k")
 		if [ "$k1" != "${exp[$k]}" ] || [ "$k1" -lt 1 ]; then

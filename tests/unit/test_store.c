@@ -2,7 +2,9 @@
  * quarantine; a tampered stored root is not trusted. */
 #include "testutil.h"
 
+#include <fcntl.h>
 #include <stdint.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <stdlib.h>
@@ -168,12 +170,49 @@ static void test_counters_are_validated_and_saturate(void **state)
 	free(dir);
 }
 
+/* A run killed while writing state files leaves ".NAME.rw-XXXXXX" temps in STATE and its
+ * subdirectories; the next run (under the lock) removes the stale ones of any name, and nothing
+ * else: not a fresh temp, not a name that only looks similar, not a file of the store. */
+static void test_stale_state_temps_are_swept(void **state)
+{
+	char *dir = tu_tmpdir(), *p[6];
+	const char *names[6] = {"hooks/.a.json.rw-Ab12Cd",
+	                        "sync/.counters.json.rw-XyZ987",
+	                        ".rotation-announced.json.rw-q1w2e3",
+	                        "hooks/.b.json.rw-fresh1",
+	                        "hooks/.b.json.rw-toolong1",
+	                        "hooks/b.json"};
+	struct store *st = NULL;
+	struct rw_err e = {{0}, 0};
+	struct timespec old[2] = {{1000000000, 0}, {1000000000, 0}};
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(store_open(dir, 1, &st, &e), 0);
+	for (int i = 0; i < 6; i++) {
+		p[i] = tu_path(dir, names[i]);
+		tu_writef(p[i], "x");
+		if (i != 3) /* all stale but the fresh one */
+			assert_int_equal(utimensat(AT_FDCWD, p[i], old, 0), 0);
+	}
+	assert_int_equal(store_sweep_temps(st, time(NULL) - 60, &n, &e), 0);
+	assert_int_equal(n, 3);
+	for (int i = 0; i < 6; i++) {
+		assert_int_equal(access(p[i], F_OK) == 0, i >= 3);
+		free(p[i]);
+	}
+	store_free(st);
+	tu_rmrf(dir);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_roots_are_content_addressed),
 	        cmocka_unit_test(test_json_documents_and_quarantine),
 	        cmocka_unit_test(test_counters_are_validated_and_saturate),
+	        cmocka_unit_test(test_stale_state_temps_are_swept),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
