@@ -12,7 +12,9 @@
 # version (byte for byte against references). For sync, the next, unkilled run must succeed, and
 # afterwards every bundle's current content must have had its hook run ("a due hook lost"
 # otherwise). It prints "N/N consistent, M due hooks lost" (M must be 0) and how many temps were
-# left beside the outputs (expected: only from kills between mkstemp and rename; swept later).
+# left beside the outputs (expected: only from kills between mkstemp and rename; swept later);
+# sync mode then runs once more and counts the temps still in the state directory or beside the
+# outputs (must be 0: every sync sweeps the stale ones under its lock).
 #
 # Environment: RW_BINARY (default: build-soak/rootwarden, built here as Release if missing);
 # SOAK_SIGNAL (default KILL; TERM, INT or HUP show that a catchable signal leaves no temp).
@@ -166,4 +168,13 @@ for ((r = 1; r <= KILLS; r++)); do
 done
 echo "$consistent/$KILLS consistent, $lost due hooks lost"
 echo "temps left beside the outputs by the kills: $temps; next runs that failed: $failed_recover"
-[ "$consistent" = "$KILLS" ] && [ "$lost" = 0 ] && [ "$failed_recover" = 0 ]
+left=0
+if [ "$MODE" = sync ]; then
+	# The state directory's temps of killed runs: each later sync sweeps those older than its
+	# start, so one more run (a second later) must leave none.
+	sleep 1
+	recover "$KILLS" || failed_recover=$((failed_recover + 1))
+	left=$(find "$T/state" "$T/out" -maxdepth 2 -name '.*.rw-*' | wc -l)
+	echo "temps left in the state directory and beside the outputs after one more sync: $left"
+fi
+[ "$consistent" = "$KILLS" ] && [ "$lost" = 0 ] && [ "$failed_recover" = 0 ] && [ "$left" = 0 ]
