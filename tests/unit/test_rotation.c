@@ -138,6 +138,8 @@ static const struct row {
         {"azure-postgres-single", "2020-10-25", B, B},
         {"azure-postgres-single", "2020-10-26", B " " G2, B " " G2},
         {"azure-postgres-single", "2020-10-27", B " " G2, B " " G2},
+        /* the deadline moved to 2021-02-15: same roots */
+        {"azure-postgres-single", "2021-02-15", B " " G2, B " " G2},
         {"azure-postgres-single", "2022-11-30", B " " G2, B " " G2},
         {"azure-postgres-single", "2022-12-01", G2, B " " G2 " " G3 " " MR " " ME},
         {"azure-postgres-single", "2022-12-02", G2, B " " G2 " " G3 " " MR " " ME},
@@ -219,6 +221,9 @@ static const struct row {
         {"azure-mariadb", "2020-10-26", B " " G2, B " " G2},
         {"azure-mariadb", "2023-03-01", B " " G2, B " " G2},
         {"azure-mariadb", "2025-05-13", B " " G2, G2},
+        /* retired (servers deleted) 2025-09-19: nothing to write from then on */
+        {"azure-mariadb", "2025-09-18", B " " G2, G2},
+        {"azure-mariadb", "2025-09-19", "", ""},
         {"azure-cosmos-db", "2022-06-30", B, B},
         {"azure-cosmos-db", "2022-07-01", B " " G2, B " " G2 " " CA " " MR " " ME},
         {"azure-cosmos-db", "2022-10-30", B " " G2, B " " G2 " " CA " " MR " " ME},
