@@ -66,6 +66,14 @@ check "an RSA key cannot sign a catalog" bash -c "certtool --generate-privkey --
 check "catalog diff: a difference, exit 1" status 1 "$RW" catalog diff "$SRC/roots" pub --from 2025-01-01
 check "  names the profile, the day and the step" grep -q "azure-mysql-flexible from 2025-06-01: NEW writes also DigiCert Global Root G2" out.txt
 check "catalog diff of a catalog with itself: exit 0" status 0 "$RW" catalog diff "$SRC/roots" "$SRC/roots"
+cat >diff.conf <<EOC
+state_dir = "$PWD/state";
+bundles = ( { name = "app"; path = "$PWD/app.pem"; profiles = [ "azure-mysql-flexible" ]; },
+            { name = "pg"; path = "$PWD/pg.pem"; profiles = [ "azure-postgres-flexible" ]; } );
+EOC
+check "catalog diff --config: per configured bundle, exit 1" status 1 "$RW" catalog diff "$SRC/roots" pub --from 2025-01-01 --config diff.conf
+check "  names the bundle, the day and the step" grep -q "^bundle app from 2025-06-01: NEW writes also DigiCert Global Root G2, Microsoft RSA Root Certificate Authority 2017 than OLD \[NEW: azure-mysql-flexible step 2025-06-01\]" out.txt
+check "  and not a bundle the change does not touch" bash -c '! grep -q "^bundle pg" out.txt'
 
 # The retirement case.
 check "a MySQL Single Server bundle after the retirement" status 0 "$RW" bundle --roots-dir "$SRC/roots" --profile azure-mysql-single --at 2024-10-01 --output single.pem
