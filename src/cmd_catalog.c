@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "catalog_update.h"
 #include "cli.h"
+#include "config.h"
 #include "date.h"
 #include "fileio.h"
 #include "jsonout.h"
@@ -22,6 +23,7 @@ static const char synopsis[] =
         "       rootwarden catalog verify ARCHIVE --sig SIG (--key PUB | --pin SPKI)...\n"
         "                         [--accepted-version N --accepted-sha256 HEX] [--roots-dir DIR]\n"
         "       rootwarden catalog diff OLD NEW [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
+        "                         [--config FILE]\n"
         "       (each also takes --json)\n"
         "\n"
         "The signed catalog channel. ARCHIVE is a POSIX ustar file of catalog.conf and the root\n"
@@ -38,10 +40,11 @@ static const char synopsis[] =
         "  diff     for each profile, the days between --from (default today) and --until\n"
         "           (default 10 years later) on which the bundle written from NEW differs\n"
         "           from the one written from OLD (directories holding catalog.conf), and\n"
-        "           the step of NEW (or OLD) that makes it differ\n";
+        "           the step of NEW (or OLD) that makes it differ; with --config, the same\n"
+        "           for each bundle of FILE (its profiles together, its exclusions)\n";
 
 /* One table for the three verbs; each verb takes the rows its letter is in (verbs[]). */
-enum { O_KEY, O_OUTPUT, O_SIG, O_PIN, O_AV, O_AS, O_ROOTS, O_FROM, O_UNTIL, O_JSON };
+enum { O_KEY, O_OUTPUT, O_SIG, O_PIN, O_AV, O_AS, O_ROOTS, O_FROM, O_UNTIL, O_CONFIG, O_JSON };
 static const struct cliopt opts[] = {
         [O_KEY] = {"key", 0, "FILE",
                    "sign: the Ed25519 private key (PEM); verify: a trusted public key\n"
@@ -58,12 +61,15 @@ static const struct cliopt opts[] = {
         [O_FROM] = {"from", 0, "YYYY-MM-DD", "diff: the first day compared (default today)", 0},
         [O_UNTIL] = {"until", 0, "YYYY-MM-DD", "diff: the last day compared (default +10 years)",
                      0},
+        [O_CONFIG] = {"config", 'c', "FILE",
+                      "diff: compare the bundles of this configuration instead of the profiles", 0},
         [O_JSON] = {"json", 0, NULL, "print one JSON report on standard output instead", 0},
         {NULL, 0, NULL, NULL, 0},
 };
 static const char *const verbs[] = {
-        [O_KEY] = "sv", [O_OUTPUT] = "s", [O_SIG] = "v",  [O_PIN] = "v",   [O_AV] = "v",
-        [O_AS] = "v",   [O_ROOTS] = "v",  [O_FROM] = "d", [O_UNTIL] = "d", [O_JSON] = "svd",
+        [O_KEY] = "sv",  [O_OUTPUT] = "s", [O_SIG] = "v",    [O_PIN] = "v",
+        [O_AV] = "v",    [O_AS] = "v",     [O_ROOTS] = "v",  [O_FROM] = "d",
+        [O_UNTIL] = "d", [O_CONFIG] = "d", [O_JSON] = "svd",
 };
 
 static const char footer[] =
@@ -338,21 +344,41 @@ out:
 
 /* ---- diff ---- */
 
-/* The written set of profile p from cat on day as sorted SHA-256 pins, ", "-joined names in
- * names. */
-static int written(const struct catalog *cat, const char *profile, int32_t day, struct buf *pins,
-                   struct rw_err *e)
+/* What a diff compares: one profile (bundle == NULL; label is its id) or a configured bundle,
+ * whose profiles are written together with its exclusions. Borrowed strings. */
+struct diff_subject {
+	const char *label;
+	const char *bundle, *path;
+	const char *const *profiles;
+	size_t n_profiles;
+	const char *const *excludes;
+	size_t n_excludes;
+};
+
+/* The written set of subject s from cat on day as sorted SHA-256 pins (the profiles cat does not
+ * know are left out; none known, or no timeline yet: an empty set). */
+static int written(const struct catalog *cat, const struct diff_subject *s, int32_t day,
+                   struct buf *pins, struct rw_err *e)
 {
-	const char *p[] = {profile};
-	struct rotation_target t = {profile, NULL, p, 1, NULL, 0, NULL, 0, NULL};
+	const char **known = calloc(s->n_profiles + 1, sizeof(*known));
+	struct rotation_target t = {s->label,      NULL, NULL, 0,   s->excludes,
+	                            s->n_excludes, NULL, 0,    NULL};
 	struct rotation_opts o;
 	struct rotation_roots w;
-	int rc;
+	int rc = -1;
 
+	buf_init(pins, 0);
+	if (known == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "out of memory");
+	for (size_t i = 0; i < s->n_profiles; i++)
+		if (catalog_profile(cat, s->profiles[i]))
+			known[t.n_profiles++] = s->profiles[i];
+	t.profiles = known;
 	rotation_opts_init(&o);
 	o.day = day;
-	buf_init(pins, 0);
-	rc = rotation_written(cat, &t, day, &o, &w, e);
+	if (t.n_profiles > 0)
+		rc = rotation_written(cat, &t, day, &o, &w, e);
+	free(known);
 	if (rc < 0) {
 		/* no timeline yet on that day: an empty set, the same in both */
 		e->msg[0] = '\0';
@@ -380,20 +406,35 @@ static void only_in(const struct catalog *cat, const char *a, const char *b, str
 			buf_printf(out, "%s%s", out->len ? ", " : "", cat->roots[ri].name);
 }
 
-/* Why cat's plan for p looks as it does on day: the causes of that day, else the step in force. */
-static void cause(const struct catalog *cat, const struct catalog_profile *p, int32_t day,
+/* Why cat's plan for s looks as it does on day: the causes of that day (of each profile), else
+ * the steps in force. */
+static void cause(const struct catalog *cat, const struct diff_subject *s, int32_t day,
                   struct buf *b)
 {
-	long k;
 	char d[11];
 
-	plan_day_causes(cat, p, day, PLAN_DEFAULT_GRACE_DAYS, 0, b);
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		const struct catalog_profile *p = catalog_profile(cat, s->profiles[i]);
+		struct buf one;
+
+		if (p == NULL)
+			continue;
+		buf_init(&one, 0);
+		plan_day_causes(cat, p, day, PLAN_DEFAULT_GRACE_DAYS, 0, &one);
+		if (one.len)
+			buf_printf(b, "%s%s", b->len ? "; " : "", one.data);
+		buf_free(&one);
+	}
 	if (b->len)
 		return;
-	k = plan_step_at(p, day);
-	if (k >= 0) {
-		date_format(p->steps[k].from, d);
-		buf_printf(b, "%s step %s in force", p->id, d);
+	for (size_t i = 0; i < s->n_profiles; i++) {
+		const struct catalog_profile *p = catalog_profile(cat, s->profiles[i]);
+		long k = p ? plan_step_at(p, day) : -1;
+
+		if (k >= 0) {
+			date_format(p->steps[k].from, d);
+			buf_printf(b, "%s%s step %s in force", b->len ? "; " : "", p->id, d);
+		}
 	}
 }
 
@@ -408,43 +449,73 @@ static json_t *only_in_json(const struct catalog *cat, const char *a, const char
 	return arr;
 }
 
-/* One difference of the --json report: {profile, from, change, added, removed, cause}. */
-static json_t *change_json(const char *id, int32_t day, const char *change, json_t *added,
-                           json_t *removed, const char *why)
+/* One difference of the --json report: {profile, from, change, added, removed, cause}, and for a
+ * configured bundle "bundle": {name, path} ("profile" then lists its profiles, ", "-joined). */
+static json_t *change_json(const struct diff_subject *s, int32_t day, const char *change,
+                           json_t *added, json_t *removed, const char *why)
 {
-	return json_pack("{s:s, s:o, s:s, s:o, s:o, s:o}", "profile", id, "from", jsonout_day(day),
-	                 "change", change, "added", added ? added : json_array(), "removed",
-	                 removed ? removed : json_array(), "cause", jsonout_str(why));
+	json_t *j;
+	struct buf ps;
+
+	buf_init(&ps, 0);
+	for (size_t i = 0; i < s->n_profiles; i++)
+		buf_printf(&ps, "%s%s", i ? ", " : "", s->profiles[i]);
+	j = json_pack("{s:s, s:o, s:s, s:o, s:o, s:o}", "profile", ps.data ? ps.data : "", "from",
+	              jsonout_day(day), "change", change, "added", added ? added : json_array(),
+	              "removed", removed ? removed : json_array(), "cause", jsonout_str(why));
+	if (j && s->bundle)
+		json_object_set_new(j, "bundle",
+		                    json_pack("{s:s, s:s}", "name", s->bundle, "path", s->path));
+	buf_free(&ps);
+	return j;
 }
 
 /* Prints (text) or appends to changes (JSON) each day the two written sets part or meet. */
-static int diff_profile(const struct catalog *old, const struct catalog *new, const char *id,
-                        int32_t from, int32_t until, json_t *changes, struct rw_err *e)
+static int diff_subject(const struct catalog *old, const struct catalog *new,
+                        const struct diff_subject *s, int32_t from, int32_t until, json_t *changes,
+                        struct rw_err *e)
 {
-	const struct catalog_profile *po = catalog_profile(old, id), *pn = catalog_profile(new, id);
-	size_t cap, k = 0, found = 0;
+	const struct catalog *both[2] = {old, new};
+	const char *id = s->label;
+	size_t cap = 1 + old->n_roots + new->n_roots, k = 0, found = 0;
 	int32_t *days;
 	int was_diff = 0;
 	char *prev = NULL;
 
-	if (po == NULL || pn == NULL) {
-		if (changes)
-			json_array_append_new(
-			        changes, change_json(id, -1, po ? "only-in-old" : "only-in-new",
-			                             NULL, NULL, NULL));
-		else
-			printf("%s: only in %s\n", id, po ? "OLD" : "NEW");
-		return 1;
+	if (s->bundle == NULL) {
+		const struct catalog_profile *po = catalog_profile(old, id);
+
+		if (po == NULL || catalog_profile(new, id) == NULL) {
+			if (changes)
+				json_array_append_new(
+				        changes,
+				        change_json(s, -1, po ? "only-in-old" : "only-in-new", NULL,
+				                    NULL, NULL));
+			else
+				printf("%s: only in %s\n", id, po ? "OLD" : "NEW");
+			return 1;
+		}
 	}
-	cap = 1 + plan_profile_days(old, po, PLAN_DEFAULT_GRACE_DAYS, 0, NULL, 0) +
-	      plan_profile_days(new, pn, PLAN_DEFAULT_GRACE_DAYS, 0, NULL, 0) + old->n_roots +
-	      new->n_roots;
+	for (size_t c = 0; c < 2; c++)
+		for (size_t i = 0; i < s->n_profiles; i++) {
+			const struct catalog_profile *p = catalog_profile(both[c], s->profiles[i]);
+
+			if (p)
+				cap += plan_profile_days(both[c], p, PLAN_DEFAULT_GRACE_DAYS, 0,
+				                         NULL, 0);
+		}
 	days = calloc(cap, sizeof(*days));
 	if (days == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "out of memory");
 	days[k++] = from;
-	k += plan_profile_days(old, po, PLAN_DEFAULT_GRACE_DAYS, 0, days + k, cap - k);
-	k += plan_profile_days(new, pn, PLAN_DEFAULT_GRACE_DAYS, 0, days + k, cap - k);
+	for (size_t c = 0; c < 2; c++)
+		for (size_t i = 0; i < s->n_profiles; i++) {
+			const struct catalog_profile *p = catalog_profile(both[c], s->profiles[i]);
+
+			if (p)
+				k += plan_profile_days(both[c], p, PLAN_DEFAULT_GRACE_DAYS, 0,
+				                       days + k, cap - k);
+		}
 	for (size_t i = 0; i < old->n_roots; i++)
 		if (old->roots[i].cert)
 			days[k++] = date_of_time(old->roots[i].cert->not_after) + 1;
@@ -464,8 +535,12 @@ static int diff_profile(const struct catalog *old, const struct catalog *new, co
 
 		if (days[i] < from || days[i] > until || (i > 0 && days[i] == days[i - 1]))
 			continue;
-		written(old, id, days[i], &wo, e);
-		written(new, id, days[i], &wn, e);
+		if (written(old, s, days[i], &wo, e) < 0 || written(new, s, days[i], &wn, e) < 0) {
+			buf_free(&wo);
+			free(prev);
+			free(days);
+			return -1;
+		}
 		buf_init(&key, 0);
 		buf_printf(&key, "%s|%s", wo.data, wn.data);
 		if (prev == NULL || strcmp(prev, key.data) != 0) {
@@ -475,12 +550,12 @@ static int diff_profile(const struct catalog *old, const struct catalog *new, co
 				buf_init(&why, 0);
 				only_in(new, wn.data, wo.data, &add);
 				only_in(old, wo.data, wn.data, &drop);
-				cause(new, pn, days[i], &why);
+				cause(new, s, days[i], &why);
 				date_format(days[i], d);
 				if (changes)
 					json_array_append_new(
 					        changes,
-					        change_json(id, days[i], "differs",
+					        change_json(s, days[i], "differs",
 					                    only_in_json(new, wn.data, wo.data),
 					                    only_in_json(old, wo.data, wn.data),
 					                    why.len ? why.data : NULL));
@@ -499,7 +574,7 @@ static int diff_profile(const struct catalog *old, const struct catalog *new, co
 				date_format(days[i], d);
 				if (changes)
 					json_array_append_new(changes,
-					                      change_json(id, days[i], "same-again",
+					                      change_json(s, days[i], "same-again",
 					                                  NULL, NULL, NULL));
 				else
 					printf("%s from %s: the same again\n", id, d);
@@ -527,11 +602,15 @@ static int run_diff(int argc, char **argv)
 	int32_t from = date_today(), until = -1;
 	int c, rc = RW_EXIT_INPUT, any = 0, json = 0;
 	json_t *doc = NULL, *changes = NULL;
+	const char *config = NULL;
+	struct config *cfg = NULL;
 
 	cliopt_init(&p, "catalog", opts, argc, argv);
 	while ((c = next_opt(&p, 'd', "diff")) >= 0) {
 		if (c == O_JSON) {
 			json = 1;
+		} else if (c == O_CONFIG) {
+			config = p.arg;
 		} else if (c == O_FROM) {
 			if (cli_opt_date(hint, RW_EXIT_USAGE, "--from", p.arg, &from) < 0)
 				return RW_EXIT_USAGE;
@@ -556,7 +635,8 @@ static int run_diff(int argc, char **argv)
 		json_object_set_new(doc, "differ", json_null());
 		changes = json_array();
 	}
-	if (catalog_load(ops[0], &old, &e) < 0 || catalog_load(ops[1], &new, &e) < 0) {
+	if (catalog_load(ops[0], &old, &e) < 0 || catalog_load(ops[1], &new, &e) < 0 ||
+	    (config && config_load(config, &cfg, &e) < 0)) {
 		rc = cli_fail(&e);
 		goto out;
 	}
@@ -571,8 +651,27 @@ static int run_diff(int argc, char **argv)
 		printf("OLD %s: catalog_version %lld; NEW %s: catalog_version %lld\n", ops[0],
 		       old->version, ops[1], new->version);
 	}
-	for (size_t i = 0; i < new->n_profiles; i++) {
-		int r = diff_profile(old, new, new->profiles[i].id, from, until, changes, &e);
+	for (size_t i = 0; cfg && i < cfg->n_bundles; i++) {
+		const struct config_bundle *cb = &cfg->bundles[i];
+		char label[256];
+		struct diff_subject sub = {label,          cb->name,
+		                           cb->path,       (const char *const *)cb->profiles,
+		                           cb->n_profiles, (const char *const *)cb->exclude,
+		                           cb->n_exclude};
+		int r;
+
+		snprintf(label, sizeof(label), "bundle %s", cb->name);
+		r = diff_subject(old, new, &sub, from, until, changes, &e);
+		if (r < 0) {
+			rc = cli_fail(&e);
+			goto out;
+		}
+		any |= r;
+	}
+	for (size_t i = 0; !cfg && i < new->n_profiles; i++) {
+		const char *id = new->profiles[i].id;
+		struct diff_subject sub = {id, NULL, NULL, &id, 1, NULL, 0};
+		int r = diff_subject(old, new, &sub, from, until, changes, &e);
 
 		if (r < 0) {
 			rc = cli_fail(&e);
@@ -580,14 +679,16 @@ static int run_diff(int argc, char **argv)
 		}
 		any |= r;
 	}
-	for (size_t i = 0; i < old->n_profiles; i++)
+	for (size_t i = 0; !cfg && i < old->n_profiles; i++)
 		if (catalog_profile(new, old->profiles[i].id) == NULL) {
+			const char *id = old->profiles[i].id;
+			struct diff_subject sub = {id, NULL, NULL, &id, 1, NULL, 0};
+
 			if (changes)
-				json_array_append_new(changes,
-				                      change_json(old->profiles[i].id, -1,
-				                                  "only-in-old", NULL, NULL, NULL));
+				json_array_append_new(changes, change_json(&sub, -1, "only-in-old",
+				                                           NULL, NULL, NULL));
 			else
-				printf("%s: only in OLD\n", old->profiles[i].id);
+				printf("%s: only in OLD\n", id);
 			any = 1;
 		}
 	if (!any && !doc)
@@ -609,6 +710,7 @@ out:
 	}
 	catalog_free(old);
 	catalog_free(new);
+	config_free(cfg);
 	return rc;
 }
 

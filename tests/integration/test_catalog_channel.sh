@@ -33,7 +33,9 @@ certtool --load-privkey key.pem --pubkey-info --outfile pub.pem 2>/dev/null
 
 # The publisher: the shipped roots with a larger catalog_version and a moved date.
 cp -r "$SRC/roots" pub
-sed -i 's/^catalog_version = .*/catalog_version = 3;/' pub/catalog.conf
+ver=$(awk -F'[ =;]+' '/^catalog_version/ {print $2}' pub/catalog.conf)
+new=$((ver + 1))
+sed -i "s/^catalog_version = .*/catalog_version = $new;/" pub/catalog.conf
 sed -i 's/{ date = "2025-07-01";/{ date = "2025-06-01"; source = "test"; }, { date = "2025-07-01";/' pub/catalog.conf
 (cd pub && tar --format=ustar -cf ../catalog.tar catalog.conf *.pem)
 
@@ -42,10 +44,10 @@ pin=$(awk '{print $NF}' out.txt)
 check "the signature file holds the public key and the signature" \
 	grep -q "BEGIN ROOTWARDEN CATALOG SIGNATURE" catalog.tar.sig
 check "verify by pin: accepted" status 0 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --roots-dir "$SRC/roots"
-check "  and says so with the version" grep -q "accepted, catalog_version 3" out.txt
+check "  and says so with the version" grep -q "accepted, catalog_version $new" out.txt
 check "verify by PEM key: accepted" status 0 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --key pub.pem --roots-dir "$SRC/roots"
 sha=$(sha256sum catalog.tar | cut -c1-64)
-check "the last accepted archive again: same" status 0 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --accepted-version 3 --accepted-sha256 "$sha" --roots-dir "$SRC/roots"
+check "the last accepted archive again: same" status 0 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --accepted-version $new --accepted-sha256 "$sha" --roots-dir "$SRC/roots"
 check "  verdict same" grep -q ": same," out.txt
 
 cp catalog.tar tampered.tar
@@ -54,9 +56,9 @@ check "a tampered archive: bad-signature, exit 3" status 3 "$RW" catalog verify 
 check "  verdict bad-signature" grep -q ": bad-signature," out.txt
 "$RW" catalog sign --key other.pem --output other.sig catalog.tar >/dev/null
 check "signed by a key that is not trusted: bad-signature" status 3 "$RW" catalog verify catalog.tar --sig other.sig --pin "$pin" --roots-dir "$SRC/roots"
-check "a newer accepted version makes it older (replay)" status 3 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --accepted-version 4 --roots-dir "$SRC/roots"
+check "a newer accepted version makes it older (replay)" status 3 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --accepted-version $((new + 1)) --roots-dir "$SRC/roots"
 check "  verdict older" grep -q ": older," out.txt
-check "the same version with other content: conflict" status 3 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --accepted-version 3 --accepted-sha256 0000000000000000000000000000000000000000000000000000000000000000 --roots-dir "$SRC/roots"
+check "the same version with other content: conflict" status 3 "$RW" catalog verify catalog.tar --sig catalog.tar.sig --pin "$pin" --accepted-version $new --accepted-sha256 0000000000000000000000000000000000000000000000000000000000000000 --roots-dir "$SRC/roots"
 check "  verdict conflict" grep -q ": conflict," out.txt
 check "no key given: usage error" status 2 "$RW" catalog verify catalog.tar --sig catalog.tar.sig
 check "an RSA key cannot sign a catalog" bash -c "certtool --generate-privkey --key-type=rsa --bits=2048 --outfile rsa.pem 2>/dev/null; ! '$RW' catalog sign --key rsa.pem catalog.tar >/dev/null 2>&1"
@@ -64,6 +66,14 @@ check "an RSA key cannot sign a catalog" bash -c "certtool --generate-privkey --
 check "catalog diff: a difference, exit 1" status 1 "$RW" catalog diff "$SRC/roots" pub --from 2025-01-01
 check "  names the profile, the day and the step" grep -q "azure-mysql-flexible from 2025-06-01: NEW writes also DigiCert Global Root G2" out.txt
 check "catalog diff of a catalog with itself: exit 0" status 0 "$RW" catalog diff "$SRC/roots" "$SRC/roots"
+cat >diff.conf <<EOC
+state_dir = "$PWD/state";
+bundles = ( { name = "app"; path = "$PWD/app.pem"; profiles = [ "azure-mysql-flexible" ]; },
+            { name = "pg"; path = "$PWD/pg.pem"; profiles = [ "azure-postgres-flexible" ]; } );
+EOC
+check "catalog diff --config: per configured bundle, exit 1" status 1 "$RW" catalog diff "$SRC/roots" pub --from 2025-01-01 --config diff.conf
+check "  names the bundle, the day and the step" grep -q "^bundle app from 2025-06-01: NEW writes also DigiCert Global Root G2, Microsoft RSA Root Certificate Authority 2017 than OLD \[NEW: azure-mysql-flexible step 2025-06-01\]" out.txt
+check "  and not a bundle the change does not touch" bash -c '! grep -q "^bundle pg" out.txt'
 
 # The retirement case.
 check "a MySQL Single Server bundle after the retirement" status 0 "$RW" bundle --roots-dir "$SRC/roots" --profile azure-mysql-single --at 2024-10-01 --output single.pem

@@ -242,6 +242,12 @@ js "catalog diff: missing catalog" 3 ERR "$RW" catalog diff --json "$ROOTS" "$T/
 sed -i 's/from = "2026-03-09"/from = "2027-03-09"/' pub/catalog.conf
 js "catalog diff: differ" 1 OK "$RW" catalog diff --json "$ROOTS" pub --from 2026-01-01
 field 'd["status"]["text"] == "differ" and d["differ"] is True and d["changes"][0]["change"] == "differs"'
+cat >diff.conf <<EOC
+state_dir = "$T/state";
+bundles = ( { name = "app"; path = "$T/app.pem"; profiles = [ "azure-china-mysql-flexible", "azure-china" ]; } );
+EOC
+js "catalog diff --config: per bundle" 1 OK "$RW" catalog diff --json "$ROOTS" pub --from 2026-01-01 --config diff.conf
+field 'd["changes"][0]["bundle"]["name"] == "app" and d["changes"][0]["profile"] == "azure-china-mysql-flexible, azure-china"'
 usage "catalog" 2 "$RW" catalog verify --json catalog.tar
 
 # --- every document against its schema ---

@@ -3,8 +3,11 @@
 # configuration pins, is accepted, put in place under STATE/catalog, used for the bundles (its
 # moved date shows in rotation), and raises catalog-updated once; the same archive again changes
 # nothing; a tampered archive, one signed by another key, or an older one is refused and
-# quarantined, the run is degraded (exit 6) and the last good catalog stays in use; a newer
-# shipped catalog (a package upgrade) wins over an older accepted one.
+# quarantined, the run is degraded (exit 6) and the last good catalog stays in use; so are a
+# truncated archive (malformed), the accepted version with other content (conflict) and an
+# archive whose root fails its pin (pin-failed), each leaving the catalog in use, the bundle
+# file and the hooks as they were; a newer shipped catalog (a package upgrade) wins over an
+# older accepted one.
 set -u
 umask 022
 RW=${RW_BINARY:?}
@@ -21,10 +24,10 @@ certtool --generate-privkey --key-type=ed25519 --outfile other.pem 2>/dev/null
 mkdir -p www hooks.d out shipped
 cp -r "$SRC/roots/." shipped/
 ver=$(awk -F'[ =;]+' '/^catalog_version/ {print $2}' shipped/catalog.conf)
-publish() { # VERSION [KEY]: the publisher's archive and signature in www/
+publish() { # VERSION [KEY]: the publisher's archive and signature in www/ ($EDIT runs in pub/)
 	rm -rf pub && cp -r shipped pub
 	sed -i "s/^catalog_version = .*/catalog_version = $1;/" pub/catalog.conf
-	(cd pub && tar --format=ustar -cf ../www/catalog.tar catalog.conf *.pem)
+	(cd pub && eval "${EDIT:-:}" && tar --format=ustar -cf ../www/catalog.tar catalog.conf *.pem)
 	"$RW" catalog sign --key "${2:-key.pem}" --output www/catalog.tar.sig www/catalog.tar >pin.txt
 }
 publish $((ver + 1))
@@ -48,11 +51,11 @@ cev() { grep -c "^catalog-updated" events.log 2>/dev/null || echo 0; }
 run; rc=$?
 check "a newer signed catalog is accepted (exit 5: the bundle was written)" [ "$rc" -eq 5 ]
 check "it is in place under STATE/catalog/current" grep -q "catalog_version = $((ver + 1));" state/catalog/current/catalog.conf
-check "catalog-updated was raised once, with its version" [ "$(cev)" = 1 ] && grep -q "catalog-updated $((ver + 1))" events.log
+check "catalog-updated was raised once, with its version" both [ "$(cev)" = 1 ] -- grep -q "catalog-updated $((ver + 1))" events.log
 check "metrics: the version in use comes from the channel" grep -q "^rootwarden_catalog_version{source=\"channel\"} $((ver + 1))$" out/rw.prom
 check "config check uses the same catalog" "$RW" config check --config rw.conf --roots-dir "$T/shipped" -q
 run; rc=$?
-check "the same archive again: nothing changes (exit 0), no event" [ "$rc" -eq 0 ] && [ "$(cev)" = 1 ]
+check "the same archive again: nothing changes (exit 0), no event" both [ "$rc" -eq 0 ] -- [ "$(cev)" = 1 ]
 cp state/catalog/current/catalog.conf kept.conf
 printf 'X' | dd of=www/catalog.tar bs=1 seek=700 conv=notrunc 2>/dev/null
 run; rc=$?
@@ -62,12 +65,32 @@ check "  a quarantine report names the verdict" grep -lq '"verdict": "bad-signat
 check "  the last good catalog stays" cmp -s kept.conf state/catalog/current/catalog.conf
 publish $((ver + 2)) other.pem
 run; rc=$?
-check "signed by a key not configured: degraded, refused" [ "$rc" -eq 6 ] && grep -q "bad-signature" out.txt
+check "signed by a key not configured: degraded, refused" both [ "$rc" -eq 6 ] -- grep -q "bad-signature" out.txt
 publish "$ver"
 run; rc=$?
-check "an older catalog (a replay): degraded, refused as older" [ "$rc" -eq 6 ] && grep -q "refused (older)" out.txt
+check "an older catalog (a replay): degraded, refused as older" both [ "$rc" -eq 6 ] -- grep -q "refused (older)" out.txt
 check "  still the last good one in use" cmp -s kept.conf state/catalog/current/catalog.conf
 check "metrics: the channel had a problem" grep -q '^rootwarden_catalog_update_ok 0$' out/rw.prom
+# Each refusal below changes nothing else: the catalog in use, the bundle file, no hook event.
+cp out/app.pem kept.pem
+nev=$(cev)
+unchanged() { cmp -s kept.conf state/catalog/current/catalog.conf && cmp -s kept.pem out/app.pem && [ "$(cev)" = "$nev" ]; }
+publish $((ver + 3))
+head -c 3000 www/catalog.tar >www/cut.tar && mv www/cut.tar www/catalog.tar
+"$RW" catalog sign --key key.pem --output www/catalog.tar.sig www/catalog.tar >/dev/null
+run; rc=$?
+check "a truncated archive (signed as cut): degraded, refused as malformed" both [ "$rc" -eq 6 ] -- grep -q "refused (malformed), quarantined" out.txt
+check "  nothing else changed" unchanged
+EDIT='sed -i "s/Microsoft Cloud Germany closed/Microsoft Cloud Germany closed (edited)/" catalog.conf' publish $((ver + 1))
+run; rc=$?
+check "the accepted version with other content: degraded, refused as conflict" both [ "$rc" -eq 6 ] -- grep -q "refused (conflict), quarantined" out.txt
+check "  nothing else changed" unchanged
+EDIT='cp digicert-global-root-g2.pem digicert-global-root-g3.pem' publish $((ver + 4))
+run; rc=$?
+check "a root in the update failing its pin: degraded, refused as pin-failed" both [ "$rc" -eq 6 ] -- grep -q "refused (pin-failed), quarantined" out.txt
+check "  the report names the root's file" grep -q "digicert-global-root-g3.pem" out.txt
+check "  nothing else changed" unchanged
+check "  each refusal left a quarantine report with its verdict" bash -c 'for v in malformed conflict pin-failed; do grep -lq "\"verdict\": \"$v\"" state/quarantine/*.json || exit 1; done'
 sed -i "s/^catalog_version = .*/catalog_version = $((ver + 5));/" shipped/catalog.conf
 publish $((ver + 1))
 "$RW" sync --config rw.conf --roots-dir "$T/shipped" --dry-run >out.txt 2>&1

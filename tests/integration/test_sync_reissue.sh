@@ -52,16 +52,16 @@ run; rc=$?
 check "with accept_reissue it is accepted (exit 5)" [ "$rc" -eq 5 ]
 check "  and the bundle holds the re-issued certificate" holds b
 run --offline; rc=$?
-check "the next run (offline) still holds it, nothing changes (exit 0)" [ "$rc" -eq 0 ] && holds b
+check "the next run (offline) still holds it, nothing changes (exit 0)" both [ "$rc" -eq 0 ] -- holds b
 cp c.pem www/root.pem
 run; rc=$?
-check "another key is refused even so (degraded)" [ "$rc" -eq 6 ] && grep -q "does not match" out.txt
+check "another key is refused even so (degraded)" both [ "$rc" -eq 6 ] -- grep -q "does not match" out.txt
 check "  and the bundle keeps the re-issue" holds b
 rm -rf state out/app.pem
 cp b.pem www/root.pem
 conf "spki_sha256 = \"$K\";"
 run; rc=$?
-check "a root pinned by its SPKI alone takes any certificate of that key (exit 5)" [ "$rc" -eq 5 ] && holds b
+check "a root pinned by its SPKI alone takes any certificate of that key (exit 5)" both [ "$rc" -eq 5 ] -- holds b
 conf "sha256 = \"$A\"; accept_reissue = true;"
 "$RW" config check --config rw.conf --roots-dir "$SRC/roots" -q 2>err.txt
 check "accept_reissue without an SPKI pin is a configuration error" grep -q "accept_reissue needs an 'spki_sha256' pin" err.txt

@@ -154,7 +154,7 @@ static void test_schema_errors_name_file_and_line(void **state)
 	expect_refused("    name = \"DigiCert Global Root G3\";",
 	               "    name = \"DigiCert Global Root G3\";\n    colour = \"blue\";",
 	               "catalog.conf:", "unknown key 'colour' in root 'digicert-global-root-g3'");
-	expect_refused("catalog_version = 2;", "catalog_version = \"1\";",
+	expect_refused("catalog_version = 3;", "catalog_version = \"1\";",
 	               "catalog.conf:", "'catalog_version' in the catalog must be an integer");
 	expect_refused(
 	        "required = [ \"digicert-global-root-ca\" ];\n        note = \"Single Server "
@@ -168,13 +168,13 @@ static void test_schema_errors_name_file_and_line(void **state)
 	               NULL);
 	expect_refused("id = \"azure-germany\";", "id = \"azure-china\";",
 	               "profile 'azure-china' is defined twice", NULL);
-	expect_refused("catalog_version = 2;", "catalog_version = = 1;",
+	expect_refused("catalog_version = 3;", "catalog_version = = 1;",
 	               "catalog.conf:", "syntax error");
 }
 
 static void test_line_numbers_are_exact(void **state)
 {
-	char *dir = broken_copy("catalog_version = 2;", "catalog_version = 2;\nbogus = 3;");
+	char *dir = broken_copy("catalog_version = 3;", "catalog_version = 3;\nbogus = 3;");
 	char *conf = tu_path(dir, "catalog.conf"), *text = tu_read(conf, NULL), *pos, want[64];
 	struct catalog *cat = NULL;
 	struct rw_err e = {{0}, 0};
@@ -246,8 +246,8 @@ static void test_new_keys_are_checked(void **state)
 	               "from = \"2024-09-16\"; };",
 	               "catalog.conf:", "becomes unknown profile 'azure-nowhere'");
 	/* both 'from' and 'dates' */
-	expect_refused("{ from = \"2022-10-01\"; required = [ \"digicert-global-root-g2\" ];",
-	               "{ from = \"2022-10-01\"; dates = ( { date = \"2022-10-02\"; source = "
+	expect_refused("{ from = \"2022-10-31\"; required = [ \"digicert-global-root-g2\" ];",
+	               "{ from = \"2022-10-31\"; dates = ( { date = \"2022-11-01\"; source = "
 	               "\"x\"; } ); required = [ \"digicert-global-root-g2\" ];",
 	               "needs either 'from' (one date) or 'dates'", "not both");
 	/* a published date that is not a date */

@@ -5,6 +5,8 @@
  * the golden rotation reports. */
 #include "testutil.h"
 
+#include "buf.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,6 +140,8 @@ static const struct row {
         {"azure-postgres-single", "2020-10-25", B, B},
         {"azure-postgres-single", "2020-10-26", B " " G2, B " " G2},
         {"azure-postgres-single", "2020-10-27", B " " G2, B " " G2},
+        /* the deadline moved to 2021-02-15: same roots */
+        {"azure-postgres-single", "2021-02-15", B " " G2, B " " G2},
         {"azure-postgres-single", "2022-11-30", B " " G2, B " " G2},
         {"azure-postgres-single", "2022-12-01", G2, B " " G2 " " G3 " " MR " " ME},
         {"azure-postgres-single", "2022-12-02", G2, B " " G2 " " G3 " " MR " " ME},
@@ -219,6 +223,9 @@ static const struct row {
         {"azure-mariadb", "2020-10-26", B " " G2, B " " G2},
         {"azure-mariadb", "2023-03-01", B " " G2, B " " G2},
         {"azure-mariadb", "2025-05-13", B " " G2, G2},
+        /* retired (servers deleted) 2025-09-19: nothing to write from then on */
+        {"azure-mariadb", "2025-09-18", B " " G2, G2},
+        {"azure-mariadb", "2025-09-19", "", ""},
         {"azure-cosmos-db", "2022-06-30", B, B},
         {"azure-cosmos-db", "2022-07-01", B " " G2, B " " G2 " " CA " " MR " " ME},
         {"azure-cosmos-db", "2022-10-30", B " " G2, B " " G2 " " CA " " MR " " ME},
@@ -734,6 +741,71 @@ static void test_golden_reports(void **state)
 	golden("2027-06-01", 0, "all@2027-06-01.txt", RW_CHECK_OK);
 }
 
+/* Rotation reports around every step: for each line of the bundle goldens' MANIFEST (which
+ * test_bundle keeps covering the day before and the day of every step, grace end, becomes and
+ * ends of every profile), 'rootwarden rotation --profile P --at D' and its exit status, one
+ * golden file per profile (tests/golden/rotation/profile-P.txt). */
+static void test_golden_profile_reports(void **state)
+{
+	char *bin = getenv("RW_BINARY"), *roots = tu_source("roots");
+	char *manifest = tu_source("tests/golden/bundles/MANIFEST");
+	char *text = tu_read(manifest, NULL), *save_ptr = NULL;
+	char current[128] = "";
+	struct buf got;
+	size_t files = 0;
+
+	(void)state;
+	assert_non_null(bin);
+	buf_init(&got, 0);
+	for (char *line = strtok_r(text, "\n", &save_ptr);;
+	     line = strtok_r(NULL, "\n", &save_ptr)) {
+		char profile[128] = "", date[16] = "";
+
+		if (line && (line[0] == '#' || sscanf(line, "%127s %15s", profile, date) != 2))
+			continue;
+		if (current[0] && (line == NULL || strcmp(profile, current) != 0)) {
+			char *rel = NULL, *gpath, *want;
+
+			assert_true(asprintf(&rel, "tests/golden/rotation/profile-%s.txt",
+			                     current) > 0);
+			gpath = tu_source(rel);
+			if (getenv("RW_UPDATE_GOLDEN"))
+				tu_write(gpath, got.data, got.len);
+			want = tu_read(gpath, NULL);
+			if (strcmp(got.data, want) != 0)
+				fail_msg("%s differs from the reports of 'rootwarden rotation "
+				         "--profile %s' "
+				         "on its MANIFEST days",
+				         gpath, current);
+			files++;
+			free(want);
+			free(gpath);
+			free(rel);
+			buf_free(&got);
+			buf_init(&got, 0);
+		}
+		if (line == NULL)
+			break;
+		snprintf(current, sizeof(current), "%s", profile);
+		{
+			char *argv[] = {bin,  "rotation",    "--profile", profile, "--at",
+			                date, "--roots-dir", roots,       NULL};
+			char *out = NULL;
+			int st = tu_run(argv, &out);
+
+			buf_printf(&got,
+			           "== rootwarden rotation --profile %s --at %s (exit %d)\n%s",
+			           profile, date, st, out ? out : "");
+			free(out);
+		}
+	}
+	assert_true(files >= 15);
+	buf_free(&got);
+	free(text);
+	free(manifest);
+	free(roots);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -747,6 +819,7 @@ int main(void)
 	        cmocka_unit_test(test_profile_verdicts),
 	        cmocka_unit_test(test_event_fires_once),
 	        cmocka_unit_test(test_golden_reports),
+	        cmocka_unit_test(test_golden_profile_reports),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
