@@ -11,6 +11,12 @@
  *   save-after-fsync          save.c: the temp file is fsync'd, not yet renamed
  *   save-after-rename         save.c: the temp file is the target, the directory not fsync'd
  *   save-after-dir-fsync      save.c: the directory is fsync'd; the write is durable
+ *   save-dir-after-file       save.c (save_dir): one more file of the new set is written (":N"
+ *                             arms the Nth), the set is not complete
+ *   save-dir-after-fill       save.c (save_dir): the new set is complete and synced in its
+ *                             hidden directory, not yet swapped in
+ *   save-dir-after-swap       save.c (save_dir): the new set is the target, the old set not yet
+ *                             removed, the parent not fsync'd
  *   hook-before               hooks.c: a hook is about to be started
  *   hook-during               hooks.c: a hook has been started and is running (not yet waited for)
  *   hook-after                hooks.c: a hook has exited and been reaped, its result not yet used

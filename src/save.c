@@ -474,6 +474,7 @@ static int dir_fill(int dfd, int old_dfd, const char *path, const struct save_di
 			return err_set(e, RW_EXIT_FAILURE,
 			               "%s/%s: write failed: %s (the directory was left as it was)",
 			               path, v[i].name, strerror(errno));
+		crashpoint("save-dir-after-file");
 	}
 	/* One flush of the file system instead of one fsync per file (10,000 roots: 10,000 waits).
 	 */
@@ -601,6 +602,7 @@ int save_dir(const char *path, const struct save_dir_entry *v, size_t n, const s
 		old_dfd = open(target, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (dir_fill(dfd, old_dfd, target, v, n, &opts, e) < 0)
 		goto out;
+	crashpoint("save-dir-after-fill");
 	/* the write-ahead record (save_opts.before_commit), as for a file */
 	if (opts.before_commit && opts.before_commit(opts.commit_arg, target, e) < 0)
 		goto out;
@@ -609,6 +611,7 @@ int save_dir(const char *path, const struct save_dir_entry *v, size_t n, const s
 	swapped = 1;
 	if (opts.committed)
 		*opts.committed = 1;
+	crashpoint("save-dir-after-swap");
 	pfd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (pfd < 0 || fsync(pfd) < 0) {
 		err_set(e, RW_EXIT_FAILURE, "%s: fsync of the directory failed: %s", parent,
