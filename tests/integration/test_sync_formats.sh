@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # sync writes every format of the format table (emit.c), one bundle each, as a transaction (each
-# read back by check bundle): a directory format's new set appears whole, an unchanged output is not touched, the write-ahead hook record covers
-# directories too, and a Java store gets its password from the bundle's password_file (never
-# printed). ROOTWARDEN_FORMAT tells the hook which format it is.
+# read back by check bundle): a directory format's new set appears whole, an unchanged output is
+# not touched, the write-ahead hook record covers directories too, and a Java store gets its
+# password from the bundle's password_file (never printed). ROOTWARDEN_FORMAT tells the hook
+# which format it is.
 set -u
 umask 022
 RW=${RW_BINARY:?}
