@@ -10,7 +10,8 @@
 # BENCH_BUILD_DIR (default build-bench/), generates the 10,000-root corpus of bench/gen_roots.c
 # once into bench/out/ (shared with bundle_bench.sh), times each tool with GNU time (wall seconds,
 # peak RSS; median of BENCH_RUNS runs, default 3; the slow peers BENCH_SLOW_RUNS, default 1) and
-# prints a table, the ratios and the targets of issue 10. Every output goes under bench/out/.
+# prints a table, the ratios and, for each format, each target of issue 10 met or MISSED. Every
+# output goes under bench/out/.
 # BENCH_SKIP (space-separated: rehash p11kit keytool) leaves peers out.
 set -euo pipefail
 export LC_ALL=C
@@ -152,16 +153,30 @@ echo "targets (issue 10): each format <= 1.5x our pem; openssl-directory >= 2x f
 echo "openssl rehash and >= 8x faster than p11-kit; jks/java-pkcs12 >= 8x faster than p11-kit"
 echo "java-cacerts; peak RSS <= 48 MiB"
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.2f", a / b; else print "-" }'; }
+# verdict VALUE OP LIMIT: "met" or "MISSED" (OP: le or ge), "-" without a value
+verdict() {
+	awk -v v="$1" -v op="$2" -v l="$3" 'BEGIN { if (v == "-" || v == "") { print "-"; exit }
+		ok = (op == "le") ? (v + 0 <= l + 0) : (v + 0 >= l + 0); print ok ? "met" : "MISSED" }'
+}
 for f in $FORMATS; do
 	t=$(val "rw-$f" 1)
 	m=$(val "rw-$f" 2)
-	line="  $f: $(ratio "$t" "$pem")x pem, $(awk -v m="$m" 'BEGIN { printf "%.1f", m / 1024 }') MiB"
+	mib=$(awk -v m="$m" 'BEGIN { printf "%.1f", m / 1024 }')
+	x=$(ratio "$t" "$pem")
+	line="  $f: ${x}x pem"
+	[ "$f" = pem ] || line="$line ($(verdict "$x" le 1.5); CPU $(ratio "$(val "rw-$f" 3)" "$(val rw-pem 3)")x)"
+	line="$line, $mib MiB ($(verdict "$mib" le 48))"
 	case $f in
 	openssl-directory)
-		line="$line; openssl rehash / ours $(ratio "$(val rehash 1)" "$t")"
-		line="$line; p11-kit / ours $(ratio "$(val p11kit-hashdir 1)" "$t")"
+		r=$(ratio "$(val rehash 1)" "$t")
+		line="$line; openssl rehash / ours $r ($(verdict "$r" ge 2))"
+		r=$(ratio "$(val p11kit-hashdir 1)" "$t")
+		line="$line; p11-kit / ours $r ($(verdict "$r" ge 8))"
 		;;
-	jks | java-pkcs12) line="$line; p11-kit java-cacerts / ours $(ratio "$(val p11kit-cacerts 1)" "$t")" ;;
+	jks | java-pkcs12)
+		r=$(ratio "$(val p11kit-cacerts 1)" "$t")
+		line="$line; p11-kit java-cacerts / ours $r ($(verdict "$r" ge 8))"
+		;;
 	esac
 	echo "$line"
 done

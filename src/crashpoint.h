@@ -11,6 +11,8 @@
  *   save-after-fsync          save.c: the temp file is fsync'd, not yet renamed
  *   save-after-rename         save.c: the temp file is the target, the directory not fsync'd
  *   save-after-dir-fsync      save.c: the directory is fsync'd; the write is durable
+ *   save-dir-after-file       save.c (save_dir): one more file of the new set is written (":N"
+ *                             arms the Nth), the set is not complete
  *   save-dir-after-temp-written  save.c, directory transaction: every file of the new set is
  *                             written in the hidden sibling directory, nothing synced
  *   save-dir-after-fsync      save.c, directory transaction: the new set is synced, not swapped in

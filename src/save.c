@@ -474,6 +474,7 @@ static int dir_fill(int dfd, int old_dfd, const char *path, const struct save_di
 			return err_set(e, RW_EXIT_FAILURE,
 			               "%s/%s: write failed: %s (the directory was left as it was)",
 			               path, v[i].name, strerror(errno));
+		crashpoint("save-dir-after-file");
 	}
 	crashpoint("save-dir-after-temp-written");
 	/* One flush of the file system instead of one fsync per file (10,000 roots: 10,000 waits).

@@ -4,7 +4,8 @@
 # (src/crashpoint.h; honoured only in builds with -DRW_CRASHPOINTS=ON, else this test skips).
 # For each step: the output is the complete old or the complete new version, never anything
 # else; the next run succeeds and writes the new version; a temp the kill left behind is ours
-# and is swept by a later run once it is stale. Add a step by adding a row to POINTS.
+# and is swept by a later run once it is stale. Add a step by adding a row to POINTS (files) or
+# DIR_POINTS (directory formats). Every output format is killed at each of its steps.
 set -u
 umask 022
 RW=${RW_BINARY:?}
@@ -62,41 +63,50 @@ for row in "${POINTS[@]}"; do
 	check "$name: the stale temp is swept" [ "$(temps "$d")" = 0 ]
 done
 
-# The same for a directory output (openssl-directory: the directory transaction of save.h).
-DPOINTS=(
+# Every other format (src/emit.c): a file format through the same four steps, a directory format
+# (save_dir) killed after one file of the new set, with the set complete (written, then synced)
+# but not swapped in, after the swap and after the parent's fsync. The old set (Baltimore) and
+# the new (Baltimore and G2) share a file, so a directory's new set hard-links one file and
+# writes one.
+FILE_POINTS=("${POINTS[@]}")
+DIR_POINTS=(
+	"save-dir-after-file|old"
 	"save-dir-after-temp-written|old"
 	"save-dir-after-fsync|old"
 	"save-dir-after-rename|new"
 	"save-dir-after-dir-fsync|new"
 )
-dbundle() { # AT OUTPUT
-	"$RW" bundle --roots-dir "$ROOTS" --profile azure-government --format openssl-directory \
-		--at "$1" --output "$2" --quiet
+fbundle() { # FORMAT AT OUTPUT
+	"$RW" bundle --roots-dir "$ROOTS" --profile azure-government --format "$1" --at "$2" \
+		--output "$3" --quiet
 }
-dbundle "$OLD_AT" "$T/old.dir" && dbundle "$NEW_AT" "$T/new.dir" || exit 1
-dsame() { [ -d "$1" ] && diff -r "$1" "$2" >/dev/null; }
-for row in "${DPOINTS[@]}"; do
-	name=${row%%|*}
-	want=${row#*|}
-	d="$T/$name"
-	mkdir "$d"
-	cp -a "$T/old.dir" "$d/certs"
-	ROOTWARDEN_CRASH_AT=$name dbundle "$NEW_AT" "$d/certs" 2>"$T/err"
-	rc=$?
-	check "$name: the process was killed there (exit 137, got $rc)" [ "$rc" = 137 ]
-	state=other
-	dsame "$d/certs" "$T/old.dir" && state=old
-	dsame "$d/certs" "$T/new.dir" && state=new
-	check "$name: the directory is the complete $want set (it is: $state)" \
-		state_ok "$state" "$want"
-	left=$(temps "$d")
-	check "$name: at most one hidden directory left, ours ($left)" [ "$left" -le 1 ]
-	find "$d" -maxdepth 1 -name '.*.rw-*' -exec touch -d '-1 hour' {} +
-	dbundle "$NEW_AT" "$d/certs" 2>"$T/err"
-	rc=$?
-	check "$name: the next run succeeds (exit $rc)" [ "$rc" = 0 ]
-	check "$name: the next run leaves the new set" dsame "$d/certs" "$T/new.dir"
-	check "$name: the stale hidden directory is swept" [ "$(temps "$d")" = 0 ]
+same() { if [ -d "$1" ]; then diff -r "$1" "$2" >/dev/null 2>&1; else cmp -s "$1" "$2"; fi; }
+for f in pem-directory openssl-directory der-directory pkcs7 java-pkcs12 jks; do
+	fbundle "$f" "$OLD_AT" "$T/$f.old" && fbundle "$f" "$NEW_AT" "$T/$f.new" || exit 1
+	if [ -d "$T/$f.old" ]; then rows=("${DIR_POINTS[@]}"); else rows=("${FILE_POINTS[@]}"); fi
+	for row in "${rows[@]}"; do
+		name=${row%%|*}
+		want=${row#*|}
+		d="$T/$f-$name"
+		mkdir "$d"
+		cp -a "$T/$f.old" "$d/out"
+		ROOTWARDEN_CRASH_AT=$name fbundle "$f" "$NEW_AT" "$d/out" 2>"$T/err"
+		rc=$?
+		check "$f, $name: killed there (exit 137, got $rc)" [ "$rc" = 137 ]
+		state=other
+		same "$d/out" "$T/$f.old" && state=old
+		same "$d/out" "$T/$f.new" && state=new
+		check "$f, $name: the output is the complete $want version (it is: $state)" \
+			[ "$state" = "$want" ]
+		left=$(temps "$d")
+		check "$f, $name: at most one temp left, ours ($left)" [ "$left" -le 1 ]
+		find "$d" -maxdepth 1 -name '.*.rw-*' -exec touch -d '-1 hour' {} +
+		fbundle "$f" "$NEW_AT" "$d/out" 2>"$T/err"
+		rc=$?
+		check "$f, $name: the next run succeeds (exit $rc)" [ "$rc" = 0 ]
+		check "$f, $name: the next run leaves the new version" same "$d/out" "$T/$f.new"
+		check "$f, $name: the stale temp is swept" [ "$(temps "$d")" = 0 ]
+	done
 done
 
 # ":N" arms the Nth pass: bundle --all writes many files; die at the third.

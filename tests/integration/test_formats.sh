@@ -4,7 +4,9 @@
 #   generated names with upper case, repeated blanks, tabs, non-ASCII (T61String, BMPString,
 #   UTF8String), an e-mail address (IA5String), a multi-valued RDN and two roots with one subject;
 # - curl --capath, openssl s_client -CApath and Python's capath verify a loopback openssl s_server
-#   with the hashed directory, and fail with a directory that lacks its root; curl --cacert with pem;
+#   with the hashed directory, and fail with a directory that lacks its root; so do Python's and
+#   s_client's default paths with SSL_CERT_DIR; curl --cacert and Python cafile with pem (libpq
+#   and the mariadb client: test_formats_dbclients.sh; GnuTLS's trust directory: test_emit.c);
 # - keytool -list shows every root as trustedCertEntry in java-pkcs12 (custom password) and jks, and
 #   a small Java TLS client (compiled once here) connects with each store and fails without the root;
 # - openssl pkcs7 -print_certs, openssl pkcs12 -info (MAC verified), openssl x509 -inform DER;
@@ -159,6 +161,41 @@ EOF
 }
 check "Python capath verifies with openssl-directory" pyconnect out/openssl-directory
 check "Python capath fails without the root" not pyconnect lack/openssl-directory 2>/dev/null
+pycafile() {
+	python3 - "$1" "$port" <<'EOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[1])
+with socket.create_connection(("127.0.0.1", int(sys.argv[2]))) as s:
+    with ctx.wrap_socket(s, server_hostname="127.0.0.1"):
+        pass
+EOF
+}
+check "Python cafile verifies with pem" pycafile out/pem
+check "Python cafile fails with a pem bundle that lacks the root" not pycafile lack/pem 2>/dev/null
+# SSL_CERT_DIR: OpenSSL's default verify paths (no -CApath, no capath given), with SSL_CERT_FILE
+# pointed at an empty file so that only the directory can supply the root.
+: >empty.pem
+certdir_py() {
+	SSL_CERT_DIR=$1 SSL_CERT_FILE=$tmp/empty.pem python3 - "$port" <<'EOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context()
+with socket.create_connection(("127.0.0.1", int(sys.argv[1]))) as s:
+    with ctx.wrap_socket(s, server_hostname="127.0.0.1"):
+        pass
+EOF
+}
+certdir_s_client() {
+	echo | SSL_CERT_DIR=$1 SSL_CERT_FILE=$tmp/empty.pem openssl s_client \
+		-connect "127.0.0.1:$port" -verify_return_error -verify_ip 127.0.0.1 >/dev/null 2>&1
+}
+check "SSL_CERT_DIR=openssl-directory: Python's default context verifies" \
+	certdir_py "$tmp/out/openssl-directory"
+check "SSL_CERT_DIR: Python fails with a directory that lacks the root" \
+	not certdir_py "$tmp/lack/openssl-directory" 2>/dev/null
+check "SSL_CERT_DIR=openssl-directory: openssl s_client (default paths) verifies" \
+	certdir_s_client "$tmp/out/openssl-directory"
+check "SSL_CERT_DIR: openssl s_client fails with a directory that lacks the root" \
+	not certdir_s_client "$tmp/lack/openssl-directory"
 
 # ---- Java ---------------------------------------------------------------------------------------
 if command -v keytool >/dev/null && command -v javac >/dev/null; then
@@ -268,8 +305,8 @@ for f in $FORMATS; do
 	check "$f: unchanged output untouched (mtimes and inodes kept)" test "$before" = "$(stamp "$f")"
 done
 for f in $FORMATS; do
-	[ "$f" = java-pkcs12 ] && continue # check bundle reads stores with the default password
-	out=$("$RW" check bundle "out/$f" --roots-dir "$ROOTS" --at "$AT" --json 2>&1)
+	# shellcheck disable=SC2046 # java-pkcs12 has its own password (--password-file)
+	out=$("$RW" check bundle "out/$f" --roots-dir "$ROOTS" --at "$AT" --json $(opts_for "$f") 2>&1)
 	check "check bundle reads $f back ($total certificates)" \
 		python3 -c 'import json,sys; d=json.loads(sys.argv[1]); sys.exit(0 if len(d["certificates"]) == int(sys.argv[2]) else 1)' \
 		"$out" "$total"

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# sync writes every format of the format table (emit.c) as a transaction: a directory format's
-# new set appears whole, an unchanged output is not touched, the write-ahead hook record covers
-# directories too, and a Java store gets its password from the bundle's password_file (never
-# printed). ROOTWARDEN_FORMAT tells the hook which format it is.
+# sync writes every format of the format table (emit.c), one bundle each, as a transaction (each
+# read back by check bundle): a directory format's new set appears whole, an unchanged output is
+# not touched, the write-ahead hook record covers directories too, and a Java store gets its
+# password from the bundle's password_file (never printed). ROOTWARDEN_FORMAT tells the hook
+# which format it is.
 set -u
 umask 022
 RW=${RW_BINARY:?}
@@ -29,7 +30,11 @@ hooks_dir = "$T/hooks.d";
 bundles = (
   { name = "hashed"; path = "$T/out/hashed"; format = "openssl-directory"; profiles = [ "$1" ]; hooks = ( [ "$T/hook.sh", "$T" ] ); },
   { name = "java"; path = "$T/out/java.p12"; format = "java-pkcs12"; password_file = "$T/pw"; profiles = [ "$1" ]; hooks = ( [ "$T/hook.sh", "$T" ] ); },
-  { name = "win"; path = "$T/out/win.p7b"; format = "pkcs7"; profiles = [ "$1" ]; }
+  { name = "win"; path = "$T/out/win.p7b"; format = "pkcs7"; profiles = [ "$1" ]; },
+  { name = "plain"; path = "$T/out/plain.pem"; format = "pem"; profiles = [ "$1" ]; },
+  { name = "pemdir"; path = "$T/out/pemdir"; format = "pem-directory"; profiles = [ "$1" ]; },
+  { name = "derdir"; path = "$T/out/derdir"; format = "der-directory"; profiles = [ "$1" ]; },
+  { name = "oldjava"; path = "$T/out/old.jks"; format = "jks"; profiles = [ "$1" ]; }
 );
 EOC
 }
@@ -42,12 +47,16 @@ check "the hooks were told the format" grep -q "^hashed openssl-directory$" hook
 check "  (and the Java one)" grep -q "^java java-pkcs12$" hooks.log
 check "the password is not printed" bash -c "! grep -q s3cret out.txt"
 check "hook output is prefixed by the hook's name, not its argv" grep -q "^hook hook.sh: | reloaded hashed$" out.txt
-check "the summary says what happened" grep -q "no root fetched; 3 bundles, 3 updated, 0 failed; 2 hooks run" out.txt
-stamp=$(stat -c %Y out/hashed/* out/java.p12 out/win.p7b | md5sum)
+check "the summary says what happened" grep -q "no root fetched; 7 bundles, 7 updated, 0 failed; 2 hooks run" out.txt
+for b in hashed java.p12 win.p7b plain.pem pemdir derdir old.jks; do
+	check "sync wrote $b, and check bundle reads it back" "$RW" check bundle "out/$b" \
+		--roots-dir "$SRC/roots" --profile azure-china --config rw.conf
+done
+stamp=$(stat -c %Y out/hashed/* out/java.p12 out/win.p7b out/plain.pem out/pemdir/* out/derdir/* out/old.jks | md5sum)
 sleep 1
 run; rc=$?
 check "a second sync changes nothing (exit 0)" [ "$rc" -eq 0 ]
-check "  and touches no file" [ "$(stat -c %Y out/hashed/* out/java.p12 out/win.p7b | md5sum)" = "$stamp" ]
+check "  and touches no file" [ "$(stat -c %Y out/hashed/* out/java.p12 out/win.p7b out/plain.pem out/pemdir/* out/derdir/* out/old.jks | md5sum)" = "$stamp" ]
 check "check bundle reads the PKCS #7 bundle back" "$RW" check bundle out/win.p7b --roots-dir "$SRC/roots" --profile azure-china --json
 # rotation and check bundle --config read the Java store with its configured password (not the
 # default "changeit"): the bundle is judged, not UNKNOWN for want of a password.

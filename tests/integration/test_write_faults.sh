@@ -2,7 +2,8 @@
 # test_write_faults.sh - writes that cannot succeed: full filesystem (a small tmpfs), read-only
 # mount, unwritable state directory, RLIMIT_FSIZE, parent is a file, target is a directory.
 # Each must give an error that names the path and the cause, exit 1 (RW_EXIT_FAILURE: an output
-# could not be written), leave the old output byte-identical, and leave no temp file behind.
+# could not be written), leave the old output byte-identical, and leave no temp file behind. The
+# full filesystem is tried with every output format (files and directories).
 # The mount cases need root (CI runs as root); without it they are skipped, the rest still run.
 set -u
 umask 022
@@ -86,6 +87,28 @@ fault "full filesystem" "$T/full" "$T/full/app.pem" "$T/full/app.pem: write fail
 rm -f "$T/full/fill"
 bundle "$NEW_AT" "$T/full/app.pem"
 check "full filesystem: with room again, the new bundle is written" cmp -s "$T/full/app.pem" "$T/new.ref"
+rm -f "$T/full/app.pem"
+
+# Every other output format on the full filesystem: the old file or the old directory (every
+# file, no file added) stays, no temp file or temporary directory is left.
+same() { if [ -d "$1" ]; then diff -r "$1" "$2" >/dev/null 2>&1; else cmp -s "$1" "$2"; fi; }
+for f in pem-directory openssl-directory der-directory pkcs7 java-pkcs12 jks; do
+	bundle "$OLD_AT" "$T/$f.old" --format "$f" && bundle "$NEW_AT" "$T/$f.new" --format "$f" || exit 1
+	cp -a "$T/$f.old" "$T/full/out"
+	dd if=/dev/zero of="$T/full/fill" bs=4k 2>/dev/null
+	bundle "$NEW_AT" "$T/full/out" --format "$f" >"$T/stdout" 2>"$T/err"
+	rc=$?
+	check "full filesystem, $f: exit 1 (got $rc)" [ "$rc" = 1 ]
+	check "full filesystem, $f: the error names the output and the cause" \
+		grep -q "$T/full/out.*No space left on device" "$T/err"
+	check "full filesystem, $f: the old output is whole" same "$T/full/out" "$T/$f.old"
+	check "full filesystem, $f: no temp file or directory left" no_temp "$T/full"
+	rm -f "$T/full/fill"
+	bundle "$NEW_AT" "$T/full/out" --format "$f"
+	check "full filesystem, $f: with room again, the new output is written" \
+		same "$T/full/out" "$T/$f.new"
+	rm -rf "$T/full/out"
+done
 
 # A read-only mount (a bind mount of a writable directory, remounted read-only).
 cp "$T/old.ref" "$T/rw/app.pem"

@@ -1,5 +1,6 @@
 /* test_emit.c - every output format: written, read back, the same bytes from any input order,
- * time zone or locale, untouched when unchanged, and the old output whole after a write fault. */
+ * time zone or locale, untouched when unchanged, the old output whole after a write fault, and
+ * pem-directory loaded by GnuTLS's trust-directory readers. */
 #include "testutil.h"
 
 #include <dirent.h>
@@ -359,6 +360,78 @@ static void test_pem_in_threads_is_the_blocks_in_order(void **state)
 	free(p);
 }
 
+/* pem-directory read by GnuTLS's own trust-directory loaders (what a GnuTLS client is given with
+ * gnutls_certificate_set_x509_trust_dir, and the trust list's add_trust_dir): every root is
+ * loaded, a certificate issued by one of them verifies, and with a directory that lacks that root
+ * it does not. */
+static void test_pem_directory_is_a_gnutls_trust_dir(void **state)
+{
+	struct fx *f = *state;
+	const struct emit_format *fm = emit_format_find("pem-directory");
+	struct bundle lacking = {0};
+	struct emit_opts o;
+	struct rw_err e = {{0}, 0};
+	char *all = tu_path(f->dir, "gnutls-trust"), *lack = tu_path(f->dir, "gnutls-lack");
+	static const char *const dns[] = {"server.example", NULL};
+	gnutls_certificate_credentials_t cred;
+	gnutls_x509_trust_list_t tl;
+	struct tu_cert_opts lo;
+	struct tu_cert *leaf;
+	gnutls_x509_crt_t crt;
+	unsigned status = 0;
+
+	assert_non_null(fm);
+	tu_cert_opts_init(&lo, "server.example");
+	lo.dns = dns;
+	lo.issuer = f->roots[1]->crt; /* Alpha Root */
+	lo.issuer_key = f->roots[1]->key;
+	leaf = tu_make(&lo);
+	assert_non_null(leaf);
+	/* as a client gets it: parsed from the wire (a certificate just signed in memory has no
+	 * issuer name cached for the trust list's look-up) */
+	assert_int_equal(gnutls_x509_crt_init(&crt), 0);
+	assert_int_equal(gnutls_x509_crt_import(crt, &leaf->der, GNUTLS_X509_FMT_DER), 0);
+	emit_opts_init(&o);
+	assert_int_equal(emit_write(fm, &f->b, all, &o, &e), SAVE_WRITTEN);
+	for (size_t i = 0; i < f->b.certs.n; i++) {
+		const struct cert *c = f->b.certs.v[i];
+
+		if (c->der_len == f->roots[1]->der.size &&
+		    memcmp(c->der, f->roots[1]->der.data, c->der_len) == 0)
+			continue; /* the issuer of the leaf */
+		assert_int_equal(certlist_add(&lacking.certs, cert_dup(c)), 0);
+	}
+	assert_int_equal(lacking.certs.n, f->b.certs.n - 1);
+	assert_int_equal(emit_write(fm, &lacking, lack, &o, &e), SAVE_WRITTEN);
+
+	assert_int_equal(gnutls_certificate_allocate_credentials(&cred), 0);
+	assert_int_equal(gnutls_certificate_set_x509_trust_dir(cred, all, GNUTLS_X509_FMT_PEM),
+	                 (int)f->b.certs.n);
+	gnutls_certificate_free_credentials(cred);
+
+	assert_int_equal(gnutls_x509_trust_list_init(&tl, 0), 0);
+	assert_int_equal(
+	        gnutls_x509_trust_list_add_trust_dir(tl, all, NULL, GNUTLS_X509_FMT_PEM, 0, 0),
+	        (int)f->b.certs.n);
+	assert_int_equal(gnutls_x509_trust_list_verify_crt(tl, &crt, 1, 0, &status, NULL), 0);
+	assert_int_equal(status, 0);
+	gnutls_x509_trust_list_deinit(tl, 1);
+
+	assert_int_equal(gnutls_x509_trust_list_init(&tl, 0), 0);
+	assert_int_equal(
+	        gnutls_x509_trust_list_add_trust_dir(tl, lack, NULL, GNUTLS_X509_FMT_PEM, 0, 0),
+	        (int)f->b.certs.n - 1);
+	assert_int_equal(gnutls_x509_trust_list_verify_crt(tl, &crt, 1, 0, &status, NULL), 0);
+	assert_true(status & GNUTLS_CERT_INVALID);
+	gnutls_x509_trust_list_deinit(tl, 1);
+
+	gnutls_x509_crt_deinit(crt);
+	tu_cert_free(leaf);
+	bundle_free(&lacking);
+	free(all);
+	free(lack);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -369,6 +442,7 @@ int main(void)
 	        cmocka_unit_test(test_store_password),
 	        cmocka_unit_test(test_write_fault_leaves_old_output),
 	        cmocka_unit_test(test_subject_hash_matches_openssl),
+	        cmocka_unit_test(test_pem_directory_is_a_gnutls_trust_dir),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
