@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "date.h"
+#include "emit.h"
 #include "plan.h"
 #include "probe_assess.h"
 #include "servercert.h"
@@ -17,9 +18,14 @@
 	(findings_add(f, subj, rule, v, fix, __VA_ARGS__) < 0 ? -1 : 0)
 #define OOM(e, url) err_set(e, RW_CHECK_UNKNOWN, "%s: out of memory", url)
 
-int probe_bundle_read(const char *path, struct certlist *out, struct rw_err *e)
+int probe_bundle_read(const char *path, const char *password, struct certlist *out,
+                      struct rw_err *e)
 {
-	if (certs_read_path(path, out, e) < 0) {
+	struct emit_opts eo;
+
+	emit_opts_init(&eo);
+	eo.password = password;
+	if (emit_read_any(path, &eo, out, NULL, e) < 0) {
 		if (e)
 			e->status = RW_CHECK_UNKNOWN;
 		return -1;
@@ -27,6 +33,14 @@ int probe_bundle_read(const char *path, struct certlist *out, struct rw_err *e)
 	if (out->n == 0)
 		return err_set(e, RW_CHECK_UNKNOWN, "%s: no certificate in the bundle", path);
 	return 0;
+}
+
+/* The password a bundle's store is opened with: the one given, else a managed bundle's own. */
+static const char *bundle_password(const struct probe_bundle *b)
+{
+	if (b->password)
+		return b->password;
+	return b->managed ? b->managed->password : NULL;
 }
 
 void probe_assessment_free(struct probe_assessment *a)
@@ -431,7 +445,7 @@ static int judge_bundle(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		struct rw_err be = {0};
 
 		/* An unreadable bundle is this bundle's verdict, not the end of the probe. */
-		if (probe_bundle_read(b->path, &file, &be) < 0) {
+		if (probe_bundle_read(b->path, bundle_password(b), &file, &be) < 0) {
 			certlist_free(&file);
 			if (ADD(&a->f, b->path, "bundle", V_UNKNOWN, "give a readable bundle", "%s",
 			        be.msg) < 0)
@@ -540,7 +554,8 @@ int probe_assess(const struct probe_result *r, const struct probe_assess_opts *o
 			struct certlist one = {0};
 
 			/* an unreadable bundle is judged (UNKNOWN) in judge_bundle */
-			if (probe_bundle_read(o->bundles[i].path, &one, NULL) == 0)
+			if (probe_bundle_read(o->bundles[i].path, bundle_password(&o->bundles[i]),
+			                      &one, NULL) == 0)
 				certlist_take_all(&all, &one);
 			certlist_free(&one);
 		}
