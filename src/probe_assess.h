@@ -72,9 +72,10 @@ void probe_assessment_free(struct probe_assessment *a);
 
 /* Reads a trust bundle's certificates, in any format emit.h reads (PEM, DER, a directory of them
  * such as openssl-directory, PKCS #7, PKCS #12, JKS: emit_read_any), a store opened with password
- * (NULL: EMIT_DEFAULT_PASSWORD). The one place a probe reads a bundle. */
+ * (NULL: EMIT_DEFAULT_PASSWORD), and says how it is laid out (kind may be NULL): which client
+ * settings can name it. The one place a probe reads a bundle. */
 int probe_bundle_read(const char *path, const char *password, struct certlist *out,
-                      struct rw_err *e);
+                      enum probe_bundle_kind *kind, struct rw_err *e);
 
 /* The check sync runs for checks = ({ kind = "probe"; url; profile; bundle; }): probes url,
  * judges it with the installed catalog, the bundle (may be NULL) and the profile's timeline (may

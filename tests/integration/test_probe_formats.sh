@@ -69,6 +69,15 @@ for f in $FORMATS; do
 	check "$f: root B: fails verify-full now" [ "$(rule bundle "$T/b.$f")" = FAIL ]
 	check "$f: root B: fails at the 2090 step" [ "$(rule bundle-step "$T/b.$f")" = FAIL ]
 done
+# the client settings name each bundle only for clients that read its layout
+S=$(python3 -c 'import json,sys; print("\n".join(json.load(sys.stdin)["endpoints"][0]["client_settings"]))' <"$T/out.json")
+check "pem: openssl -CAfile, curl --cacert" bash -c "grep -q -- '-CAfile $T/a.pem\$' <<<\"\$1\" && grep -q -- '--cacert $T/a.pem ' <<<\"\$1\"" _ "$S"
+check "openssl-directory: -CApath, curl --capath" bash -c "grep -q -- '-CApath $T/a.openssl-directory\$' <<<\"\$1\" && grep -q -- '--capath $T/a.openssl-directory ' <<<\"\$1\"" _ "$S"
+check "jks: Java trustStore of type JKS" grep -q -- "trustStore=$T/a.jks -Djavax.net.ssl.trustStoreType=JKS" <<<"$S"
+check "java-pkcs12: Java trustStore of type PKCS12" grep -q -- "trustStore=$T/a.java-pkcs12 -Djavax.net.ssl.trustStoreType=PKCS12" <<<"$S"
+check "pkcs7, pem-directory: no -CAfile/-CApath naming them" bash -c "! grep -q -e '-CAfile $T/a.pkcs7' -e '-CApath $T/a.pem-directory' -e '--cacert $T/a.pem-directory' <<<\"\$1\"" _ "$S"
+check "pkcs7: says to write a format the clients read" grep -q "$T/a.pkcs7: no client here reads this format" <<<"$S"
+check "no store password in the settings" bash -c "! grep -q changeit <<<\"\$1\"" _ "$S"
 check "DER certificate: verifies now" [ "$(rule bundle "$T/a.der")" = PASS ]
 check "DER certificate: lacks the step's root (WARN)" [ "$(rule bundle-step "$T/a.der")" = WARN ]
 
@@ -78,7 +87,7 @@ printf 'S3cretStore\n' >"$T/pw"
 printf 'wrongpass\n' >"$T/badpw"
 chmod 600 "$T/pw" "$T/badpw"
 "$BIN" bundle --profile test-svc --format jks --password-file "$T/pw" --output "$T/own.jks" -q
-"$BIN" probe --json --profile test-svc --bundle "$T/own.jks" "$URL" >"$T/out.json"
+"$BIN" probe --json --profile test-svc --password-file "$T/pw" --bundle "$T/own.jks" "$URL" >"$T/out.json"
 verdicts
 check "jks with its own password: verifies now" [ "$(rule bundle "$T/own.jks")" = PASS ]
 check "jks with its own password: WARN at the step" [ "$(rule bundle-step "$T/own.jks")" = WARN ]
@@ -97,6 +106,7 @@ cp "$T/own.jks" "$T/app.jks"
 "$BIN" probe --json --config "$T/rw.conf" "$URL" >"$T/out.json"
 verdicts
 check "--config jks bundle (password_file): verifies now" [ "$(rule bundle "$T/app.jks")" = PASS ]
+check "--config jks bundle: named as a JKS trustStore" grep -q "trustStore=$T/app.jks -Djavax.net.ssl.trustStoreType=JKS" "$T/out.json"
 check "--config jks bundle: as sync writes it at the step (B + retiring A): PASS" [ "$(rule bundle-step "$T/app.jks")" = PASS ]
 
 [ "$fails" -eq 0 ]
