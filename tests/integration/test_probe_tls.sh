@@ -62,12 +62,14 @@ for v in -tls1 -tls1_1 -tls1_2 -tls1_3; do
 	probe "tls://localhost:$PORT"
 	check "openssl s_server $v: versions exactly" [ "$(versions)" = "${WANT[$v]}" ]
 done
-for v in 1.2 1.3; do
-	g_server full.pem "NORMAL:-VERS-ALL:+VERS-TLS$v"
+declare -A GWANT=([1.0]=-tls1 [1.1]=-tls1_1 [1.2]=-tls1_2 [1.3]=-tls1_3)
+for v in 1.0 1.1 1.2 1.3; do
+	# 1.0 and 1.1 sign with SHA-1 handshake hashes, which NORMAL no longer allows
+	g_server full.pem "NORMAL:-VERS-ALL:+VERS-TLS$v:+SHA1:+SIGN-ALL"
 	probe "tls://localhost:$PORT"
-	if [ $v = 1.2 ]; then want="TLS1.0=refused TLS1.1=refused TLS1.2=accepted TLS1.3=refused"; else want="TLS1.0=refused TLS1.1=refused TLS1.2=refused TLS1.3=accepted"; fi
-	check "gnutls-serv TLS $v only: versions exactly" [ "$(versions)" = "$want" ]
+	check "gnutls-serv TLS $v only: versions exactly" [ "$(versions)" = "${WANT[${GWANT[$v]}]}" ]
 done
+check "gnutls-serv TLS 1.3 only: Azure TLS1_3 (only 1.3)" grep -q '"azure_minimal_tls": "TLS1_3"' "$T/out.json"
 
 cat "$T/pki/root-a.pem" "$T/pki/int.pem" >"$T/pki/badorder-chain.pem"
 s_server leaf.pem -tls1_2 badorder-chain.pem
@@ -140,6 +142,24 @@ check "config bundle at the 2090 step: sync writes root B + retiring A: PASS" [ 
 check "--bundle B: fails verify-full now" [ "$(rule bundle "$T/pki/bundle-b.pem")" = FAIL ]
 check "root named by catalog id" grep -q '"id": "test-root-a"' "$T/out.json"
 
+# probe as a sync check kind: run on every sync, reported and exported like the other checks
+mkdir -p "$T/syncstate"
+cat >"$T/sync.conf" <<CONF
+state_dir = "$T/syncstate";
+roots_dir = "$T/pki/roots";
+fetch = { catalog_roots = false; };
+bundles = ( { name = "app"; path = "$T/sync-app.pem"; profiles = [ "test-svc" ]; } );
+checks = (
+  { kind = "probe"; name = "db"; url = "tls://localhost:$P12"; profile = "test-svc"; bundle = "$T/pki/bundle-a.pem"; },
+  { kind = "probe"; name = "gone"; url = "tls://127.0.0.1:$CLOSED"; }
+);
+CONF
+"$BIN" sync --config "$T/sync.conf" --metrics-file "$T/sync.prom" >"$T/sync.out" 2>&1
+check "sync: a probe check that does not pass makes the run degraded (exit 6)" [ $? = 6 ]
+check "sync: probe check reported with its findings" grep -q "check db (probe): WARNING: 1 WARN (bundle-step)" "$T/sync.out"
+check "sync: unreachable probe check is UNKNOWN (connect)" grep -q "check gone (probe): UNKNOWN: 1 UNKNOWN (connect)" "$T/sync.out"
+check "sync: probe check exported (WARNING)" grep -q '^rootwarden_check_status{check="probe",target="db"} 1$' "$T/sync.prom"
+check "sync: probe check exported (UNKNOWN)" grep -q '^rootwarden_check_status{check="probe",target="gone"} 3$' "$T/sync.prom"
 # metrics file
 "$BIN" probe "tls://localhost:$P12" --metrics-file "$T/m.prom" >/dev/null
 check "metrics: check status" grep -q "rootwarden_check_status{check=\"probe\",target=\"tls://localhost:$P12\"} 0" "$T/m.prom"
