@@ -70,8 +70,12 @@ versions() { probe_versions <"$T/out.json"; }
 rule() { probe_rule "$@" <"$T/out.json"; }
 
 # 1. full chain, TLS 1.2 and 1.3
-start full.pem "ssl = on" "ssl_min_protocol_version = 'TLSv1.2'" "ssl_max_protocol_version = 'TLSv1.3'" || exit 1
+start full.pem "ssl = on" "ssl_min_protocol_version = 'TLSv1.2'" "ssl_max_protocol_version = 'TLSv1.3'" "log_connections = on" || exit 1
 probe "$URL" --bundle "$T/pki/bundle-a.pem" --profile test-svc
+# log_connections logs every connection and, after a startup packet, its authorization: the
+# probe's five connections are there, and not one got as far as a startup packet
+check "never logs in: connections logged" [ "$(grep -c 'connection received: host=127.0.0.1' "$T/data/log")" -ge 5 ]
+check "never logs in: no startup packet (no authorization, no database named)" not grep -q -e 'connection authorized' -e 'database "' "$T/data/log"
 check "1.2-1.3: versions exactly" [ "$(versions)" = "TLS1.0=refused TLS1.1=refused TLS1.2=accepted TLS1.3=accepted" ]
 check "1.2-1.3: TLS offered ('S')" [ "$(rule tls)" = PASS ]
 check "1.2-1.3: Azure TLS1_2" grep -q '"azure_minimal_tls": "TLS1_2"' "$T/out.json"
