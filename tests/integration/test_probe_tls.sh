@@ -68,6 +68,7 @@ for v in 1.0 1.1 1.2 1.3; do
 	g_server full.pem "NORMAL:-VERS-ALL:+VERS-TLS$v:+SHA1:+SIGN-ALL"
 	probe "tls://localhost:$PORT"
 	check "gnutls-serv TLS $v only: versions exactly" [ "$(versions)" = "${WANT[${GWANT[$v]}]}" ]
+	[ $v = 1.1 ] && check "gnutls-serv TLS 1.1 only: Azure TLS1_1" grep -q '"azure_minimal_tls": "TLS1_1"' "$T/out.json"
 done
 check "gnutls-serv TLS 1.3 only: Azure TLS1_3 (only 1.3)" grep -q '"azure_minimal_tls": "TLS1_3"' "$T/out.json"
 
@@ -129,6 +130,49 @@ for i,e in enumerate(d):
     acc=[k for k,v in e['versions'].items() if v=='accepted']
     assert acc==[want], (i,acc)
 "
+
+# the concurrency bound: a server that answers SSLRequest with 'N' after a pause and records the
+# most SSLRequests waiting for its answer at once (a probe thread opens its next connection only
+# after the answer): 6 endpoints (30 connections) with --concurrency 3, then 8 as the control
+cat >"$T/bound.py" <<'PY'
+import socket, sys, threading, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.listen(64)
+lock, cur, top = threading.Lock(), [0], [0]
+def serve(c):
+    try:
+        if len(c.recv(8)) != 8:  # not a probe (wait_port)
+            c.close()
+            return
+        with lock:
+            cur[0] += 1
+            top[0] = max(top[0], cur[0])
+            open(sys.argv[2], "w").write("%d\n" % top[0])
+        time.sleep(0.2)
+        with lock:
+            cur[0] -= 1
+        c.sendall(b"N")
+        while c.recv(64):
+            pass
+    except OSError:
+        pass
+    c.close()
+while True:
+    threading.Thread(target=serve, args=(s.accept()[0],), daemon=True).start()
+PY
+BOUND=$(free_port)
+python3 "$T/bound.py" "$BOUND" "$T/bound" &
+PIDS+=($!)
+wait_port "$BOUND"
+urls=()
+for i in $(seq 1 6); do urls+=("postgres://127.0.0.1:$BOUND"); done
+"$BIN" probe --json --concurrency 3 "${urls[@]}" >"$T/bound.json"
+check "--concurrency 3: never more than 3 connections at once" [ "$(cat "$T/bound")" -le 3 ]
+check "--concurrency 3: every endpoint judged (cleartext only)" [ "$(grep -c '"tls": "not-offered"' "$T/bound.json")" = 6 ]
+"$BIN" probe --concurrency 8 "${urls[@]}" >/dev/null
+check "--concurrency 8 (control): more than 3 at once" [ "$(cat "$T/bound")" -gt 3 ]
 
 # --config: a bundle that sync manages is judged as sync will write it at the coming step.
 cat >"$T/rw.conf" <<CONF
