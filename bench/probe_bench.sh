@@ -127,4 +127,9 @@ urls=()
 for ((i = 0; i < 50; i++)); do urls+=("postgres://localhost:$PGPORT" "mysql://localhost:$MYPORT"); done
 t=$(median "$RW" probe --bundle "$T/pki/bundle-a.pem" "${urls[@]}")
 echo "100 endpoints (50 PostgreSQL + 50 MariaDB URLs, 5 connections each, --concurrency 32): ${t} s"
+# rootwarden's own CPU in one such run (the rest of the wall time is the servers and the load)
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f "rootwarden CPU in one 100-endpoint run: %U s user + %S s system, wall %e s" \
+		"$RW" probe --bundle "$T/pki/bundle-a.pem" "${urls[@]}" 2>&1 >/dev/null | tail -1
+fi
 echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"
