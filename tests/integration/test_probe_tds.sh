@@ -2,7 +2,7 @@
 # rootwarden probe sqlserver:// against a STAND-IN for SQL Server: SQL Server is not packaged by
 # Debian, so tests/integration/tds_standin.py (python3's ssl module, OpenSSL) answers PRELOGIN per
 # MS-TDS and runs the TLS handshake inside TDS PRELOGIN packets, or TLS first with ALPN tds/8.0
-# in strict mode. Checked: the ENCRYPTION answer (REQ / OFF / NOT_SUP), the versions each
+# in strict mode. Checked: the ENCRYPTION answer (REQ / ON / OFF / NOT_SUP), the versions each
 # configuration accepts, strict mode, SQL Server's certificate rules and the client settings.
 set -u
 BIN=${RW_BINARY:?}
@@ -82,6 +82,11 @@ standin full.pem --encrypt notsup
 probe "sqlserver://localhost:$PORT"
 check "NOT_SUP: cleartext only, exit 2" [ "$(rule tls)" = FAIL ]
 check "NOT_SUP: cleartext only, exit 2 (2)" [ "$(cat "$T/rc")" = 2 ]
+
+standin full.pem --encrypt on
+probe "sqlserver://localhost:$PORT"
+check "ON: encryption enforced, read as required" [ "$(rule tls)" = PASS ]
+check "ON: encryption enforced, read as required (2)" grep -q '"tls_detail": "PRELOGIN ENCRYPTION=ENCRYPT_ON"' "$T/out.json"
 
 standin full.pem --strict --min TLSv1_3 --max TLSv1_3 --record "$T/after-strict"
 probe "sqlserver://localhost:$PORT?encrypt=strict" --bundle "$T/pki/bundle-a.pem"
