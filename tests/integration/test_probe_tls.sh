@@ -1,8 +1,8 @@
 #!/bin/bash
 # rootwarden probe tls:// against openssl s_server and gnutls-serv limited to single versions;
 # chain order and SHA-1 intermediates; PostgreSQL 17 direct TLS and https against s_server; a
-# refused port and a silent one (UNKNOWN, with the reason). More endpoints, the concurrency
-# bound, --config, sync and metrics: test_probe_many.sh.
+# refused port, a silent one and one whose connect goes unanswered (UNKNOWN, with the reason).
+# More endpoints, the concurrency bound, --config, sync and metrics: test_probe_many.sh.
 set -u
 BIN=${RW_BINARY:?}
 SRC=${RW_SOURCE_DIR:?}
@@ -112,5 +112,32 @@ wait_port "$SILENT"
 probe "mysql://127.0.0.1:$SILENT" --timeout 300
 check "silent port: UNKNOWN, timed out" [ "$(cat "$T/rc")" = 3 ]
 check "silent port: UNKNOWN, timed out (2)" grep -q "timed out" "$T/out.json"
+# a port whose accept queue is full: the SYN goes unanswered, connect() hangs until
+# --connect-timeout
+cat >"$T/full.py" <<'PY'
+import socket, sys, time
+port = int(sys.argv[1])
+s = socket.socket()
+s.bind(("127.0.0.1", port))
+s.listen(0)
+held = []
+for _ in range(4):  # fill the accept queue: later SYNs are dropped
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    held.append(c)
+open(sys.argv[2], "w").write("ready\n")
+time.sleep(120)
+PY
+FULL=$(free_port)
+python3 "$T/full.py" "$FULL" "$T/full.ready" &
+PIDS+=($!)
+for _ in $(seq 1 100); do [ -f "$T/full.ready" ] && break; sleep 0.05; done
+probe "tls://127.0.0.1:$FULL" --connect-timeout 300
+check "unanswered connect: UNKNOWN after --connect-timeout" [ "$(cat "$T/rc")" = 3 ]
+check "unanswered connect: UNKNOWN after --connect-timeout (2)" grep -q "cannot connect to 127.0.0.1 port $FULL: timed out" "$T/out.json"
 
 [ "$fails" -eq 0 ]
