@@ -5,6 +5,8 @@
 # Not a test: speed is never asserted. Servers run on 127.0.0.1 and are stopped at the end.
 #
 # usage: bench/probe_bench.sh [BUILD_DIR]   (default: build; RUNS=5 runs per timing)
+#        PEERS=0 bench/probe_bench.sh ...    rootwarden's timings only (no testssl.sh: seconds,
+#                                            not minutes); the load average is printed first and last
 #   PostgreSQL: ssl_min_protocol_version TLSv1.2, max TLSv1.3
 #   MariaDB:    tls_version TLSv1.0,TLSv1.1,TLSv1.2 (OpenSSL security level 0 for the server)
 set -u
@@ -12,6 +14,7 @@ SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$SRC/build}
 RW=$BUILD/rootwarden
 RUNS=${RUNS:-5}
+PEERS=${PEERS:-1}
 TESTSSL=$(command -v testssl || command -v testssl.sh)
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 MYSQLD=$(command -v mariadbd || ls /usr/sbin/mariadbd 2>/dev/null)
@@ -99,11 +102,13 @@ m={"TLS1":"TLS1.0","TLS1_1":"TLS1.1","TLS1_2":"TLS1.2","TLS1_3":"TLS1.3"}
 print(" ".join("%s=%s"%(m[k],"no" if "not" in d.get(k,"not") else "yes") for k in ["TLS1","TLS1_1","TLS1_2","TLS1_3"]))' "$T/ts.json"
 }
 
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 echo "rootwarden $("$RW" --version | cut -d' ' -f2-), testssl.sh $(dpkg-query -W -f '${Version}' testssl.sh 2>/dev/null)"
-printf '%-10s %-44s %-44s %s\n' server "rootwarden probe (versions)" "testssl.sh --protocols" same
+[ "$PEERS" = 0 ] || printf '%-10s %-44s %-44s %s\n' server "rootwarden probe (versions)" "testssl.sh --protocols" same
 for s in "postgres postgres://localhost:$PGPORT localhost:$PGPORT" "mysql mysql://localhost:$MYPORT localhost:$MYPORT"; do
 	set -- $s
 	a=$(rw_versions "$2")
+	[ "$PEERS" = 0 ] && { echo "$1: $a"; continue; }
 	b=$(ts_versions "$1" "$3")
 	printf '%-10s %-44s %-44s %s\n' "$1" "$a" "$b" "$([ "$a" = "$b" ] && echo yes || echo NO)"
 done
@@ -112,6 +117,7 @@ printf '%-10s %14s %14s %14s %8s\n' server "rootwarden s" "testssl -p s" "testss
 for s in "postgres postgres://localhost:$PGPORT localhost:$PGPORT" "mysql mysql://localhost:$MYPORT localhost:$MYPORT"; do
 	set -- $s
 	r=$(median "$RW" probe --bundle "$T/pki/bundle-a.pem" "$2")
+	[ "$PEERS" = 0 ] && { printf '%-10s %14.3f\n' "$1" "$r"; continue; }
 	p=$(median "$TESTSSL" --quiet --warnings off --color 0 --starttls "$1" --protocols "$3")
 	q=$(median "$TESTSSL" --quiet --warnings off --color 0 --starttls "$1" --protocols --server-defaults "$3")
 	printf '%-10s %14.3f %14.3f %14.3f %7.0fx\n' "$1" "$r" "$p" "$q" "$(echo "$q / $r" | bc -l)"
@@ -121,3 +127,9 @@ urls=()
 for ((i = 0; i < 50; i++)); do urls+=("postgres://localhost:$PGPORT" "mysql://localhost:$MYPORT"); done
 t=$(median "$RW" probe --bundle "$T/pki/bundle-a.pem" "${urls[@]}")
 echo "100 endpoints (50 PostgreSQL + 50 MariaDB URLs, 5 connections each, --concurrency 32): ${t} s"
+# rootwarden's own CPU in one such run (the rest of the wall time is the servers and the load)
+if [ -x /usr/bin/time ]; then
+	/usr/bin/time -f "rootwarden CPU in one 100-endpoint run: %U s user + %S s system, wall %e s" \
+		"$RW" probe --bundle "$T/pki/bundle-a.pem" "${urls[@]}" 2>&1 >/dev/null | tail -1
+fi
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)"

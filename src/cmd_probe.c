@@ -4,10 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gnutls/gnutls.h>
+
 #include "cli.h"
 #include "jsonout.h"
 #include "config.h"
 #include "date.h"
+#include "fileio.h"
 #include "metrics.h"
 #include "monline.h"
 #include "probe.h"
@@ -30,12 +33,28 @@ static const char synopsis[] =
         "URLs: postgres://HOST[:5432][?sslnegotiation=direct]  mysql://HOST[:3306]\n"
         "      sqlserver://HOST[:1433][?encrypt=strict]  tls://HOST:PORT  https://HOST[:443]\n";
 
-enum { O_BUNDLE, O_CONFIG, O_PROFILE, O_ROOTS, O_AT, O_CONC, O_CTIME, O_TIME, O_JSON, O_METRICS };
+enum {
+	O_BUNDLE,
+	O_PASSWORD,
+	O_CONFIG,
+	O_PROFILE,
+	O_ROOTS,
+	O_AT,
+	O_CONC,
+	O_CTIME,
+	O_TIME,
+	O_JSON,
+	O_METRICS
+};
 static const struct cliopt opts[] = {
         [O_BUNDLE] = {"bundle", 'b', "PATH",
-                      "a trust bundle the clients use (PEM/DER file or directory;\n"
-                      "repeatable)",
+                      "a trust bundle the clients use, in any format bundle writes\n"
+                      "(PEM, DER, a directory of them, PKCS #7, PKCS #12, JKS); repeatable",
                       1},
+        [O_PASSWORD] = {"password-file", 0, "F",
+                        "the password of the --bundle stores (java-pkcs12, jks): the\n"
+                        "first line of F (default: changeit; a --config bundle: its own)",
+                        0},
         [O_CONFIG] = {"config", 'c', "PATH",
                       "also judge every bundle of this configuration (as sync writes\n"
                       "them at each coming step)",
@@ -241,7 +260,8 @@ int cmd_probe(int argc, char **argv)
 	int n_ops;
 	struct run rn = {0};
 	struct rw_err e = {0};
-	const char *config_path = NULL, *roots_dir = NULL, *metrics = NULL;
+	const char *config_path = NULL, *roots_dir = NULL, *metrics = NULL, *password_file = NULL;
+	char *password = NULL;
 	int c, json = 0, rc = RW_CHECK_UNKNOWN, worst = 0;
 	int32_t day;
 
@@ -253,6 +273,9 @@ int cmd_probe(int argc, char **argv)
 		case O_BUNDLE:
 			if (strvec_push(&bundles, p.arg) < 0)
 				goto oom;
+			break;
+		case O_PASSWORD:
+			password_file = p.arg;
 			break;
 		case O_CONFIG:
 			config_path = p.arg;
@@ -311,6 +334,9 @@ int cmd_probe(int argc, char **argv)
 			rc = cli_usage_error("probe", RW_CHECK_UNKNOWN, "%s", e.msg);
 			goto out;
 		}
+	/* never an argument: argv is visible to every user */
+	if (password_file && file_read_password(password_file, 0, &password, &e) < 0)
+		goto fail;
 	/* With --config, the model sync builds (its catalog, its own roots, every bundle). */
 	if (config_path &&
 	    (config_load(config_path, &cfg, &e) < 0 ||
@@ -333,8 +359,10 @@ int cmd_probe(int argc, char **argv)
 		targets = calloc(nc + 1, sizeof(*targets));
 		if (pb == NULL || targets == NULL)
 			goto oom;
-		for (size_t i = 0; i < bundles.n; i++)
+		for (size_t i = 0; i < bundles.n; i++) {
+			pb[ao.n_bundles].password = password;
 			pb[ao.n_bundles++].path = bundles.v[i];
+		}
 		for (size_t i = 0; i < nc; i++) {
 			targets_rotation_target(tg, i, &targets[i]);
 			pb[ao.n_bundles].path = tg->bundles[i].path;
@@ -424,5 +452,9 @@ out:
 	config_free(cfg);
 	catalog_free(own);
 	strvec_free(&bundles);
+	if (password) {
+		gnutls_memset(password, 0, strlen(password));
+		free(password);
+	}
 	return rc;
 }

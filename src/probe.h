@@ -80,6 +80,15 @@ struct probe_preamble {
 	char server[128]; /* "MariaDB 10.11.6", "TDS server version 16.0.1000" ... or "" */
 };
 
+/* How a bundle is laid out, as far as clients care: which clients read it as it is. */
+enum probe_bundle_kind {
+	PROBE_BUNDLE_PEM, /* one PEM file: libpq, OpenSSL-based clients, curl, JDBC drivers ... */
+	PROBE_BUNDLE_CAPATH, /* a directory of OpenSSL subject-hash names (openssl-directory) */
+	PROBE_BUNDLE_JKS,    /* Java stores: JDBC drivers and javax.net.ssl.trustStore */
+	PROBE_BUNDLE_PKCS12,
+	PROBE_BUNDLE_OTHER, /* DER, PKCS #7, a directory without hash names: no client setting */
+};
+
 struct probe_scheme {
 	const char *name; /* "postgres" */
 	const char *aliases[2];
@@ -98,9 +107,11 @@ struct probe_scheme {
 	 * one that turns TLS on. */
 	const char *min_tls_fix;
 	const char *tls_on_fix;
-	/* Appends the client settings that verify this server with a bundle (one line each,
-	 * "client: setting"). */
-	int (*client_settings)(const struct probe_url *u, const char *bundle, char ***v, size_t *n);
+	/* Appends the client settings that verify this server with a bundle laid out as kind (one
+	 * line each, "client: setting"; only clients that read that layout; a store's password
+	 * is never written, only named). */
+	int (*client_settings)(const struct probe_url *u, const char *bundle,
+	                       enum probe_bundle_kind kind, char ***v, size_t *n);
 };
 
 struct probe_opts {

@@ -1,5 +1,7 @@
 /* probe_assess.c - judging a probe's result: TLS offer, versions, the chain as sent, the leaf's
  * rules (servercert.h), the root, each bundle now and at each coming step. */
+#include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 
 #include "cli.h"
 #include "date.h"
+#include "emit.h"
 #include "plan.h"
 #include "probe_assess.h"
 #include "servercert.h"
@@ -17,16 +20,78 @@
 	(findings_add(f, subj, rule, v, fix, __VA_ARGS__) < 0 ? -1 : 0)
 #define OOM(e, url) err_set(e, RW_CHECK_UNKNOWN, "%s: out of memory", url)
 
-int probe_bundle_read(const char *path, struct certlist *out, struct rw_err *e)
+/* An OpenSSL subject-hash name: eight lower-case hex digits, '.', a decimal count. */
+static int is_hash_name(const char *name)
 {
-	if (certs_read_path(path, out, e) < 0) {
+	size_t i = 0;
+
+	for (; i < 8; i++)
+		if (!isxdigit((unsigned char)name[i]) || isupper((unsigned char)name[i]))
+			return 0;
+	if (name[i++] != '.' || name[i] == '\0')
+		return 0;
+	for (; name[i]; i++)
+		if (!isdigit((unsigned char)name[i]))
+			return 0;
+	return 1;
+}
+
+static enum probe_bundle_kind kind_of(const char *path, const struct emit_format *f)
+{
+	if (f == NULL)
+		return PROBE_BUNDLE_OTHER;
+	if (strcmp(f->name, "jks") == 0)
+		return PROBE_BUNDLE_JKS;
+	if (strcmp(f->name, "java-pkcs12") == 0)
+		return PROBE_BUNDLE_PKCS12;
+	if (f->dest == EMIT_DIR) { /* CApath when OpenSSL's names are there */
+		DIR *d = opendir(path);
+		struct dirent *de;
+		int hashed = 0;
+
+		while (d && !hashed && (de = readdir(d)) != NULL)
+			hashed = is_hash_name(de->d_name);
+		if (d)
+			closedir(d);
+		return hashed ? PROBE_BUNDLE_CAPATH : PROBE_BUNDLE_OTHER;
+	}
+	if (strcmp(f->name, "pem") == 0) { /* the PEM reader also reads one DER certificate */
+		FILE *fp = fopen(path, "rbe");
+		int first = fp ? fgetc(fp) : EOF;
+
+		if (fp)
+			fclose(fp);
+		return first == 0x30 ? PROBE_BUNDLE_OTHER : PROBE_BUNDLE_PEM;
+	}
+	return PROBE_BUNDLE_OTHER;
+}
+
+int probe_bundle_read(const char *path, const char *password, struct certlist *out,
+                      enum probe_bundle_kind *kind, struct rw_err *e)
+{
+	struct emit_opts eo;
+	const struct emit_format *f = NULL;
+
+	emit_opts_init(&eo);
+	eo.password = password;
+	if (emit_read_any(path, &eo, out, &f, e) < 0) {
 		if (e)
 			e->status = RW_CHECK_UNKNOWN;
 		return -1;
 	}
 	if (out->n == 0)
 		return err_set(e, RW_CHECK_UNKNOWN, "%s: no certificate in the bundle", path);
+	if (kind)
+		*kind = kind_of(path, f);
 	return 0;
+}
+
+/* The password a bundle's store is opened with: the one given, else a managed bundle's own. */
+static const char *bundle_password(const struct probe_bundle *b)
+{
+	if (b->password)
+		return b->password;
+	return b->managed ? b->managed->password : NULL;
 }
 
 void probe_assessment_free(struct probe_assessment *a)
@@ -423,6 +488,7 @@ static int judge_bundle(const struct probe_result *r, gnutls_x509_crt_t *crts,
                         struct probe_assessment *a, struct rw_err *e)
 {
 	struct certlist file = {0};
+	enum probe_bundle_kind kind = PROBE_BUNDLE_OTHER;
 	char why[600], anchor[256];
 	int rc = -1, ok;
 	int32_t today = date_of_time(servercert_time(o->at));
@@ -431,7 +497,7 @@ static int judge_bundle(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		struct rw_err be = {0};
 
 		/* An unreadable bundle is this bundle's verdict, not the end of the probe. */
-		if (probe_bundle_read(b->path, &file, &be) < 0) {
+		if (probe_bundle_read(b->path, bundle_password(b), &file, &kind, &be) < 0) {
 			certlist_free(&file);
 			if (ADD(&a->f, b->path, "bundle", V_UNKNOWN, "give a readable bundle", "%s",
 			        be.msg) < 0)
@@ -447,7 +513,16 @@ static int judge_bundle(const struct probe_result *r, gnutls_x509_crt_t *crts,
 		if (ADD(&a->f, b->path, "bundle", V_PASS, NULL,
 		        "verifies %s (verify-full: chain to '%s', host name %s)", r->u.url, anchor,
 		        r->u.host) < 0 ||
-		    r->u.scheme->client_settings(&r->u, b->path, &a->settings, &a->n_settings) < 0)
+		    r->u.scheme->client_settings(&r->u, b->path, kind, &a->settings,
+		                                 &a->n_settings) < 0)
+			goto oom;
+		if (kind == PROBE_BUNDLE_OTHER &&
+		    strv_addf(&a->settings, &a->n_settings,
+		              "%s: no client here reads this format as it is: write the bundle as "
+		              "PEM "
+		              "(rootwarden bundle --format pem), openssl-directory or a Java store "
+		              "for the clients",
+		              b->path) < 0)
 			goto oom;
 		if (a->root_label[0] == '\0')
 			snprintf(a->root_label, sizeof(a->root_label), "%s", anchor);
@@ -540,7 +615,8 @@ int probe_assess(const struct probe_result *r, const struct probe_assess_opts *o
 			struct certlist one = {0};
 
 			/* an unreadable bundle is judged (UNKNOWN) in judge_bundle */
-			if (probe_bundle_read(o->bundles[i].path, &one, NULL) == 0)
+			if (probe_bundle_read(o->bundles[i].path, bundle_password(&o->bundles[i]),
+			                      &one, NULL, NULL) == 0)
 				certlist_take_all(&all, &one);
 			certlist_free(&one);
 		}

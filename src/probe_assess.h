@@ -43,6 +43,9 @@ struct probe_bundle {
 	/* A bundle sync manages (from --config): its content on a coming day is what sync writes
 	 * then. NULL: the file stays as it is. Borrowed. */
 	const struct rotation_target *managed;
+	/* A java-pkcs12 / jks store's password (never printed); NULL: a managed bundle's own
+	 * (password_file), else EMIT_DEFAULT_PASSWORD. Borrowed. */
+	const char *password;
 };
 
 struct probe_assess_opts {
@@ -67,9 +70,12 @@ int probe_assess(const struct probe_result *r, const struct probe_assess_opts *o
                  struct probe_assessment *out, struct rw_err *e);
 void probe_assessment_free(struct probe_assessment *a);
 
-/* Reads a trust bundle's certificates (the one place a bundle's format is read: PEM or DER
- * files, or a directory of them, today). */
-int probe_bundle_read(const char *path, struct certlist *out, struct rw_err *e);
+/* Reads a trust bundle's certificates, in any format emit.h reads (PEM, DER, a directory of them
+ * such as openssl-directory, PKCS #7, PKCS #12, JKS: emit_read_any), a store opened with password
+ * (NULL: EMIT_DEFAULT_PASSWORD), and says how it is laid out (kind may be NULL): which client
+ * settings can name it. The one place a probe reads a bundle. */
+int probe_bundle_read(const char *path, const char *password, struct certlist *out,
+                      enum probe_bundle_kind *kind, struct rw_err *e);
 
 /* The check sync runs for checks = ({ kind = "probe"; url; profile; bundle; }): probes url,
  * judges it with the installed catalog, the bundle (may be NULL) and the profile's timeline (may

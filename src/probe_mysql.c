@@ -85,29 +85,71 @@ static int my_start(struct probe_conn *c, struct probe_preamble *p, char *why, s
 	return 0;
 }
 
-static int my_settings(const struct probe_url *u, const char *bundle, char ***v, size_t *n)
+static int my_settings(const struct probe_url *u, const char *bundle, enum probe_bundle_kind kind,
+                       char ***v, size_t *n)
 {
-	if (strv_addf(v, n,
-	              "mysql (Oracle client): --host=%s --port=%s --ssl-mode=VERIFY_IDENTITY "
-	              "--ssl-ca=%s",
-	              u->host, u->port, bundle) < 0 ||
-	    strv_addf(v, n,
-	              "mariadb client: --host=%s --port=%s --ssl --ssl-verify-server-cert "
-	              "--ssl-ca=%s",
-	              u->host, u->port, bundle) < 0 ||
-	    strv_addf(v, n,
-	              "JDBC (MySQL Connector/J): jdbc:mysql://%s:%s/DB?sslMode=VERIFY_IDENTITY&"
-	              "trustCertificateKeyStoreUrl=file:TRUSTSTORE (the bundle as PKCS#12)",
-	              u->host, u->port) < 0 ||
-	    strv_addf(v, n,
-	              "JDBC (MariaDB Connector/J): jdbc:mariadb://%s:%s/DB?sslMode=verify-full&"
-	              "serverSslCert=%s",
-	              u->host, u->port, bundle) < 0 ||
-	    strv_addf(v, n,
-	              "MySqlConnector (ADO.NET): Server=%s;Port=%s;SslMode=VerifyFull;SslCa=%s",
-	              u->host, u->port, bundle) < 0)
-		return -1;
-	return 0;
+	switch (kind) {
+	case PROBE_BUNDLE_PEM:
+		if (strv_addf(
+		            v, n,
+		            "mysql (Oracle client): --host=%s --port=%s --ssl-mode=VERIFY_IDENTITY "
+		            "--ssl-ca=%s",
+		            u->host, u->port, bundle) < 0 ||
+		    strv_addf(v, n,
+		              "mariadb client: --host=%s --port=%s --ssl --ssl-verify-server-cert "
+		              "--ssl-ca=%s",
+		              u->host, u->port, bundle) < 0 ||
+		    strv_addf(v, n,
+		              "JDBC (MySQL Connector/J): "
+		              "jdbc:mysql://%s:%s/DB?sslMode=VERIFY_IDENTITY&"
+		              "trustCertificateKeyStoreUrl=file:TRUSTSTORE (this bundle as a Java "
+		              "store: rootwarden bundle --format java-pkcs12)",
+		              u->host, u->port) < 0 ||
+		    strv_addf(v, n,
+		              "JDBC (MariaDB Connector/J): "
+		              "jdbc:mariadb://%s:%s/DB?sslMode=verify-full&"
+		              "serverSslCert=%s",
+		              u->host, u->port, bundle) < 0 ||
+		    strv_addf(v, n,
+		              "MySqlConnector (ADO.NET): "
+		              "Server=%s;Port=%s;SslMode=VerifyFull;SslCa=%s",
+		              u->host, u->port, bundle) < 0)
+			return -1;
+		return 0;
+	case PROBE_BUNDLE_CAPATH:
+		if (strv_addf(
+		            v, n,
+		            "mysql (Oracle client): --host=%s --port=%s --ssl-mode=VERIFY_IDENTITY "
+		            "--ssl-capath=%s",
+		            u->host, u->port, bundle) < 0 ||
+		    strv_addf(v, n,
+		              "mariadb client: --host=%s --port=%s --ssl --ssl-verify-server-cert "
+		              "--ssl-capath=%s",
+		              u->host, u->port, bundle) < 0)
+			return -1;
+		return 0;
+	case PROBE_BUNDLE_JKS:
+	case PROBE_BUNDLE_PKCS12: {
+		const char *type = kind == PROBE_BUNDLE_JKS ? "JKS" : "PKCS12";
+
+		if (strv_addf(v, n,
+		              "JDBC (MySQL Connector/J): "
+		              "jdbc:mysql://%s:%s/DB?sslMode=VERIFY_IDENTITY&"
+		              "trustCertificateKeyStoreUrl=file:%s&trustCertificateKeyStoreType=%s&"
+		              "trustCertificateKeyStorePassword=(the store password)",
+		              u->host, u->port, bundle, type) < 0 ||
+		    strv_addf(v, n,
+		              "JDBC (MariaDB Connector/J): "
+		              "jdbc:mariadb://%s:%s/DB?sslMode=verify-full&"
+		              "trustStore=file:%s&trustStoreType=%s&trustStorePassword=(the store "
+		              "password)",
+		              u->host, u->port, bundle, type) < 0)
+			return -1;
+		return 0;
+	}
+	default:
+		return 0;
+	}
 }
 
 const struct probe_scheme probe_scheme_mysql = {

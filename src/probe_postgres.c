@@ -37,17 +37,38 @@ static int pg_start(struct probe_conn *c, struct probe_preamble *p, char *why, s
 	}
 }
 
-static int pg_settings(const struct probe_url *u, const char *bundle, char ***v, size_t *n)
+static int pg_settings(const struct probe_url *u, const char *bundle, enum probe_bundle_kind kind,
+                       char ***v, size_t *n)
 {
-	if (strv_addf(v, n, "libpq: host=%s port=%s sslmode=verify-full sslrootcert=%s%s", u->host,
-	              u->port, bundle, u->tls_first ? " sslnegotiation=direct" : "") < 0 ||
-	    strv_addf(v, n, "JDBC: jdbc:postgresql://%s:%s/DB?sslmode=verify-full&sslrootcert=%s",
-	              u->host, u->port, bundle) < 0 ||
-	    strv_addf(v, n,
-	              "Npgsql (ADO.NET): Host=%s;Port=%s;SSL Mode=VerifyFull;Root Certificate=%s",
-	              u->host, u->port, bundle) < 0)
-		return -1;
-	return 0;
+	const char *direct = u->tls_first ? " sslnegotiation=direct" : "";
+
+	switch (kind) {
+	case PROBE_BUNDLE_PEM:
+		if (strv_addf(v, n, "libpq: host=%s port=%s sslmode=verify-full sslrootcert=%s%s",
+		              u->host, u->port, bundle, direct) < 0 ||
+		    strv_addf(v, n,
+		              "JDBC: jdbc:postgresql://%s:%s/DB?sslmode=verify-full&sslrootcert=%s",
+		              u->host, u->port, bundle) < 0 ||
+		    strv_addf(v, n,
+		              "Npgsql (ADO.NET): Host=%s;Port=%s;SSL Mode=VerifyFull;Root "
+		              "Certificate=%s",
+		              u->host, u->port, bundle) < 0)
+			return -1;
+		return 0;
+	case PROBE_BUNDLE_JKS:
+	case PROBE_BUNDLE_PKCS12:
+		return strv_addf(v, n,
+		                 "JDBC: jdbc:postgresql://%s:%s/DB?sslmode=verify-full&"
+		                 "sslfactory=org.postgresql.ssl.DefaultJavaSSLFactory with "
+		                 "-Djavax.net.ssl.trustStore=%s -Djavax.net.ssl.trustStoreType=%s "
+		                 "-Djavax.net.ssl.trustStorePassword=(the store password)",
+		                 u->host, u->port, bundle,
+		                 kind == PROBE_BUNDLE_JKS ? "JKS" : "PKCS12") < 0
+		               ? -1
+		               : 0;
+	default:
+		return 0;
+	}
 }
 
 const struct probe_scheme probe_scheme_postgres = {

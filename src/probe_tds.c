@@ -207,25 +207,48 @@ static ssize_t tds_pull(gnutls_transport_ptr_t t, void *data, size_t len)
 	return r;
 }
 
-static int tds_settings(const struct probe_url *u, const char *bundle, char ***v, size_t *n)
+static int tds_settings(const struct probe_url *u, const char *bundle, enum probe_bundle_kind kind,
+                        char ***v, size_t *n)
 {
 	const char *enc = u->tls_first ? "strict" : "true";
 
-	if (strv_addf(v, n,
-	              "JDBC (mssql-jdbc): jdbc:sqlserver://%s:%s;encrypt=%s;"
-	              "trustServerCertificate=false;hostNameInCertificate=%s;"
-	              "trustStore=TRUSTSTORE (the bundle as PKCS#12)",
-	              u->host, u->port, enc, u->host) < 0 ||
-	    strv_addf(v, n,
-	              "ADO.NET (Microsoft.Data.SqlClient): Server=tcp:%s,%s;Encrypt=%s;"
-	              "TrustServerCertificate=False (on Linux the root must be in the system "
-	              "store: copy %s to /usr/local/share/ca-certificates/*.crt, "
-	              "update-ca-certificates)",
-	              u->host, u->port, u->tls_first ? "Strict" : "True", bundle) < 0 ||
-	    strv_addf(v, n, "ODBC (msodbcsql18): Server=%s,%s;Encrypt=%s;TrustServerCertificate=no",
-	              u->host, u->port, u->tls_first ? "strict" : "yes") < 0)
-		return -1;
-	return 0;
+	switch (kind) {
+	case PROBE_BUNDLE_PEM:
+		if (strv_addf(
+		            v, n,
+		            "JDBC (mssql-jdbc): jdbc:sqlserver://%s:%s;encrypt=%s;"
+		            "trustServerCertificate=false;hostNameInCertificate=%s;"
+		            "trustStore=TRUSTSTORE (this bundle as a Java store: rootwarden bundle "
+		            "--format java-pkcs12)",
+		            u->host, u->port, enc, u->host) < 0 ||
+		    strv_addf(
+		            v, n,
+		            "ADO.NET (Microsoft.Data.SqlClient): Server=tcp:%s,%s;Encrypt=%s;"
+		            "TrustServerCertificate=False (on Linux the root must be in the system "
+		            "store: copy %s to /usr/local/share/ca-certificates/*.crt, "
+		            "update-ca-certificates)",
+		            u->host, u->port, u->tls_first ? "Strict" : "True", bundle) < 0 ||
+		    strv_addf(
+		            v, n,
+		            "ODBC (msodbcsql18): Server=%s,%s;Encrypt=%s;TrustServerCertificate=no "
+		            "(the root from the system store, as for ADO.NET)",
+		            u->host, u->port, u->tls_first ? "strict" : "yes") < 0)
+			return -1;
+		return 0;
+	case PROBE_BUNDLE_JKS:
+	case PROBE_BUNDLE_PKCS12:
+		return strv_addf(v, n,
+		                 "JDBC (mssql-jdbc): jdbc:sqlserver://%s:%s;encrypt=%s;"
+		                 "trustServerCertificate=false;hostNameInCertificate=%s;"
+		                 "trustStore=%s;trustStoreType=%s;trustStorePassword=(the store "
+		                 "password)",
+		                 u->host, u->port, enc, u->host, bundle,
+		                 kind == PROBE_BUNDLE_JKS ? "JKS" : "PKCS12") < 0
+		               ? -1
+		               : 0;
+	default:
+		return 0;
+	}
 }
 
 const struct probe_scheme probe_scheme_tds = {

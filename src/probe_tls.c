@@ -9,18 +9,42 @@ static int tls_start(struct probe_conn *c, struct probe_preamble *p, char *why, 
 	return 0;
 }
 
-static int tls_settings(const struct probe_url *u, const char *bundle, char ***v, size_t *n)
+static int tls_settings(const struct probe_url *u, const char *bundle, enum probe_bundle_kind kind,
+                        char ***v, size_t *n)
 {
-	if (strv_addf(v, n,
-	              "openssl: openssl s_client -connect %s:%s -servername %s "
-	              "-verify_hostname %s -verify_return_error -CAfile %s",
-	              u->host, u->port, u->host, u->host, bundle) < 0 ||
-	    strv_addf(v, n, "curl: curl --cacert %s https://%s:%s/", bundle, u->host, u->port) <
-	            0 ||
-	    strv_addf(v, n, "gnutls-cli: gnutls-cli --x509cafile %s -p %s %s", bundle, u->port,
-	              u->host) < 0)
-		return -1;
-	return 0;
+	switch (kind) {
+	case PROBE_BUNDLE_PEM:
+		if (strv_addf(v, n,
+		              "openssl: openssl s_client -connect %s:%s -servername %s "
+		              "-verify_hostname %s -verify_return_error -CAfile %s",
+		              u->host, u->port, u->host, u->host, bundle) < 0 ||
+		    strv_addf(v, n, "curl: curl --cacert %s https://%s:%s/", bundle, u->host,
+		              u->port) < 0 ||
+		    strv_addf(v, n, "gnutls-cli: gnutls-cli --x509cafile %s -p %s %s", bundle,
+		              u->port, u->host) < 0)
+			return -1;
+		return 0;
+	case PROBE_BUNDLE_CAPATH:
+		if (strv_addf(v, n,
+		              "openssl: openssl s_client -connect %s:%s -servername %s "
+		              "-verify_hostname %s -verify_return_error -CApath %s",
+		              u->host, u->port, u->host, u->host, bundle) < 0 ||
+		    strv_addf(v, n, "curl: curl --capath %s https://%s:%s/", bundle, u->host,
+		              u->port) < 0)
+			return -1;
+		return 0;
+	case PROBE_BUNDLE_JKS:
+	case PROBE_BUNDLE_PKCS12:
+		return strv_addf(v, n,
+		                 "Java: -Djavax.net.ssl.trustStore=%s "
+		                 "-Djavax.net.ssl.trustStoreType=%s "
+		                 "-Djavax.net.ssl.trustStorePassword=(the store password)",
+		                 bundle, kind == PROBE_BUNDLE_JKS ? "JKS" : "PKCS12") < 0
+		               ? -1
+		               : 0;
+	default:
+		return 0;
+	}
 }
 
 const struct probe_scheme probe_scheme_tls = {

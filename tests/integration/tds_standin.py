@@ -11,7 +11,9 @@ SQL Server is not packaged by Debian, so this small server plays the part of it 
 It answers one handshake per connection and closes; it never reads a login.
 
 usage: tds_standin.py --port P --cert CHAIN.pem --key KEY.pem [--encrypt off|on|req|notsup]
-                      [--strict] [--min TLSv1_2] [--max TLSv1_3] [--seclevel0]
+                      [--strict] [--min TLSv1_2] [--max TLSv1_3] [--seclevel0] [--record F]
+--record F appends to F, for each completed handshake, how many bytes the client sent after it
+(a client that never logs in sends 0).
 """
 import argparse
 import socket
@@ -77,7 +79,28 @@ def prelogin_reply(encrypt):
     return head + b"\xff" + body
 
 
-def tls_in_tds(conn, ctx):
+def after_handshake(conn, pending, args):
+    """With --record: how many bytes the client sent after its last handshake message (what it
+    left unread in the TLS buffer, then everything until it closes), one line per handshake."""
+    if not args.record:
+        return
+    n = pending
+    conn.settimeout(2.0)
+    try:
+        while True:
+            chunk = conn.recv(65536)
+            if not chunk:
+                break
+            n += len(chunk)
+    except OSError:
+        pass
+    with open(args.record, "a") as f:
+        f.write("%d\n" % n)
+
+
+def handshake(conn, ctx, args, in_tds):
+    """The TLS handshake through memory buffers: each record in PRELOGIN packets (in_tds) or
+    straight on the socket (strict), so that what follows the handshake can be counted."""
     inc, out = ssl.MemoryBIO(), ssl.MemoryBIO()
     tls = ctx.wrap_bio(inc, out, server_side=True)
     while True:
@@ -89,31 +112,42 @@ def tls_in_tds(conn, ctx):
         except ssl.SSLError:
             pending = out.read()
             if pending:
-                send_packets(conn, PRELOGIN, pending)
+                if in_tds:
+                    send_packets(conn, PRELOGIN, pending)
+                else:
+                    conn.sendall(pending)
             return
         pending = out.read()
         if pending:
-            send_packets(conn, PRELOGIN, pending)
+            if in_tds:
+                send_packets(conn, PRELOGIN, pending)
+            else:
+                conn.sendall(pending)
         if done:
+            after_handshake(conn, inc.pending, args)
             return
-        ptype, _, payload = read_packet(conn)
-        if ptype != PRELOGIN:
-            return  # the client left the handshake
+        if in_tds:
+            ptype, _, payload = read_packet(conn)
+            if ptype != PRELOGIN:
+                return  # the client left the handshake
+        else:
+            payload = conn.recv(65536)
+            if not payload:
+                return
         inc.write(payload)
 
 
 def serve(conn, args, ctx):
     try:
         if args.strict:
-            with ctx.wrap_socket(conn, server_side=True) as s:
-                s.do_handshake()
+            handshake(conn, ctx, args, in_tds=False)
             return
         ptype, _, payload = read_packet(conn)
         if ptype != PRELOGIN or 0x01 not in prelogin_options(payload):
             return
         send_packets(conn, REPLY, prelogin_reply(ENCRYPT[args.encrypt]))
         if args.encrypt != "notsup":
-            tls_in_tds(conn, ctx)
+            handshake(conn, ctx, args, in_tds=True)
     except (EOFError, OSError, ValueError, ssl.SSLError):
         pass
     finally:
@@ -130,6 +164,7 @@ def main():
     ap.add_argument("--min", default="TLSv1_2")
     ap.add_argument("--max", default="TLSv1_3")
     ap.add_argument("--seclevel0", action="store_true")
+    ap.add_argument("--record", help="append the bytes received after each handshake here")
     args = ap.parse_args()
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     if args.seclevel0:

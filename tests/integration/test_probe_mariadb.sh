@@ -2,8 +2,8 @@
 # rootwarden probe mysql:// against a real MariaDB (Debian's mariadb-server) on 127.0.0.1: one
 # data directory, the server restarted with each configuration: tls_version TLSv1.2,TLSv1.3;
 # TLSv1.2 only; TLSv1.0,TLSv1.1 (OpenSSL security level 0 through an OPENSSL_CONF file for the
-# server process); a leaf-only chain; no TLS at all. The probe must report exactly the versions
-# each accepts and never log in.
+# server process); a leaf-only chain; a certificate for another host; an expired intermediate; no
+# TLS at all. The probe must report exactly the versions each accepts and never log in.
 set -u
 BIN=${RW_BINARY:?}
 SRC=${RW_SOURCE_DIR:?}
@@ -88,6 +88,18 @@ start "" --ssl-cert="$T/pki/leaf.pem" --ssl-key="$T/pki/leaf-key.pem" --ssl-ca="
 probe "$URL" --bundle "$T/pki/bundle-a.pem"
 check "leaf only: chain WARN, bundle of the root fails" [ "$(rule chain)" = WARN ]
 check "leaf only: chain WARN, bundle of the root fails (2)" [ "$(rule bundle "$T/pki/bundle-a.pem")" = FAIL ]
+
+start "" --ssl-cert="$T/pki/wronghost.pem" --ssl-key="$T/pki/leaf-key.pem" --ssl-ca="$T/pki/root-a.pem" || exit 1
+probe "$URL" --bundle "$T/pki/bundle-a.pem"
+check "wrong host: hostname FAIL" [ "$(rule hostname)" = FAIL ]
+check "wrong host: bundle fails verify-full" [ "$(rule bundle "$T/pki/bundle-a.pem")" = FAIL ]
+check "wrong host: exit 2" [ "$(cat "$T/rc")" = 2 ]
+
+start "" --ssl-cert="$T/pki/expired-int.pem" --ssl-key="$T/pki/leaf-key.pem" --ssl-ca="$T/pki/root-a.pem" || exit 1
+probe "$URL" --bundle "$T/pki/bundle-a.pem"
+check "expired intermediate: chain FAIL" [ "$(rule chain)" = FAIL ]
+check "expired intermediate: chain FAIL (2)" grep -q "Test Intermediate Old' expired on 2021-01-01" "$T/out.json"
+check "expired intermediate: bundle fails verify-full" [ "$(rule bundle "$T/pki/bundle-a.pem")" = FAIL ]
 
 start "" --skip-ssl || exit 1
 probe "$URL"

@@ -70,14 +70,28 @@ versions() { probe_versions <"$T/out.json"; }
 rule() { probe_rule "$@" <"$T/out.json"; }
 
 # 1. full chain, TLS 1.2 and 1.3
-start full.pem "ssl = on" "ssl_min_protocol_version = 'TLSv1.2'" "ssl_max_protocol_version = 'TLSv1.3'" || exit 1
+start full.pem "ssl = on" "ssl_min_protocol_version = 'TLSv1.2'" "ssl_max_protocol_version = 'TLSv1.3'" "log_connections = on" || exit 1
 probe "$URL" --bundle "$T/pki/bundle-a.pem" --profile test-svc
+# log_connections logs every connection and, after a startup packet, its authorization: the
+# probe's five connections are there, and not one got as far as a startup packet
+check "never logs in: connections logged" [ "$(grep -c 'connection received: host=127.0.0.1' "$T/data/log")" -ge 5 ]
+check "never logs in: no startup packet (no authorization, no database named)" not grep -q -e 'connection authorized' -e 'database "' "$T/data/log"
 check "1.2-1.3: versions exactly" [ "$(versions)" = "TLS1.0=refused TLS1.1=refused TLS1.2=accepted TLS1.3=accepted" ]
 check "1.2-1.3: TLS offered ('S')" [ "$(rule tls)" = PASS ]
 check "1.2-1.3: Azure TLS1_2" grep -q '"azure_minimal_tls": "TLS1_2"' "$T/out.json"
 check "1.2-1.3: default client gets TLS 1.3" grep -q '"version": "TLS1.3"' "$T/out.json"
 check "1.2-1.3: chain as sent has 2 certificates" [ "$(probe_chain_len <"$T/out.json")" = 2 ]
 check "1.2-1.3: chain in order" [ "$(rule chain)" = PASS ]
+check "1.2-1.3: default cipher suite named (IANA)" grep -q '"cipher": "TLS_AES_' "$T/out.json"
+check "1.2-1.3: each certificate as sent: subject, issuer, validity, key, signature hash" python3 -c "
+import json,sys
+c=json.load(open('$T/out.json'))['endpoints'][0]['chain']
+assert c[0]['subject']=='CN=localhost' and c[0]['issuer']=='CN=Test Intermediate', c[0]
+assert c[1]['subject']=='CN=Test Intermediate' and c[1]['issuer']=='CN=Test Root A', c[1]
+for x in c:
+    assert x['not_before'].endswith('Z') and x['not_after'].endswith('Z'), x
+    assert x['key']=='RSA' and x['key_bits']==2048 and x['signature']=='RSA-SHA256', x
+"
 check "1.2-1.3: host name matches" [ "$(rule hostname)" = PASS ]
 check "1.2-1.3: root named by catalog id" grep -q '"id": "test-root-a"' "$T/out.json"
 check "1.2-1.3: bundle A verifies now" [ "$(rule bundle "$T/pki/bundle-a.pem")" = PASS ]
@@ -132,6 +146,7 @@ probe "$URL"
 check "ssl off: cleartext only (FAIL, exit 2)" [ "$(rule tls)" = FAIL ]
 check "ssl off: cleartext only (FAIL, exit 2) (2)" [ "$(cat "$T/rc")" = 2 ]
 check "ssl off: reported as not-offered" grep -q '"tls": "not-offered"' "$T/out.json"
+check "ssl off: Azure TLSEnforcementDisabled" grep -q '"azure_minimal_tls": "TLSEnforcementDisabled"' "$T/out.json"
 
 # 8. stopped: UNKNOWN with the reason
 "${RUNAS[@]}" "$PGBIN/pg_ctl" -D "$T/data" -m fast stop >/dev/null 2>&1
