@@ -198,12 +198,15 @@ void strvec_free(struct strvec *sv)
 
 static void print_overview(FILE *fp)
 {
-	fprintf(fp, "usage: rootwarden [--help] [--version] COMMAND [ARGS]\n\n"
+	fprintf(fp, "usage: rootwarden [-h | --help] [-V | --version] COMMAND [ARGS]\n\n"
 	            "Keeps the CA roots and trust bundles of database clients current.\n\n"
 	            "Commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
-	fprintf(fp, "\nRun 'rootwarden help COMMAND' for a command's options.\n\n%s", exit_help);
+	fprintf(fp,
+	        "\nRun 'rootwarden help COMMAND' (or 'rootwarden COMMAND -h') for a command's "
+	        "options.\n\n%s",
+	        exit_help);
 }
 
 int cmd_help(int argc, char **argv)
