@@ -12,9 +12,17 @@
 #include <string.h>
 #include <unistd.h>
 
+enum { H_COMPLETION };
+static const struct cliopt help_opts[] = {
+        [H_COMPLETION] = {"completion", 0, "SHELL",
+                          "print the shell completion made from the program's tables: bash,\n"
+                          "zsh, or words (the same facts one per line, for scripts)",
+                          0},
+        {NULL, 0, NULL, NULL, 0},
+};
 static const struct cmd_help help_help = {"rootwarden help [COMMAND]\n"
                                           "       rootwarden help --completion bash|zsh|words\n",
-                                          NULL, NULL, NULL};
+                                          help_opts, NULL, NULL};
 enum { V_JSON, V_ROOTS };
 static const struct cliopt version_opts[] = {
         [V_JSON] = {"json", 0, NULL,
@@ -198,27 +206,51 @@ void strvec_free(struct strvec *sv)
 
 static void print_overview(FILE *fp)
 {
-	fprintf(fp, "usage: rootwarden [--help] [--version] COMMAND [ARGS]\n\n"
+	fprintf(fp, "usage: rootwarden [-h | --help] [-V | --version] COMMAND [ARGS]\n\n"
 	            "Keeps the CA roots and trust bundles of database clients current.\n\n"
 	            "Commands:\n");
 	for (const struct command *c = commands; c->name; c++)
 		fprintf(fp, "  %-10s %s\n", c->name, c->summary);
-	fprintf(fp, "\nRun 'rootwarden help COMMAND' for a command's options.\n\n%s", exit_help);
+	fprintf(fp,
+	        "\nRun 'rootwarden help COMMAND' (or 'rootwarden COMMAND -h') for a command's "
+	        "options.\n\n%s",
+	        exit_help);
 }
 
 int cmd_help(int argc, char **argv)
 {
 	const struct command *c;
+	struct cliopt_parser p;
+	const char *shell = NULL;
+	char **ops;
+	int o, n;
 
-	if (argc < 2) {
+	cliopt_init(&p, "help", help_opts, argc, argv);
+	while ((o = cliopt_next(&p)) >= 0)
+		if (o == H_COMPLETION)
+			shell = p.arg;
+	if (o == CLIOPT_HELP) {
+		printf("help - show help for rootwarden or for one command\n\nusage: ");
+		cli_print_help(&help_help, stdout);
+		return RW_EXIT_OK;
+	}
+	if (o != CLIOPT_DONE)
+		return RW_EXIT_USAGE;
+	ops = cliopt_operands(&p, &n);
+	if (n > 1 || (shell && n > 0))
+		return cli_usage_error("help", RW_EXIT_USAGE, "unexpected argument");
+	if (shell) {
+		char *cv[] = {"--completion", (char *)shell, NULL};
+
+		return cmd_help_completion(2, cv);
+	}
+	if (n == 0) {
 		print_overview(stdout);
 		return RW_EXIT_OK;
 	}
-	if (strcmp(argv[1], "--completion") == 0)
-		return cmd_help_completion(argc - 1, argv + 1);
-	c = cli_find(argv[1]);
+	c = cli_find(ops[0]);
 	if (c == NULL)
-		return cli_usage_error("help", RW_EXIT_USAGE, "unknown command '%s'", argv[1]);
+		return cli_usage_error("help", RW_EXIT_USAGE, "unknown command '%s'", ops[0]);
 	printf("%s - %s\n\nusage: ", c->name, c->summary);
 	cli_print_help(c->help, stdout);
 	return RW_EXIT_OK;

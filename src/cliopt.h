@@ -17,7 +17,9 @@
  * - cliopt_help() appends the option list: one entry per row, "  -x, --name METAVAR  help", the
  *   help wrapped at the column of the first line; help text may hold '\n' for a new line.
  * - Short options are one letter with one meaning across every command (a unit test walks every
- *   table); none is hidden: each is a row, so it is in --help and in the man page.
+ *   table); none is hidden: each is a row, so it is in --help and in the man page (which
+ *   test_manpage.sh checks section by section). The two that are no row, -h (--help, in every
+ *   command) and -V (rootwarden --version), are in the overview's usage line and the man page.
  */
 #ifndef RW_CLIOPT_H
 #define RW_CLIOPT_H

@@ -378,9 +378,22 @@ int cmd_sync(int argc, char **argv)
 		             path);
 	else
 		rc = config_load(path, &cfg, &e);
+	/* --metrics-file stands for the configuration's metrics_file, so that the target model
+	 * judges it by the same rules (not inside state_dir, not a bundle's file) */
+	if (rc == 0 && a.metrics) {
+		char *m = strdup(a.metrics);
+
+		if (m == NULL)
+			rc = err_set(&e, RW_EXIT_FAILURE, "out of memory");
+		else {
+			free(cfg->metrics_file);
+			cfg->metrics_file = m;
+			a.metrics = NULL;
+		}
+	}
 	if (rc == 0) {
 		a.o.roots_dir = cli_roots_dir(a.roots_dir ? a.roots_dir : cfg->roots_dir);
-		a.o.record_success = !a.o.dry_run && (a.metrics || cfg->metrics_file);
+		a.o.record_success = !a.o.dry_run && cfg->metrics_file;
 		a.o.progress = progress;
 		a.o.progress_ctx = &w;
 		w.quiet = a.quiet || a.json;
@@ -395,7 +408,8 @@ int cmd_sync(int argc, char **argv)
 		 * file, whose other series stay (the last success ages; the bundles did not
 		 * change). Not when another sync holds the lock: that one writes the file. */
 		if (!a.o.dry_run && rc != RW_EXIT_LOCKED &&
-		    (a.metrics || (cfg && cfg->metrics_file))) {
+		    (a.metrics || (cfg && cfg->metrics_file)) &&
+		    (cfg == NULL || targets_status_metrics_ok(cfg, cfg->metrics_file))) {
 			struct rw_err me = {{0}, 0};
 
 			if (sync_metrics_write_status(rc, a.metrics ? a.metrics : cfg->metrics_file,

@@ -17,6 +17,7 @@
 #include "date.h"
 #include "fileio.h"
 #include "save.h"
+#include "store.h"
 #include "strv.h"
 
 #define META_MAX ((size_t)256 << 10)
@@ -34,18 +35,9 @@ int jwks_name_ok(const char *name)
 	return 1;
 }
 
-static char *state_file(const char *state_dir, const char *name, const char *ext)
-{
-	char *p = NULL;
-
-	if (asprintf(&p, "%s/jwks/%s.%s", state_dir, name, ext) < 0)
-		return NULL;
-	return p;
-}
-
 char *jwks_state_path(const char *state_dir, const char *name)
 {
-	return state_file(state_dir, name, "json");
+	return store_jwks_path(state_dir, name, "json");
 }
 
 void jwks_change_free(struct jwks_change *c)
@@ -137,26 +129,11 @@ static time_t meta_time(json_t *meta, const char *key)
 	return date_start(day) + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
 }
 
-static int make_jwks_dir(const char *state_dir, struct rw_err *e)
-{
-	char *d = NULL;
-	struct stat st;
-	int rc = 0;
-
-	if (asprintf(&d, "%s/jwks", state_dir) < 0)
-		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", state_dir);
-	if (mkdir(d, 0755) < 0 && !(errno == EEXIST && stat(d, &st) == 0 && S_ISDIR(st.st_mode)))
-		rc = err_set(e, RW_EXIT_FAILURE, "%s: cannot create the directory: %s", d,
-		             strerror(errno));
-	free(d);
-	return rc;
-}
-
-int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks_change *out,
+int jwks_sync(struct store *st, const struct jwks_sync_opts *o, struct jwks_change *out,
               struct rw_err *e)
 {
-	char *path = NULL, *meta_path = NULL, *text = NULL;
-	struct buf mb = {0};
+	char *path = NULL, *text = NULL;
+	struct buf mb = {0}, pb = {0};
 	json_t *meta = NULL, *nm = NULL;
 	struct jwks *prev = NULL, *cur = NULL;
 	struct fetch_opts fo;
@@ -173,18 +150,17 @@ int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks
 		return err_set(e, RW_EXIT_INPUT,
 		               "jwks: '%s' is not a key set name ([A-Za-z0-9._-])",
 		               o->name ? o->name : "");
-	path = state_file(state_dir, o->name, "json");
-	meta_path = state_file(state_dir, o->name, "meta");
-	if (path == NULL || meta_path == NULL) {
-		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", state_dir);
+	if ((path = jwks_state_path(store_dir(st), o->name)) == NULL) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", store_dir(st));
 		goto out;
 	}
-	/* the previous good copy: a copy that no longer parses counts as none */
-	if (access(path, F_OK) == 0 && jwks_read_file(path, &prev, &pe) < 0)
+	/* the previous good copy: a copy that cannot be read or no longer parses counts as none */
+	if (store_jwks_get(st, o->name, "json", JWKS_MAX_BYTES, &pb, &pe) == 1 &&
+	    jwks_parse(pb.data ? pb.data : "", pb.len, path, &prev, &pe) < 0)
 		prev = NULL;
 	if (prev && jwks_kids(prev, &prev_kids, &n_prev) < 0)
 		goto oom;
-	if (access(meta_path, F_OK) == 0 && file_read_all(meta_path, META_MAX, &mb, NULL) == 0)
+	if (store_jwks_get(st, o->name, "meta", META_MAX, &mb, &pe) == 1)
 		meta = json_loadb(mb.data ? mb.data : "", mb.len, 0, NULL);
 	fo = plain_opts(o->fo);
 	if (prev && meta && same_str(meta, "url", o->url)) {
@@ -240,16 +216,12 @@ int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks
 	 * in between leaves it for the next one */
 	if (out->changed && o->before_commit && o->before_commit(o->commit_arg, out, e) < 0)
 		goto out;
-	if (make_jwks_dir(state_dir, e) < 0)
-		goto out;
 	{
-		struct save_opts so;
 		char t[21], lc[21];
 		int w;
 
-		save_opts_init(&so);
-		if ((w = save_bytes(path, fr.body.data ? fr.body.data : "", fr.body.len, &so, e)) ==
-		    SAVE_ERROR)
+		if ((w = store_jwks_put(st, o->name, "json", fr.body.data ? fr.body.data : "",
+		                        fr.body.len, e)) == SAVE_ERROR)
 			goto out;
 		out->files_written += w == SAVE_WRITTEN;
 		/* the meta is rewritten only when what it records changed, so an unchanged key set
@@ -273,7 +245,7 @@ int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks
 			json_object_set_new(nm, "last_modified", json_string(fr.last_modified));
 		if ((text = json_dumps(nm, JSON_INDENT(2) | JSON_SORT_KEYS)) == NULL)
 			goto oom;
-		if ((w = save_bytes(meta_path, text, strlen(text), &so, e)) == SAVE_ERROR)
+		if ((w = store_jwks_put(st, o->name, "meta", text, strlen(text), e)) == SAVE_ERROR)
 			goto out;
 		out->files_written += w == SAVE_WRITTEN;
 	}
@@ -290,9 +262,9 @@ out:
 	json_decref(meta);
 	json_decref(nm);
 	buf_free(&mb);
+	buf_free(&pb);
 	free(text);
 	free(path);
-	free(meta_path);
 	return rc;
 }
 

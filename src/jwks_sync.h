@@ -2,7 +2,7 @@
  * jwks_sync.h - keeping a copy of an Entra ID signing key set in the state directory, for sync;
  * and fetching one for a check.
  *
- * Layout (every file written through save.h):
+ * Layout (read and written through store.h, store_jwks_get / store_jwks_put):
  *   STATE/jwks/NAME.json   the last good key set, byte for byte as served (validated by jwks.h)
  *   STATE/jwks/NAME.meta   JSON: url, etag, last_modified, sha256 (of NAME.json), kids (sorted),
  *                          last_change (when the kid list last changed, YYYY-MM-DDTHH:MM:SSZ),
@@ -36,6 +36,7 @@
 #include "fetch.h"
 #include "jwks.h"
 #include "metrics.h"
+#include "store.h"
 
 /* The hook event of a change in a key set (hooks.h struct hook_event .event). */
 #define HOOK_EVENT_SIGNING_KEYS_CHANGED "signing-keys-changed"
@@ -80,7 +81,8 @@ struct jwks_change {
 	unsigned files_written;
 };
 
-int jwks_sync(const char *state_dir, const struct jwks_sync_opts *o, struct jwks_change *out,
+/* st: the run's state directory (store.h), borrowed. */
+int jwks_sync(struct store *st, const struct jwks_sync_opts *o, struct jwks_change *out,
               struct rw_err *e);
 void jwks_change_free(struct jwks_change *c);
 
@@ -104,7 +106,7 @@ int jwks_change_metrics(struct metrics *m, const char *name, const struct jwks_c
 
 /* 1 when name is a valid key set name. */
 int jwks_name_ok(const char *name);
-/* malloc'd STATE/jwks/NAME.json (NULL when out of memory). */
+/* malloc'd STATE/jwks/NAME.json, from store.h store_jwks_path (NULL when out of memory). */
 char *jwks_state_path(const char *state_dir, const char *name);
 
 /* Fetches and validates a key set for a check (nothing stored; fo's etag fields ignored). */

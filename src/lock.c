@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "date.h"
+#include "store.h"
 
 #define LOCK_PID_READS 10
 
@@ -49,7 +50,7 @@ int lock_take(const char *state_dir, double timeout_s, struct lock **out, struct
 	int n;
 
 	*out = NULL;
-	if (l == NULL || asprintf(&l->path, "%s/lock", state_dir) < 0) {
+	if (l == NULL || (l->path = store_lock_path(state_dir)) == NULL) {
 		free(l);
 		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", state_dir);
 	}

@@ -1,5 +1,6 @@
 /*
- * lock.h - the sync lock: an flock(2) on STATE/lock, so that two syncs never interleave.
+ * lock.h - the sync lock: an flock(2) on STATE/lock (its path from store.h store_lock_path), so
+ * that two syncs never interleave.
  *
  * Contract: lock_take() waits up to timeout_s seconds (0: do not wait) for the exclusive lock and
  * then writes its pid into the lock file (the one file not written through save.h: the lock

@@ -360,6 +360,61 @@ int store_json_remove(struct store *st, const char *kind, const char *name, stru
 	return rc;
 }
 
+char *store_lock_path(const char *state_dir)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s/lock", state_dir) < 0 ? NULL : p;
+}
+
+char *store_jwks_path(const char *state_dir, const char *name, const char *ext)
+{
+	char *p = NULL;
+
+	return asprintf(&p, "%s/jwks/%s.%s", state_dir, name, ext) < 0 ? NULL : p;
+}
+
+int store_jwks_get(const struct store *st, const char *name, const char *ext, size_t max,
+                   struct buf *out, struct rw_err *e)
+{
+	char *p = store_jwks_path(st->dir, name, ext);
+	int rc = -1;
+
+	buf_init(out, 0);
+	if (p == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "%s: out of memory", st->dir);
+	if (access(p, F_OK) != 0)
+		rc = 0;
+	else if (file_read_all(p, max, out, e) == 0)
+		rc = 1;
+	else
+		buf_free(out);
+	free(p);
+	return rc;
+}
+
+int store_jwks_put(struct store *st, const char *name, const char *ext, const void *data,
+                   size_t len, struct rw_err *e)
+{
+	char *d = NULL, *p = store_jwks_path(st->dir, name, ext);
+	struct save_opts o;
+	int rc = SAVE_ERROR;
+
+	if (p == NULL || asprintf(&d, "%s/jwks", st->dir) < 0) {
+		err_set(e, RW_EXIT_FAILURE, "%s: out of memory", st->dir);
+		d = NULL;
+		goto out;
+	}
+	if (make_dir(d, 0755, e) < 0)
+		goto out;
+	save_opts_init(&o);
+	rc = save_bytes(p, data, len, &o, e);
+out:
+	free(d);
+	free(p);
+	return rc;
+}
+
 int store_int_field(const json_t *obj, const char *key, long long min, long long max,
                     long long dflt, long long *out)
 {

@@ -16,9 +16,14 @@
  *   STATE/catalog/previous/       the one before, only while a new one is being put in place
  *   STATE/catalog/accepted.json   version, archive SHA-256, source, etag of what was accepted
  *   STATE/cache/verify-cache.bin  self-signature verdicts by SHA-256 (verifycache.h)
+ *   STATE/jwks/NAME.json          an Entra ID key set as served; NAME.meta its fetch record
+ *                                 (jwks_sync.h)
+ *   STATE/sync/last-success.json  when the last successful run started (sync.c)
  *
- * Every file under STATE is read and written through this module; no other module builds a path
- * below STATE.
+ * Every file under STATE is read and written through this module, and no other module builds a
+ * path below STATE: the lock file's path comes from store_lock_path() (lock.h takes the flock
+ * on it), the key sets' from store_jwks_path(), and the directory an accepted catalog archive
+ * is unpacked into from store_catalog_dir() (store_catalog_install() puts it in place).
  *
  * Contract: store_open() returns a handle the caller frees with store_free() (safe with NULL);
  * with create, missing directories are made (0755; the state dir itself 0750). JSON documents
@@ -33,6 +38,7 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "buf.h"
 #include "cert.h"
 #include "err.h"
 
@@ -98,6 +104,23 @@ long long store_sat_add(long long a, long long b);
 int store_counters_get(const struct store *st, json_t **out, struct rw_err *e);
 int store_counter_add(json_t *counters, const char *group, const char *key, long long delta,
                       long long *total);
+
+/* malloc'd STATE/lock (whether or not it exists); NULL when out of memory. */
+char *store_lock_path(const char *state_dir);
+
+/* The key sets sync keeps (jwks_sync.h): STATE/jwks/NAME.EXT, EXT "json" (the key set byte for
+ * byte as served) or "meta" (its fetch record). NAME is checked by the caller (jwks_name_ok).
+ * store_jwks_path(): malloc'd path (whether or not it exists), for a reader that has only the
+ * state directory (check token); NULL when out of memory.
+ * store_jwks_get(): the file's bytes into out (initialised here; the caller buf_free's it):
+ * 1 when read, 0 when absent (out empty), -1 with e naming the file (unreadable, over max).
+ * store_jwks_put(): writes data through save.h (STATE/jwks made when missing); SAVE_WRITTEN,
+ * SAVE_UNCHANGED (the same bytes were there) or SAVE_ERROR with e. */
+char *store_jwks_path(const char *state_dir, const char *name, const char *ext);
+int store_jwks_get(const struct store *st, const char *name, const char *ext, size_t max,
+                   struct buf *out, struct rw_err *e);
+int store_jwks_put(struct store *st, const char *name, const char *ext, const void *data,
+                   size_t len, struct rw_err *e);
 
 /* malloc'd STATE/catalog/WHICH ("current", "previous"). */
 char *store_catalog_dir(const struct store *st, const char *which);

@@ -68,7 +68,7 @@ static void keep_key_sets(struct job *j)
 
 		jr->name = sync_strdup(cfg->jwks[i].name);
 		jr->url = sync_strdup(cfg->jwks[i].url);
-		if (!j->o->offline && jwks_sync(cfg->state_dir, &jo, &jr->change, &e) < 0) {
+		if (!j->o->offline && jwks_sync(j->st, &jo, &jr->change, &e) < 0) {
 			sync_problem(j->res, "%s: key set %s: %s", jr->url, jr->name, e.msg);
 			jwks_change_free(&jr->change);
 			memset(&jr->change, 0, sizeof(jr->change));

@@ -468,6 +468,26 @@ out:
 	return rc;
 }
 
+int targets_status_metrics_ok(const struct config *cfg, const char *path)
+{
+	char *m = path ? path_canonical(path) : NULL, *d = NULL;
+	int ok = m != NULL;
+
+	for (size_t i = 0; ok && i <= cfg->n_bundles + 1; i++) {
+		const char *p = i < cfg->n_bundles    ? cfg->bundles[i].path
+		                : i == cfg->n_bundles ? cfg->state_dir
+		                                      : cfg->profile_bundles_dir;
+
+		if (p == NULL)
+			continue;
+		if ((d = path_canonical(p)) == NULL || path_within(m, d))
+			ok = 0;
+		free(d);
+	}
+	free(m);
+	return ok;
+}
+
 int targets_is_config_root(const struct targets *t, size_t ri)
 {
 	return ri >= t->first_config_root && ri < t->cat->n_roots;

@@ -86,6 +86,11 @@ void targets_rotation_target(const struct targets *t, size_t bi, struct rotation
 void targets_rotation_opts(const struct targets *t, struct rotation_opts *o);
 /* The bundle_spec sync builds bundle bi from, for day (bundle.h). */
 void targets_bundle_spec(const struct targets *t, size_t bi, int32_t day, struct bundle_spec *s);
+/* Whether a sync that could not start (no targets were built) may still write its status into
+ * the metrics file at path: 0 when path (canonical) is inside state_dir, is or is inside a
+ * configured bundle's path, or is inside profile_bundles_dir (the places targets_build refuses a
+ * metrics file, judged without the catalog, so a little wider), or cannot be resolved; else 1. */
+int targets_status_metrics_ok(const struct config *cfg, const char *path);
 /* 1 when catalog root ri is a configuration root. */
 int targets_is_config_root(const struct targets *t, size_t ri);
 

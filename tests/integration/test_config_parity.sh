@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `config check` refuses exactly what `sync` refuses at load: the same broken configurations fed to
-# both give the same exit status (3) and the same message naming the file and line; nothing is
-# written. A valid configuration passes both. (Both build the one target model, target.h.)
+# both (and to a real sync) give the same exit status (3) and the same message naming the file and
+# line; nothing is written, not even the state directory. A valid configuration passes both (both
+# build the one target model, target.h).
 set -u
 bin=${RW_BINARY:?}
 src=${RW_SOURCE_DIR:?}
@@ -24,6 +25,9 @@ cases=(
 	"root not in roots|bundles = ( { name = \"a\"; path = \"$T/out/a.pem\"; profiles = [\"azure-china\"]; roots = [\"nope\"]; } );"
 	"unknown format|bundles = ( { name = \"a\"; path = \"$T/out/a.pem\"; profiles = [\"azure-china\"]; format = \"nope\"; } );"
 	"syntax error|bundles = ( { name = \"a\" path = \"$T/out/a.pem\"; } );"
+	"hook not found|bundles = ( { name = \"a\"; path = \"$T/out/a.pem\"; profiles = [\"azure-china\"]; hooks = ( [\"$T/no-such-hook.sh\"] ); } );"
+	"metrics file in state_dir|metrics_file = \"$T/state/m.prom\";"
+	"pin of a root file|roots = ( { id = \"mine\"; file = \"$T/root.pem\"; sha256 = \"$(printf '%064d' 1)\"; } );"
 )
 for c in "${cases[@]}"; do
 	what=${c%%|*}
@@ -32,12 +36,17 @@ for c in "${cases[@]}"; do
 	rc1=$?
 	"$bin" sync --dry-run --offline --config "$T/rw.conf" --roots-dir "$src/roots" >/dev/null 2>"$T/sync.err"
 	rc2=$?
+	# and the real run (not a dry run) refuses it the same way, before it creates anything
+	"$bin" sync --offline --config "$T/rw.conf" --roots-dir "$src/roots" >/dev/null 2>"$T/run.err"
+	rc3=$?
 	m1=$(sed 's/^rootwarden: //' "$T/check.err")
 	m2=$(sed 's/^rootwarden: //' "$T/sync.err")
-	if [ "$rc1" -eq 3 ] && [ "$rc2" -eq 3 ] && [ "$m1" = "$m2" ] && grep -q "rw.conf" <<<"$m1"; then
-		pass "$what: both exit 3 with: $m1"
+	m3=$(sed 's/^rootwarden: //' "$T/run.err")
+	if [ "$rc1" -eq 3 ] && [ "$rc2" -eq 3 ] && [ "$rc3" -eq 3 ] && [ "$m1" = "$m2" ] &&
+		[ "$m1" = "$m3" ] && grep -q "rw.conf" <<<"$m1" && [ ! -e "$T/state" ]; then
+		pass "$what: all three exit 3 with: $m1"
 	else
-		fail "$what: config check $rc1 '$m1', sync --dry-run $rc2 '$m2'"
+		fail "$what: config check $rc1 '$m1', sync --dry-run $rc2 '$m2', sync $rc3 '$m3'"
 	fi
 done
 check "nothing was written by the refused runs" [ ! -e "$T/out" ] 

@@ -145,6 +145,19 @@ grep -q '^rootwarden_root_not_after_timestamp_seconds{' "$T/m.prom" || fail "met
 [ "$(grep -c '^# TYPE rootwarden_sync_exit_status ' "$T/m.prom")" = 1 ] || fail "metrics: the family twice"
 ok "a sync that cannot start: metrics keep the last run's series, status 3 replaces the last"
 
+# ---- a metrics file where a bundle or the state is: refused (3), nothing written there -------
+run 3 --offline --metrics-file "$T/out/app.pem"
+expect_err "metrics_file '$T/out/app.pem' is bundle 'app''s file"
+bundle_intact "--metrics-file naming the bundle's file"
+run 3 --offline --metrics-file "$T/state/m.prom"
+expect_err "is inside state_dir"
+[ -e "$T/state/m.prom" ] && fail "a refused metrics file inside state_dir was written"
+sed "s|^state_dir = .*|&\nmetrics_file = \"$T/out/app.pem\";|" "$T/rw.conf" >"$T/mbad.conf"
+"$RW" sync --config "$T/mbad.conf" --offline >/dev/null 2>"$T/err"
+[ $? = 3 ] || fail "metrics_file naming a bundle's file must exit 3"
+bundle_intact "metrics_file naming the bundle's file (a sync that could not start)"
+ok "a metrics file that is a bundle's file or inside state_dir: exit 3, the bundle and the state untouched"
+
 # ---- second sync: conditional requests, 304, nothing written, no hook ------------------------
 sleep 0.05
 : >"$T/server.log"

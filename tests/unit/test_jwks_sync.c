@@ -95,9 +95,13 @@ static void sync_at(struct env *v, long long now, int dry, struct jwks_change *c
 {
 	struct jwks_sync_opts o = {"public", v->url, &v->fo, NULL, dry, (time_t)now, NULL, NULL};
 	struct rw_err e = {{0}, 0};
+	struct store *st = NULL;
 
-	if (jwks_sync(v->state, &o, c, &e) != 0)
+	if (store_open(v->state, 1, &st, &e) < 0)
+		fail_msg("store_open: %s", e.msg);
+	if (jwks_sync(st, &o, c, &e) != 0)
 		fail_msg("jwks_sync: %s", e.msg);
+	store_free(st);
 }
 
 static char *stored(struct env *v)
@@ -378,8 +382,11 @@ static void test_bad_name_and_paths(void **state)
 	struct jwks_change c;
 	struct rw_err e = {{0}, 0};
 	char *p;
+	struct store *st = NULL;
 
-	assert_int_equal(jwks_sync(v->state, &o, &c, &e), -1);
+	assert_int_equal(store_open(v->state, 1, &st, &e), 0);
+	assert_int_equal(jwks_sync(st, &o, &c, &e), -1);
+	store_free(st);
 	assert_non_null(strstr(e.msg, "not a key set name"));
 	jwks_change_free(&c);
 	assert_int_equal(jwks_name_ok("public"), 1);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "save.h"
 #include "store.h"
 
 static struct cert *make_root(const char *cn)
@@ -206,6 +207,47 @@ static void test_stale_state_temps_are_swept(void **state)
 	free(dir);
 }
 
+/* The key sets and the lock live where store.h says, built by the store alone: a key set absent
+ * reads as absent, is written through save.h (the same bytes again write nothing), reads back
+ * byte for byte, and a copy over the caller's cap is an error naming the file. */
+static void test_key_sets_and_lock_path(void **state)
+{
+	char *dir = tu_tmpdir(), *sd = tu_path(dir, "state"), *p, *want;
+	struct store *st = NULL;
+	struct rw_err e = {{0}, 0};
+	struct buf b;
+	static const char doc[] = "{\"keys\": []}";
+
+	(void)state;
+	assert_int_equal(store_open(sd, 1, &st, &e), 0);
+	assert_int_equal(store_jwks_get(st, "public", "json", 1024, &b, &e), 0);
+	assert_int_equal(b.len, 0);
+	assert_int_equal(store_jwks_put(st, "public", "json", doc, strlen(doc), &e), SAVE_WRITTEN);
+	assert_int_equal(store_jwks_put(st, "public", "json", doc, strlen(doc), &e),
+	                 SAVE_UNCHANGED);
+	assert_int_equal(store_jwks_get(st, "public", "json", 1024, &b, &e), 1);
+	assert_int_equal(b.len, strlen(doc));
+	assert_memory_equal(b.data, doc, b.len);
+	buf_free(&b);
+	p = store_jwks_path(sd, "public", "json");
+	want = tu_path(sd, "jwks/public.json");
+	assert_string_equal(p, want);
+	assert_int_equal(access(p, R_OK), 0);
+	assert_int_equal(store_jwks_get(st, "public", "json", 4, &b, &e), -1);
+	assert_non_null(strstr(e.msg, p));
+	free(p);
+	free(want);
+	p = store_lock_path(sd);
+	want = tu_path(sd, "lock");
+	assert_string_equal(p, want);
+	free(p);
+	free(want);
+	store_free(st);
+	tu_rmrf(dir);
+	free(sd);
+	free(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -213,6 +255,7 @@ int main(void)
 	        cmocka_unit_test(test_json_documents_and_quarantine),
 	        cmocka_unit_test(test_counters_are_validated_and_saturate),
 	        cmocka_unit_test(test_stale_state_temps_are_swept),
+	        cmocka_unit_test(test_key_sets_and_lock_path),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* test_sync.c - sync's steps as units (sync_internal.h): the bundle step's change record, the
- * write-ahead hook record and striking hooks as they succeed, typed degraded results (a
- * configured root with no verified copy), and the whole run's exit statuses. */
+/* test_sync.c - sync's steps as units (sync_internal.h): the roots step (pin checks, the store,
+ * quarantine), the bundle step's change record, the write-ahead hook record and striking hooks
+ * as they succeed, typed degraded results (a configured root with no verified copy), and the
+ * whole run's exit statuses. */
 #include "testutil.h"
 
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cert.h"
 #include "config.h"
 #include "sync_internal.h"
 
@@ -156,11 +158,111 @@ static void test_unavailable_root_degrades(void **state)
 	config_free(cfg);
 }
 
+/* The roots step alone (sync_roots): a configured root fetched from a file:// URL that matches
+ * its pin is stored (content-addressed) and given to its catalog entry; fetched again it is
+ * unchanged; one whose content does not match its pin is quarantined (bytes and report), never
+ * stored, and its catalog entry keeps no certificate. The results are typed statuses. */
+static void test_roots_step_verifies_and_quarantines(void **state)
+{
+	char text[4096], *good = tu_path(dir, "good.der"), *bad = tu_path(dir, "bad.der"), *q;
+	struct tu_cert *g = tu_root("Step Root", TU_EC_P256), *b = tu_root("Impostor", TU_EC_P256);
+	struct config *cfg;
+	struct targets *t = NULL;
+	struct sync_opts o = {.roots_dir = roots};
+	struct sync_result res = {0};
+	struct rw_err e = {{0}, 0};
+	struct cert *gc, *stored = NULL;
+	struct job j;
+	size_t gi = 0, bi = 0;
+
+	(void)state;
+	gc = cert_from_der(g->der.data, g->der.size, "good", &e);
+	assert_non_null(gc);
+	tu_write(good, g->der.data, g->der.size);
+	tu_write(bad, b->der.data, b->der.size);
+	snprintf(text, sizeof(text),
+	         "roots = ( { id = \"good\"; name = \"Good Root\"; urls = [\"file://%s\"]; "
+	         "sha256 = \"%s\"; },\n"
+	         "          { id = \"bad\"; urls = [\"file://%s\"]; sha256 = \"%064d\"; } );\n"
+	         "bundles = ( { name = \"r\"; path = \"%s/r.pem\"; profiles = [\"azure-china\"]; "
+	         "roots = [\"good\", \"bad\"]; } );\n",
+	         good, gc->sha256, bad, 1, dir);
+	cfg = load(text);
+	assert_int_equal(targets_build(cfg, roots, &t, &e), 0);
+	memset(&j, 0, sizeof(j));
+	j.t = t;
+	j.cfg = cfg;
+	j.o = &o;
+	j.res = &res;
+	assert_int_equal(store_open(cfg->state_dir, 1, &j.st, &e), 0);
+	assert_int_equal(fetch_global_init(&e), 0);
+	assert_int_equal(fetch_session_new(&j.fs, &e), 0);
+	assert_int_equal(sync_roots(&j, &e), 0);
+	for (size_t i = 0; i < res.n_roots; i++) {
+		if (strcmp(res.roots[i].id, "good") == 0)
+			gi = i + 1;
+		if (strcmp(res.roots[i].id, "bad") == 0)
+			bi = i + 1;
+	}
+	assert_true(gi && bi);
+	assert_int_equal(res.roots[gi - 1].status, SYNC_ROOT_UPDATED);
+	assert_true(res.roots[gi - 1].from_config);
+	assert_int_equal(res.roots[bi - 1].status, SYNC_ROOT_QUARANTINED);
+	assert_non_null(res.roots[bi - 1].reason);
+	/* stored under its SHA-256; the impostor only in quarantine */
+	assert_int_equal(store_get_root(j.st, gc->sha256, &stored, &e), 0);
+	assert_non_null(stored);
+	cert_free(stored);
+	q = tu_path(dir, "state/quarantine");
+	{
+		char *qd = NULL, *qj = NULL;
+
+		assert_true(asprintf(&qd, "%s/%s.der", q, res.roots[bi - 1].q_sha256) > 0);
+		assert_true(asprintf(&qj, "%s/%s.json", q, res.roots[bi - 1].q_sha256) > 0);
+		assert_int_equal(access(qd, R_OK), 0);
+		assert_int_equal(access(qj, R_OK), 0);
+		assert_int_equal(store_get_root(j.st, res.roots[bi - 1].q_sha256, &stored, &e), 0);
+		assert_null(stored);
+		free(qd);
+		free(qj);
+	}
+	free(q);
+	/* the verified copy is what the bundle step will use; the impostor gives nothing */
+	for (size_t i = t->first_config_root; i < t->cat->n_roots; i++) {
+		const struct catalog_root *r = &t->cat->roots[i];
+
+		if (strcmp(r->id, "good") == 0) {
+			assert_non_null(r->cert);
+			assert_string_equal(r->name, "Good Root");
+		} else if (strcmp(r->id, "bad") == 0) {
+			assert_null(r->cert);
+		}
+	}
+	/* the same content again: unchanged */
+	sync_result_free(&res);
+	memset(&res, 0, sizeof(res));
+	assert_int_equal(sync_roots(&j, &e), 0);
+	for (size_t i = 0; i < res.n_roots; i++)
+		if (strcmp(res.roots[i].id, "good") == 0)
+			assert_int_equal(res.roots[i].status, SYNC_ROOT_UNCHANGED);
+	sync_result_free(&res);
+	fetch_session_free(j.fs);
+	store_free(j.st);
+	targets_free(t);
+	config_free(cfg);
+	cert_free(gc);
+	tu_cert_free(g);
+	tu_cert_free(b);
+	free(good);
+	free(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_bundle_step_and_change_record),
 	        cmocka_unit_test(test_unavailable_root_degrades),
+	        cmocka_unit_test(test_roots_step_verifies_and_quarantines),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
