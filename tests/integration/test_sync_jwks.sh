@@ -55,6 +55,61 @@ check "the first sync stores the key set (exit 0: no bundle)" [ "$rc" -eq 0 ]
 check "STATE/jwks/public.json is the served key set" cmp -s www/keys.json state/jwks/public.json
 check "the first copy raises no event" [ "$(ev)" = 0 ]
 check "metrics: one key" grep -q '^rootwarden_jwks_keys{jwks="public"} 1$' out/rw.prom
+check "metrics: the time of the last change" \
+	grep -q '^rootwarden_jwks_last_change_timestamp_seconds{jwks="public"} [1-9][0-9]*$' out/rw.prom
+run
+check "the same key set again: a conditional GET answered 304" \
+	grep -q '^GET /keys.json 304' server.log
+
+# checks = ( { kind = "token"; ... } ): a token a service keeps on disk, checked by sync with the
+# key set it keeps, reported and exported like the other checks, and never shown or stored.
+TID=11111111-2222-3333-4444-555555555555
+# tok OUT EXP_IN: a v1 access token for the database, signed with a.key (kid kidA)
+tok() {
+	python3 - "$1" "$2" "$TID" <<'P'
+import base64, json, subprocess, sys, time
+out, exp_in, tid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+now = int(time.time())
+b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
+h = {"typ": "JWT", "alg": "RS256", "kid": "kidA"}
+c = {"aud": "https://ossrdbms-aad.database.windows.net", "iss": "https://sts.windows.net/%s/" % tid,
+     "tid": tid, "iat": now - 300, "nbf": now - 300, "exp": now + exp_in, "upn": "app@contoso.example"}
+inp = b(json.dumps(h).encode()) + "." + b(json.dumps(c).encode())
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", "a.key"], input=inp.encode(),
+                     capture_output=True, check=True).stdout
+open(out, "w").write(inp + "." + b(sig) + "\n")
+P
+}
+# noleak WHAT TOKENFILE: no output, report, metrics or state file holds the token or a part of it
+noleak() {
+	local p
+	for p in $(tr '.' '\n' <"$2"); do
+		if grep -rqF -- "$p" out.txt out.json err.txt out/ state/; then
+			fail "$1: the token (or a part of it) was written out"
+			return
+		fi
+	done
+}
+(umask 077 && tok app.jwt 3600 && tok old.jwt -3600) || exit 1
+sed '/^jwks = /a checks = ( { kind = "token"; name = "app-token"; token_file = "'"$T"'/app.jwt"; tenant = "'"$TID"'"; } );' \
+	rw.conf >tok.conf
+"$RW" sync --config tok.conf --roots-dir "$RW_SOURCE_DIR/roots" >out.txt 2>&1
+check "sync with a valid token check (exit 0)" [ $? -eq 0 ]
+check "metrics: check token passes" \
+	grep -q '^rootwarden_check_status{check="token",target="app-token"} 0$' out/rw.prom
+"$RW" sync --config tok.conf --roots-dir "$RW_SOURCE_DIR/roots" --json >out.json 2>err.txt
+python3 -c 'import json,sys; c=[c for c in json.load(open("out.json"))["checks"] if c["name"]=="app-token"]; assert c and c[0]["kind"]=="token" and c[0]["status"]["code"]==0, c' ||
+	fail "--json: the token check is not reported OK: $(cat out.json)"
+noleak "valid token" app.jwt
+cp old.jwt app.jwt
+"$RW" sync --config tok.conf --roots-dir "$RW_SOURCE_DIR/roots" >out.txt 2>&1
+check "sync with an expired token: degraded (exit 6)" [ $? -eq 6 ]
+check "the report names the check and why" grep -q "check app-token (token):.*expir" out.txt || cat out.txt
+check "metrics: check token fails (2)" \
+	grep -q '^rootwarden_check_status{check="token",target="app-token"} 2$' out/rw.prom
+noleak "expired token" old.jwt
+check "the token checks raised no key set event" [ "$(ev)" = 0 ]
+
 printf '{"keys":[%s,%s]}\n' "$JA" "$JB" >www/keys.json
 run
 check "a kid added: one signing-keys-changed event" [ "$(ev)" = 1 ]
