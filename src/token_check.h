@@ -11,7 +11,7 @@
  *               key"
  *   signature   RSASSA-PKCS1-v1_5 SHA-256 over HEADER.PAYLOAD with the key's n and e (GnuTLS)
  *   issuer      iss is the tenant's v1 issuer https://V1HOST/TID/ or v2 https://V2HOST/TID/v2.0
- *               for the cloud
+ *               for the cloud (a cloud may have a second host for either: v1_alt, v2_alt)
  *   tenant      tid is the tenant
  *   audience    aud (a string or an array) holds the cloud's database audience or --audience
  *   expiry      exp: FAIL once past exp + skew, WARN when past exp within the skew or when fewer
@@ -55,6 +55,8 @@ struct token_cloud {
 	const char *v1_host;  /* v1 issuer host: sts.windows.net, sts.chinacloudapi.cn */
 	const char *v2_host;  /* v2 issuer and login host: login.microsoftonline.com ... */
 	const char *jwks_url; /* https://V2HOST/common/discovery/v2.0/keys */
+	const char *v1_alt;   /* another v1 issuer host the cloud's tokens carry, or NULL */
+	const char *v2_alt;   /* another v2 issuer host, or NULL */
 };
 
 /* NULL when the name is not a cloud. */

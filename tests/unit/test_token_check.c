@@ -345,6 +345,49 @@ static void test_sovereign_issuers(void **state)
 	expect(t, "audience", V_PASS, NULL);
 	assert_int_equal(findings_status(&t->f), 0);
 	free(tok);
+	/* Government v1: its own login host, and sts.windows.net */
+	tok = std_token("https://login.microsoftonline.us/" TID "/", TID,
+	                "\"https://ossrdbms-aad.database.usgovcloudapi.net\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_PASS, "v1 issuer https://login.microsoftonline.us/" TID "/");
+	assert_int_equal(findings_status(&t->f), 0);
+	free(tok);
+	tok = std_token("https://sts.windows.net/" TID "/", TID,
+	                "\"https://ossrdbms-aad.database.usgovcloudapi.net\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_PASS, "v1 issuer https://sts.windows.net/" TID "/");
+	free(tok);
+	/* ... but not China's issuers, nor the public audience */
+	tok = std_token("https://sts.chinacloudapi.cn/" TID "/", TID, QAUD, 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_FAIL,
+	       "https://login.microsoftonline.us/" TID "/ (or https://sts.windows.net/");
+	expect(t, "audience", V_FAIL, NULL);
+	free(tok);
+	/* China v2 on login.partner.microsoftonline.cn; the public v2 issuer is refused there */
+	t->o.cloud = token_cloud_find("china");
+	tok = std_token("https://login.partner.microsoftonline.cn/" TID "/v2.0", TID,
+	                "\"https://ossrdbms-aad.database.chinacloudapi.cn\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_PASS, "v2 issuer https://login.partner.microsoftonline.cn/");
+	assert_int_equal(findings_status(&t->f), 0);
+	free(tok);
+	tok = std_token(V2, TID, "\"https://ossrdbms-aad.database.chinacloudapi.cn\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_FAIL, "is neither the china cloud's");
+	free(tok);
+	/* the table: each cloud's audience and key set URL */
+	assert_string_equal(token_cloud_find("public")->audience,
+	                    "https://ossrdbms-aad.database.windows.net");
+	assert_string_equal(token_cloud_find("government")->jwks_url,
+	                    "https://login.microsoftonline.us/common/discovery/v2.0/keys");
+	assert_string_equal(token_cloud_find("china")->jwks_url,
+	                    "https://login.chinacloudapi.cn/common/discovery/v2.0/keys");
 }
 
 static void test_alg_none(void **state)
