@@ -104,7 +104,7 @@ noleak "valid token" app.jwt
 cp old.jwt app.jwt
 "$RW" sync --config tok.conf --roots-dir "$RW_SOURCE_DIR/roots" >out.txt 2>&1
 check "sync with an expired token: degraded (exit 6)" [ $? -eq 6 ]
-check "the report names the check and why" grep -q "check app-token (token):.*expir" out.txt || cat out.txt
+check "the report names the check and why" grep -q "check app-token (token):.*expir" out.txt
 check "metrics: check token fails (2)" \
 	grep -q '^rootwarden_check_status{check="token",target="app-token"} 2$' out/rw.prom
 noleak "expired token" old.jwt
@@ -146,4 +146,15 @@ check "a key set that does not validate: degraded (exit 6)" [ "$rc" -eq 6 ]
 check "the last good copy is kept" cmp -s kept.json state/jwks/public.json
 check "the output says why" grep -q "key set public: failed" out.txt
 check "metrics: the fetch failed" grep -q '^rootwarden_jwks_fetch_failed{jwks="public"} 1$' out/rw.prom
+# the size cap (1 MiB): a bigger key set is not taken, the last good copy stays
+python3 -c 'import sys; sys.stdout.write("{\"keys\":[" + sys.argv[1] + "],\"pad\":\"" + "x" * (1 << 20) + "\"}")' "$JB" >www/keys.json
+run; rc=$?
+check "a key set over the 1 MiB cap: degraded (exit 6)" [ "$rc" -eq 6 ]
+check "  the last good copy is kept" cmp -s kept.json state/jwks/public.json
+check "  the output says why (the cap)" grep -q "key set public: failed.*1048576" out.txt
+# HTTPS only: a plain http:// key set URL is refused with the configuration's line
+sed 's|url = "https://|url = "http://|' rw.conf >http.conf
+"$RW" sync --config http.conf --roots-dir "$RW_SOURCE_DIR/roots" >out.txt 2>&1; rc=$?
+check "an http:// key set URL: a configuration error (exit 3)" [ "$rc" -eq 3 ]
+check "  naming the file and line" grep -q "http.conf:5: jwks url 'http://127.0.0.1:$PORT/keys.json' must be https://" out.txt
 [ "$fails" -eq 0 ]

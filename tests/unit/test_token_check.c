@@ -428,6 +428,23 @@ static void test_hs256_with_public_key_as_secret(void **state)
 	expect(t, "alg", V_FAIL, "shared-secret MAC");
 	expect(t, "signature", V_FAIL, "not verified");
 	assert_int_equal(findings_status(&t->f), 2);
+	/* every HMAC, in any case, and none in any case */
+	{
+		static const char *const hdr[] = {"{\"alg\":\"HS384\",\"kid\":\"kidA\"}",
+		                                  "{\"alg\":\"HS512\",\"kid\":\"kidA\"}",
+		                                  "{\"alg\":\"hs256\",\"kid\":\"kidA\"}",
+		                                  "{\"alg\":\"NONE\",\"kid\":\"kidA\"}"};
+
+		for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+			free(tok);
+			tok = jf_token_hs256(hdr[i], c, pem.data, pem.size);
+			findings_free(&t->f);
+			run(t, tok, NULL);
+			expect(t, "alg", V_FAIL, i == 3 ? "alg none" : "shared-secret MAC");
+			expect(t, "signature", V_FAIL, "not verified");
+			assert_int_equal(findings_status(&t->f), 2);
+		}
+	}
 	gnutls_free(pem.data);
 	gnutls_pubkey_deinit(pub);
 	free(c);
