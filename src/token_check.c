@@ -452,7 +452,7 @@ int token_check_source(const char *token, size_t len, const char *token_file,
 	struct token_opts to = *o;
 	struct refetch rf = {jwks, fo};
 	struct jwks *keys = NULL;
-	char *kept = NULL;
+	char *kept = NULL, *kept_url = NULL;
 	const char *src = jwks;
 	struct stat st;
 	int rc = -1;
@@ -477,6 +477,11 @@ int token_check_source(const char *token, size_t len, const char *token_file,
 		to.refetch_ctx = &rf;
 	} else if (jwks_read_file(src, &keys, e) < 0) {
 		goto out;
+	} else if (jwks == NULL && (kept_url = jwks_state_url(state_dir, o->cloud->name))) {
+		/* sync's copy: an unknown kid fetches the URL it came from once more */
+		rf.url = kept_url;
+		to.refetch = refetch_url;
+		to.refetch_ctx = &rf;
 	}
 	to.keys = keys;
 	if (findings_add(f, src, "keyset", V_PASS, NULL, "%zu RSA signing key%s", keys->n,
@@ -500,6 +505,7 @@ int token_check_source(const char *token, size_t len, const char *token_file,
 out:
 	jwks_free(keys);
 	free(kept);
+	free(kept_url);
 	return rc;
 }
 

@@ -7,8 +7,8 @@
  *   alg         "alg" is RS256; none, every HS* / ES* / PS* and anything else FAIL, as does an alg
  *               other than the one the key declares
  *   kid         the header's kid is in the key set; when it is not and a refetch is possible (the
- *               key set came from a URL) the set is fetched once more, then FAIL "unknown signing
- *               key"
+ *               key set came from a URL, or is sync's copy with the URL it came from) the set is
+ *               fetched once more, then FAIL "unknown signing key"
  *   signature   RSASSA-PKCS1-v1_5 SHA-256 over HEADER.PAYLOAD with the key's n and e (GnuTLS)
  *   issuer      iss is the tenant's v1 issuer https://V1HOST/TID/ or v2 https://V2HOST/TID/v2.0
  *               for the cloud (a cloud may have a second host for either: v1_alt, v2_alt)
@@ -86,7 +86,8 @@ int token_check(const char *token, size_t len, const struct token_opts *o, struc
 /*
  * The same with the key set read from jwks: a file, an https:// (or file://) URL fetched with fo
  * (its etag/last_modified are ignored; a URL is fetched again once for an unknown kid), or NULL
- * for the copy sync keeps in state_dir (jwks_sync.h: STATE/jwks/CLOUD.json). token_file, when
+ * for the copy sync keeps in state_dir (jwks_sync.h: STATE/jwks/CLOUD.json; for an unknown kid
+ * the URL its record names is fetched once, with fo, and nothing is stored). token_file, when
  * not NULL, is the file the token was read from (for the token-file rule).
  */
 int token_check_source(const char *token, size_t len, const char *token_file,

@@ -47,6 +47,15 @@ metrics_file = "$T/out/rw.prom";
 fetch = { catalog_roots = false; ca_file = "$T/tls-ca.pem"; retries = 0; };
 jwks = { cloud = "public"; url = "https://127.0.0.1:$PORT/keys.json"; };
 EOC
+# logged N PATTERN: server.log comes to hold N lines matching PATTERN (the server writes a line
+# after its response, so it may lag the client by a moment)
+logged() {
+	for _ in $(seq 50); do
+		[ "$(grep -c -- "$2" server.log)" = "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
 run() { "$RW" sync --config rw.conf --roots-dir "$RW_SOURCE_DIR/roots" >out.txt 2>&1; }
 ev() { grep -c "^signing-keys-changed" events.log 2>/dev/null || echo 0; }
 
@@ -58,24 +67,23 @@ check "metrics: one key" grep -q '^rootwarden_jwks_keys{jwks="public"} 1$' out/r
 check "metrics: the time of the last change" \
 	grep -q '^rootwarden_jwks_last_change_timestamp_seconds{jwks="public"} [1-9][0-9]*$' out/rw.prom
 run
-check "the same key set again: a conditional GET answered 304" \
-	grep -q '^GET /keys.json 304' server.log
+check "the same key set again: a conditional GET answered 304" logged 1 '^GET /keys.json 304' 
 
 # checks = ( { kind = "token"; ... } ): a token a service keeps on disk, checked by sync with the
 # key set it keeps, reported and exported like the other checks, and never shown or stored.
 TID=11111111-2222-3333-4444-555555555555
-# tok OUT EXP_IN: a v1 access token for the database, signed with a.key (kid kidA)
+# tok OUT EXP_IN [KEY KID]: a v1 access token for the database, signed with a.key (kid kidA)
 tok() {
-	python3 - "$1" "$2" "$TID" <<'P'
+	python3 - "$1" "$2" "$TID" "${3:-a.key}" "${4:-kidA}" <<'P'
 import base64, json, subprocess, sys, time
-out, exp_in, tid = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+out, exp_in, tid, key, kid = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
 now = int(time.time())
 b = lambda x: base64.urlsafe_b64encode(x).rstrip(b"=").decode()
-h = {"typ": "JWT", "alg": "RS256", "kid": "kidA"}
+h = {"typ": "JWT", "alg": "RS256", "kid": kid}
 c = {"aud": "https://ossrdbms-aad.database.windows.net", "iss": "https://sts.windows.net/%s/" % tid,
      "tid": tid, "iat": now - 300, "nbf": now - 300, "exp": now + exp_in, "upn": "app@contoso.example"}
 inp = b(json.dumps(h).encode()) + "." + b(json.dumps(c).encode())
-sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", "a.key"], input=inp.encode(),
+sig = subprocess.run(["openssl", "dgst", "-sha256", "-sign", key], input=inp.encode(),
                      capture_output=True, check=True).stdout
 open(out, "w").write(inp + "." + b(sig) + "\n")
 P
@@ -110,7 +118,20 @@ check "metrics: check token fails (2)" \
 noleak "expired token" old.jwt
 check "the token checks raised no key set event" [ "$(ev)" = 0 ]
 
+# The key set rolls over before sync runs again: check token, reading sync's copy (kidA only),
+# meets a token signed with the new key kidB and fetches the URL the copy came from once more.
 printf '{"keys":[%s,%s]}\n' "$JA" "$JB" >www/keys.json
+(umask 077 && tok new.jwt 3600 b.key kidB) || exit 1
+: >server.log
+"$RW" check token --tenant $TID --token-file new.jwt --state-dir state --ca-file tls-ca.pem \
+	--json >out.json 2>err.txt
+check "check token on sync's copy: an unknown kid found after one refetch (exit 0)" [ $? -eq 0 ]
+python3 -c 'import json; f=[f for f in json.load(open("out.json"))["findings"] if f["rule"]=="kid"][0]; assert f["verdict"]=="PASS" and "found after fetching the key set again" in f["reason"], f' ||
+	fail "the kid rule does not say it was found after the refetch: $(cat out.json)"
+check "  one fetch of the copy's URL" logged 1 '^GET /keys.json 200' 
+check "  sync's copy is left as it was (sync stores key sets, check token does not)" \
+	[ "$(grep -c kidB state/jwks/public.json)" = 0 ]
+noleak "refetch" new.jwt
 run
 check "a kid added: one signing-keys-changed event" [ "$(ev)" = 1 ]
 check "the event names the added kid" grep -q "jwks=public added=kidB removed=$" events.log

@@ -158,6 +158,8 @@ TEXT=1 run 0 "valid v1 token" valid.jwt "${J[@]}"
 rule signature PASS "kidA"
 rule issuer PASS "v1 issuer $V1"
 rule identity PASS "upn alice@contoso.example"
+rule identity PASS "oid 0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"
+rule identity PASS "appid 04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 rule keyset PASS "1 RSA signing key"
 metric 0 valid.jwt
 grep -q "^TOKEN OK - .* | unknown=0 fail=0 warn=0 pass=[0-9]*$" out.txt || fail "text report: first line not 'TOKEN OK - ... | perfdata'"
