@@ -523,14 +523,14 @@ int token_read_file(const char *path, struct buf *out, struct rw_err *e)
 }
 
 int token_check_configured(const char *token_file, const char *tenant, const char *cloud,
-                           const char *jwks, const char *state_dir, struct findings *f,
-                           struct rw_err *e)
+                           const char *jwks, const char *state_dir, const char *ca_file,
+                           struct findings *f, struct rw_err *e)
 {
 	struct token_opts o = {.tenant = tenant,
 	                       .cloud = token_cloud_find(cloud ? cloud : "public"),
 	                       .min_remaining_s = TOKEN_MIN_REMAINING_DEFAULT_MIN * 60,
 	                       .skew_s = -1};
-	struct fetch_opts fo = {10, 30, JWKS_MAX_BYTES, 1, 1000, NULL, NULL, NULL};
+	struct fetch_opts fo = {10, 30, JWKS_MAX_BYTES, 1, 1000, ca_file, NULL, NULL};
 	struct buf tok = {0};
 	int rc;
 

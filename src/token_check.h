@@ -101,13 +101,14 @@ void token_buf_free(struct buf *b);
 
 /*
  * A configured check for sync: the token in token_file, tenant, cloud (NULL: "public"), jwks as
- * above (NULL: the state copy), state_dir. Default fetch options (10 s connect, 30 s total,
- * JWKS_MAX_BYTES, 1 retry, system CA store), min_remaining 5 minutes, now. 0 = ran (findings
+ * above (NULL: the state copy), state_dir. Fetches (a jwks URL, a refetch) use 10 s connect,
+ * 30 s total, JWKS_MAX_BYTES, 1 retry and ca_file (the configuration's fetch.ca_file; NULL: the
+ * system CA store); min_remaining 5 minutes, now. 0 = ran (findings
  * added, including UNKNOWN-free FAILs for a bad token); -1 = could not run (unreadable token
  * file, bad tenant or cloud, key set unreadable), with e.
  */
 int token_check_configured(const char *token_file, const char *tenant, const char *cloud,
-                           const char *jwks, const char *state_dir, struct findings *f,
-                           struct rw_err *e);
+                           const char *jwks, const char *state_dir, const char *ca_file,
+                           struct findings *f, struct rw_err *e);
 
 #endif

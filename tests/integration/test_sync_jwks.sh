@@ -132,6 +132,16 @@ check "  one fetch of the copy's URL" logged 1 '^GET /keys.json 200'
 check "  sync's copy is left as it was (sync stores key sets, check token does not)" \
 	[ "$(grep -c kidB state/jwks/public.json)" = 0 ]
 noleak "refetch" new.jwt
+# the same as a check sync runs (no key set of its own configured here, so sync leaves its copy
+# alone): the refetch uses the configuration's fetch.ca_file
+sed -e '/^jwks = /d' -e "s|$T/app.jwt|$T/new.jwt|" tok.conf >tok2.conf
+: >server.log
+"$RW" sync --config tok2.conf --roots-dir "$RW_SOURCE_DIR/roots" --json >out.json 2>err.txt
+check "sync's token check: an unknown kid found after one refetch (exit 0)" [ $? -eq 0 ]
+python3 -c 'import json; c=[c for c in json.load(open("out.json"))["checks"] if c["name"]=="app-token"]; assert c and c[0]["status"]["code"]==0, c' ||
+	fail "sync's token check is not OK: $(cat out.json err.txt)"
+check "  one fetch of the copy's URL, with fetch.ca_file" logged 1 '^GET /keys.json 200'
+noleak "sync refetch" new.jwt
 run
 check "a kid added: one signing-keys-changed event" [ "$(ev)" = 1 ]
 check "the event names the added kid" grep -q "jwks=public added=kidB removed=$" events.log

@@ -628,24 +628,29 @@ static void test_configured(void **state)
 	tu_writef(file, "%s\n", tok);
 	assert_int_equal(chmod(file, 0600), 0);
 	/* no copy kept yet: could not run */
-	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, &t->f, &e), -1);
+	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, NULL, &t->f, &e), -1);
 	assert_non_null(strstr(e.msg, "jwks/public.json: no key set kept by sync"));
 	assert_int_equal(mkdir(jdir, 0755), 0);
 	tu_write(keys, jwks_a_text, strlen(jwks_a_text));
-	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, &t->f, &e), 0);
+	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, NULL, &t->f, &e), 0);
 	assert_int_equal(findings_status(&t->f), 0);
 	expect(t, "keyset", V_PASS, "1 RSA signing key");
 	assert_no_leak(&t->f, tok);
 	/* the government cloud reads its own copy, absent here */
-	assert_int_equal(token_check_configured(file, TID, "government", NULL, dir, &t->f, &e), -1);
-	assert_int_equal(token_check_configured(file, TID, "germany", NULL, dir, &t->f, &e), -1);
-	assert_int_equal(token_check_configured(file, "contoso", NULL, NULL, dir, &t->f, &e), -1);
 	assert_int_equal(
-	        token_check_configured("/nonexistent/token", TID, NULL, NULL, dir, &t->f, &e), -1);
+	        token_check_configured(file, TID, "government", NULL, dir, NULL, &t->f, &e), -1);
+	assert_int_equal(token_check_configured(file, TID, "germany", NULL, dir, NULL, &t->f, &e),
+	                 -1);
+	assert_int_equal(token_check_configured(file, "contoso", NULL, NULL, dir, NULL, &t->f, &e),
+	                 -1);
+	assert_int_equal(
+	        token_check_configured("/nonexistent/token", TID, NULL, NULL, dir, NULL, &t->f, &e),
+	        -1);
 	/* an explicit key set file */
 	findings_free(&t->f);
 	assert_int_equal(
-	        token_check_configured(file, TID, "public", keys, "/nonexistent", &t->f, &e), 0);
+	        token_check_configured(file, TID, "public", keys, "/nonexistent", NULL, &t->f, &e),
+	        0);
 	assert_int_equal(findings_status(&t->f), 0);
 	tu_rmrf(dir);
 	free(dir);
