@@ -9,6 +9,7 @@
 
 struct token_spec {
 	const char *token_file, *tenant, *cloud, *jwks, *state_dir; /* borrowed from config */
+	const char *ca_file; /* the configuration's fetch.ca_file, for a key set URL or a refetch */
 };
 
 int check_token_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
@@ -23,6 +24,7 @@ int check_token_from_config(const struct config *cfg, const struct config_check 
 	s->cloud = config_check_str(cc, "cloud");
 	s->jwks = config_check_str(cc, "jwks");
 	s->state_dir = cfg->state_dir;
+	s->ca_file = cfg->fetch.ca_file;
 	if (!token_tenant_ok(s->tenant)) {
 		free(s);
 		return err_set(e, RW_EXIT_INPUT,
@@ -45,8 +47,8 @@ int check_token_run(const void *spec, struct findings *f, struct rw_err *e)
 {
 	const struct token_spec *s = spec;
 
-	return token_check_configured(s->token_file, s->tenant, s->cloud, s->jwks, s->state_dir, f,
-	                              e);
+	return token_check_configured(s->token_file, s->tenant, s->cloud, s->jwks, s->state_dir,
+	                              s->ca_file, f, e);
 }
 
 void check_token_free(void *spec)

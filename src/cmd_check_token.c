@@ -219,7 +219,7 @@ int check_token_main(int argc, char **argv)
 		fprintf(stderr, "rootwarden: out of memory\n");
 		goto out;
 	}
-	if (!failed && jwks && strstr(jwks, "://"))
+	if (!failed && (jwks == NULL || strstr(jwks, "://"))) /* sync's copy may be refetched */
 		failed = fetch_global_init(&e) < 0;
 	if (!failed)
 		failed = token_check_source(tok.data ? tok.data : "", tok.len, token_file, &o, jwks,

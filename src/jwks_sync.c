@@ -40,6 +40,25 @@ char *jwks_state_path(const char *state_dir, const char *name)
 	return store_jwks_path(state_dir, name, "json");
 }
 
+char *jwks_state_url(const char *state_dir, const char *name)
+{
+	char *meta_path = state_file(state_dir, name, "meta"), *url = NULL;
+	struct buf mb = {0};
+	json_t *meta = NULL;
+	const char *u;
+
+	if (meta_path && access(meta_path, F_OK) == 0 &&
+	    file_read_all(meta_path, META_MAX, &mb, NULL) == 0)
+		meta = json_loadb(mb.data ? mb.data : "", mb.len, 0, NULL);
+	u = json_string_value(json_object_get(meta, "url"));
+	if (u && (strncmp(u, "https://", 8) == 0 || strncmp(u, "file://", 7) == 0))
+		url = strdup(u);
+	json_decref(meta);
+	buf_free(&mb);
+	free(meta_path);
+	return url;
+}
+
 void jwks_change_free(struct jwks_change *c)
 {
 	strv_free(c->added, c->n_added);

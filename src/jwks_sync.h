@@ -108,6 +108,9 @@ int jwks_change_metrics(struct metrics *m, const char *name, const struct jwks_c
 int jwks_name_ok(const char *name);
 /* malloc'd STATE/jwks/NAME.json, from store.h store_jwks_path (NULL when out of memory). */
 char *jwks_state_path(const char *state_dir, const char *name);
+/* The https:// (or file://) URL the kept copy STATE/jwks/NAME.json came from, as its .meta
+ * records it (malloc'd); NULL when there is no readable record (or out of memory). */
+char *jwks_state_url(const char *state_dir, const char *name);
 
 /* Fetches and validates a key set for a check (nothing stored; fo's etag fields ignored). */
 int jwks_fetch(const char *url, const struct fetch_opts *fo, struct jwks **out, struct rw_err *e);

@@ -15,18 +15,23 @@
 #include "jwks_sync.h"
 #include "jwt.h"
 
-/* Sovereign hosts: Azure Government signs in at login.microsoftonline.us and keeps the
- * sts.windows.net v1 issuer; Azure China (21Vianet) uses login.chinacloudapi.cn and
- * sts.chinacloudapi.cn. */
+/* Sovereign hosts. Azure Government signs in at login.microsoftonline.us; its v1 tokens carry
+ * https://login.microsoftonline.us/TID/ (the issuer Microsoft's own SDKs accept for it) and, as
+ * the public cloud's do, https://sts.windows.net/TID/. Azure China (21Vianet) signs in at
+ * login.chinacloudapi.cn, now also published as login.partner.microsoftonline.cn, which is the
+ * host of its v2 issuer; its v1 issuer is sts.chinacloudapi.cn. Audiences: the ossrdbms resource
+ * ids of each cloud (az cloud show --query endpoints.ossrdbmsResourceId). */
 static const struct token_cloud clouds[] = {
         {"public", "https://ossrdbms-aad.database.windows.net", "sts.windows.net",
          "login.microsoftonline.com",
-         "https://login.microsoftonline.com/common/discovery/v2.0/keys"},
-        {"government", "https://ossrdbms-aad.database.usgovcloudapi.net", "sts.windows.net",
-         "login.microsoftonline.us", "https://login.microsoftonline.us/common/discovery/v2.0/keys"},
+         "https://login.microsoftonline.com/common/discovery/v2.0/keys", NULL, NULL},
+        {"government", "https://ossrdbms-aad.database.usgovcloudapi.net",
+         "login.microsoftonline.us", "login.microsoftonline.us",
+         "https://login.microsoftonline.us/common/discovery/v2.0/keys", "sts.windows.net", NULL},
         {"china", "https://ossrdbms-aad.database.chinacloudapi.cn", "sts.chinacloudapi.cn",
-         "login.chinacloudapi.cn", "https://login.chinacloudapi.cn/common/discovery/v2.0/keys"},
-        {NULL, NULL, NULL, NULL, NULL},
+         "login.chinacloudapi.cn", "https://login.chinacloudapi.cn/common/discovery/v2.0/keys",
+         NULL, "login.partner.microsoftonline.cn"},
+        {NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct token_cloud *token_cloud_find(const char *name)
@@ -223,29 +228,44 @@ static int claim_time(const struct jwt *t, const char *name, long long *out)
 	return 1;
 }
 
+/* The tenant's issuer on host: "https://HOST/TID/" (v1) or "https://HOST/TID/v2.0" (v2); NULL for
+ * no host (and on out of memory, with *oom set). */
+static char *issuer(const char *host, const char *tenant, int v2, int *oom)
+{
+	char *s = NULL;
+
+	if (host && asprintf(&s, "https://%s/%s/%s", host, tenant, v2 ? "v2.0" : "") < 0) {
+		*oom = 1;
+		s = NULL;
+	}
+	return s;
+}
+
 static void check_issuer(struct ctx *c, const struct jwt *t, const struct token_opts *o,
                          const char *tenant)
 {
 	char pb[256];
 	const char *iss = claim_str(t, "iss"), *tid = claim_str(t, "tid");
-	char *v1 = NULL, *v2 = NULL;
+	const struct token_cloud *cl = o->cloud;
+	char *v1 = issuer(cl->v1_host, tenant, 0, &c->oom);
+	char *v1b = issuer(cl->v1_alt, tenant, 0, &c->oom);
+	char *v2 = issuer(cl->v2_host, tenant, 1, &c->oom);
+	char *v2b = issuer(cl->v2_alt, tenant, 1, &c->oom);
 
-	if (asprintf(&v1, "https://%s/%s/", o->cloud->v1_host, tenant) < 0)
-		v1 = NULL;
-	if (asprintf(&v2, "https://%s/%s/v2.0", o->cloud->v2_host, tenant) < 0)
-		v2 = NULL;
-	if (v1 == NULL || v2 == NULL)
-		c->oom = 1;
-	else if (iss == NULL)
+	if (c->oom)
+		goto out;
+	if (iss == NULL)
 		ADD(c, "issuer", V_FAIL, NULL, "no iss claim");
-	else if (strcasecmp(iss, v1) == 0)
-		ADD(c, "issuer", V_PASS, NULL, "v1 issuer %s", v1);
-	else if (strcasecmp(iss, v2) == 0)
-		ADD(c, "issuer", V_PASS, NULL, "v2 issuer %s", v2);
+	else if (strcasecmp(iss, v1) == 0 || (v1b && strcasecmp(iss, v1b) == 0))
+		ADD(c, "issuer", V_PASS, NULL, "v1 issuer %s", iss);
+	else if (strcasecmp(iss, v2) == 0 || (v2b && strcasecmp(iss, v2b) == 0))
+		ADD(c, "issuer", V_PASS, NULL, "v2 issuer %s", iss);
 	else
 		ADD(c, "issuer", V_FAIL, NULL,
-		    "iss %s is neither the %s cloud's v1 issuer %s nor its v2 issuer %s",
-		    printable(iss, pb, 201), o->cloud->name, v1, v2);
+		    "iss %s is neither the %s cloud's v1 issuer %s%s%s%s nor its v2 issuer "
+		    "%s%s%s%s",
+		    printable(iss, pb, 201), cl->name, v1, v1b ? " (or " : "", v1b ? v1b : "",
+		    v1b ? ")" : "", v2, v2b ? " (or " : "", v2b ? v2b : "", v2b ? ")" : "");
 	if (tid == NULL)
 		ADD(c, "tenant", V_FAIL, NULL, "no tid claim");
 	else if (strcasecmp(tid, tenant) != 0)
@@ -253,8 +273,11 @@ static void check_issuer(struct ctx *c, const struct jwt *t, const struct token_
 		    printable(tid, pb, 65), tenant);
 	else
 		ADD(c, "tenant", V_PASS, NULL, "tid %s", tenant);
+out:
 	free(v1);
+	free(v1b);
 	free(v2);
+	free(v2b);
 }
 
 static void check_audience(struct ctx *c, const struct jwt *t, const struct token_opts *o)
@@ -429,7 +452,7 @@ int token_check_source(const char *token, size_t len, const char *token_file,
 	struct token_opts to = *o;
 	struct refetch rf = {jwks, fo};
 	struct jwks *keys = NULL;
-	char *kept = NULL;
+	char *kept = NULL, *kept_url = NULL;
 	const char *src = jwks;
 	struct stat st;
 	int rc = -1;
@@ -454,6 +477,11 @@ int token_check_source(const char *token, size_t len, const char *token_file,
 		to.refetch_ctx = &rf;
 	} else if (jwks_read_file(src, &keys, e) < 0) {
 		goto out;
+	} else if (jwks == NULL && (kept_url = jwks_state_url(state_dir, o->cloud->name))) {
+		/* sync's copy: an unknown kid fetches the URL it came from once more */
+		rf.url = kept_url;
+		to.refetch = refetch_url;
+		to.refetch_ctx = &rf;
 	}
 	to.keys = keys;
 	if (findings_add(f, src, "keyset", V_PASS, NULL, "%zu RSA signing key%s", keys->n,
@@ -477,6 +505,7 @@ int token_check_source(const char *token, size_t len, const char *token_file,
 out:
 	jwks_free(keys);
 	free(kept);
+	free(kept_url);
 	return rc;
 }
 
@@ -494,14 +523,14 @@ int token_read_file(const char *path, struct buf *out, struct rw_err *e)
 }
 
 int token_check_configured(const char *token_file, const char *tenant, const char *cloud,
-                           const char *jwks, const char *state_dir, struct findings *f,
-                           struct rw_err *e)
+                           const char *jwks, const char *state_dir, const char *ca_file,
+                           struct findings *f, struct rw_err *e)
 {
 	struct token_opts o = {.tenant = tenant,
 	                       .cloud = token_cloud_find(cloud ? cloud : "public"),
 	                       .min_remaining_s = TOKEN_MIN_REMAINING_DEFAULT_MIN * 60,
 	                       .skew_s = -1};
-	struct fetch_opts fo = {10, 30, JWKS_MAX_BYTES, 1, 1000, NULL, NULL, NULL};
+	struct fetch_opts fo = {10, 30, JWKS_MAX_BYTES, 1, 1000, ca_file, NULL, NULL};
 	struct buf tok = {0};
 	int rc;
 

@@ -7,11 +7,11 @@
  *   alg         "alg" is RS256; none, every HS* / ES* / PS* and anything else FAIL, as does an alg
  *               other than the one the key declares
  *   kid         the header's kid is in the key set; when it is not and a refetch is possible (the
- *               key set came from a URL) the set is fetched once more, then FAIL "unknown signing
- *               key"
+ *               key set came from a URL, or is sync's copy with the URL it came from) the set is
+ *               fetched once more, then FAIL "unknown signing key"
  *   signature   RSASSA-PKCS1-v1_5 SHA-256 over HEADER.PAYLOAD with the key's n and e (GnuTLS)
  *   issuer      iss is the tenant's v1 issuer https://V1HOST/TID/ or v2 https://V2HOST/TID/v2.0
- *               for the cloud
+ *               for the cloud (a cloud may have a second host for either: v1_alt, v2_alt)
  *   tenant      tid is the tenant
  *   audience    aud (a string or an array) holds the cloud's database audience or --audience
  *   expiry      exp: FAIL once past exp + skew, WARN when past exp within the skew or when fewer
@@ -55,6 +55,8 @@ struct token_cloud {
 	const char *v1_host;  /* v1 issuer host: sts.windows.net, sts.chinacloudapi.cn */
 	const char *v2_host;  /* v2 issuer and login host: login.microsoftonline.com ... */
 	const char *jwks_url; /* https://V2HOST/common/discovery/v2.0/keys */
+	const char *v1_alt;   /* another v1 issuer host the cloud's tokens carry, or NULL */
+	const char *v2_alt;   /* another v2 issuer host, or NULL */
 };
 
 /* NULL when the name is not a cloud. */
@@ -84,7 +86,8 @@ int token_check(const char *token, size_t len, const struct token_opts *o, struc
 /*
  * The same with the key set read from jwks: a file, an https:// (or file://) URL fetched with fo
  * (its etag/last_modified are ignored; a URL is fetched again once for an unknown kid), or NULL
- * for the copy sync keeps in state_dir (jwks_sync.h: STATE/jwks/CLOUD.json). token_file, when
+ * for the copy sync keeps in state_dir (jwks_sync.h: STATE/jwks/CLOUD.json; for an unknown kid
+ * the URL its record names is fetched once, with fo, and nothing is stored). token_file, when
  * not NULL, is the file the token was read from (for the token-file rule).
  */
 int token_check_source(const char *token, size_t len, const char *token_file,
@@ -98,13 +101,14 @@ void token_buf_free(struct buf *b);
 
 /*
  * A configured check for sync: the token in token_file, tenant, cloud (NULL: "public"), jwks as
- * above (NULL: the state copy), state_dir. Default fetch options (10 s connect, 30 s total,
- * JWKS_MAX_BYTES, 1 retry, system CA store), min_remaining 5 minutes, now. 0 = ran (findings
+ * above (NULL: the state copy), state_dir. Fetches (a jwks URL, a refetch) use 10 s connect,
+ * 30 s total, JWKS_MAX_BYTES, 1 retry and ca_file (the configuration's fetch.ca_file; NULL: the
+ * system CA store); min_remaining 5 minutes, now. 0 = ran (findings
  * added, including UNKNOWN-free FAILs for a bad token); -1 = could not run (unreadable token
  * file, bad tenant or cloud, key set unreadable), with e.
  */
 int token_check_configured(const char *token_file, const char *tenant, const char *cloud,
-                           const char *jwks, const char *state_dir, struct findings *f,
-                           struct rw_err *e);
+                           const char *jwks, const char *state_dir, const char *ca_file,
+                           struct findings *f, struct rw_err *e);
 
 #endif

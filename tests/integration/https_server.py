@@ -12,7 +12,8 @@ served one:
                  changes between two requests, e.g. a key set that rotates)
   NAME.gzip      send the body gzip-compressed with "Content-Encoding: gzip", whatever the
                  request's Accept-Encoding said (a misconfigured server or CDN)
-Each request is logged as one line: "METHOD PATH STATUS BODY_BYTES INM=... IMS=...".
+Each request is logged as one line: "METHOD PATH STATUS BODY_BYTES INM=... IMS=...", written
+before the response is complete (so a client that has its answer finds the line there).
 """
 import email.utils
 import gzip
@@ -53,19 +54,23 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_response(302)
             self.send_header("Location", loc)
             self.send_header("Content-Length", "0")
-            self.end_headers()
             self.log(302, 0)
+            self.end_headers()
             return
         if not os.path.isfile(path):
             body = b"not found\n"
             self.send_response(404)
             self.send_header("Content-Length", str(len(body)))
+            self.log(404, len(body))
             self.end_headers()
             self.wfile.write(body)
-            self.log(404, len(body))
             return
         with open(path, "rb") as f:
             body = f.read()
+        # the next request gets PATH.then: swapped (and the request logged, below) before the
+        # response goes out, so a client that asks again at once sees the new file
+        if os.path.exists(path + ".then"):
+            os.replace(path + ".then", path)
         etag = '"%s"' % hashlib.sha256(body).hexdigest()
         mtime = int(os.stat(path).st_mtime)
         lm = email.utils.formatdate(mtime, usegmt=True)
@@ -82,8 +87,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if not_modified:
             self.send_response(304)
             self.send_header("ETag", etag)
-            self.end_headers()
             self.log(304, 0)
+            self.end_headers()
             return
         encode = os.path.exists(path + ".gzip")
         if encode:
@@ -97,10 +102,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_header("ETag", etag)
         self.send_header("Last-Modified", lm)
         self.end_headers()
-        self.wfile.write(body)
         self.log(200, len(body))
-        if os.path.exists(path + ".then"):
-            os.replace(path + ".then", path)
+        self.wfile.write(body)
 
 
 class Server(http.server.ThreadingHTTPServer):

@@ -158,6 +158,8 @@ TEXT=1 run 0 "valid v1 token" valid.jwt "${J[@]}"
 rule signature PASS "kidA"
 rule issuer PASS "v1 issuer $V1"
 rule identity PASS "upn alice@contoso.example"
+rule identity PASS "oid 0a0a0a0a-1b1b-2c2c-3d3d-4e4e4e4e4e4e"
+rule identity PASS "appid 04b07795-8ddb-461a-bbee-02f9e1bf7b46"
 rule keyset PASS "1 RSA signing key"
 metric 0 valid.jwt
 grep -q "^TOKEN OK - .* | unknown=0 fail=0 warn=0 pass=[0-9]*$" out.txt || fail "text report: first line not 'TOKEN OK - ... | perfdata'"
@@ -242,6 +244,24 @@ noleak "--token-env" valid.jwt out.txt m.prom
 check "stdin (exit 0)" [ $? = 0 ]
 metric 0 stdin
 noleak "stdin" valid.jwt out.txt m.prom
+# no temporary file holds the token: none is left in TMPDIR or beside the metrics file, from a
+# file, the environment or a pipe
+mkdir -p tmp mdir
+for how in file env stdin; do
+	case $how in
+	file) TMPDIR=$work/tmp "$RW" check token --tenant $TID --token-file valid.jwt "${J[@]}" \
+		--metrics-file mdir/m.prom >out.txt 2>&1 ;;
+	env) ROOTWARDEN_TEST_TOKEN=$TOK TMPDIR=$work/tmp "$RW" check token --tenant $TID \
+		--token-env ROOTWARDEN_TEST_TOKEN "${J[@]}" --metrics-file mdir/m.prom >out.txt 2>&1 ;;
+	stdin) TMPDIR=$work/tmp "$RW" check token --tenant $TID "${J[@]}" \
+		--metrics-file mdir/m.prom <valid.jwt >out.txt 2>&1 ;;
+	esac
+	rc=$?
+	check "$how: exit 0" [ "$rc" = 0 ]
+	check "$how: nothing left in TMPDIR" [ -z "$(ls -A tmp)" ]
+	check "$how: nothing beside the metrics file" [ "$(ls -A mdir)" = m.prom ]
+	noleak "$how (temporary files)" valid.jwt out.txt mdir/m.prom
+done
 "$RW" check token --tenant $TID --token-env NO_SUCH_VAR_RW "${J[@]}" >out.txt 2>&1
 check "--token-env of an unset variable (exit 3)" [ $? = 3 ]
 "$RW" check token --tenant $TID --token-file missing.jwt "${J[@]}" >out.txt 2>&1

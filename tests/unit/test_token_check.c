@@ -345,6 +345,49 @@ static void test_sovereign_issuers(void **state)
 	expect(t, "audience", V_PASS, NULL);
 	assert_int_equal(findings_status(&t->f), 0);
 	free(tok);
+	/* Government v1: its own login host, and sts.windows.net */
+	tok = std_token("https://login.microsoftonline.us/" TID "/", TID,
+	                "\"https://ossrdbms-aad.database.usgovcloudapi.net\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_PASS, "v1 issuer https://login.microsoftonline.us/" TID "/");
+	assert_int_equal(findings_status(&t->f), 0);
+	free(tok);
+	tok = std_token("https://sts.windows.net/" TID "/", TID,
+	                "\"https://ossrdbms-aad.database.usgovcloudapi.net\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_PASS, "v1 issuer https://sts.windows.net/" TID "/");
+	free(tok);
+	/* ... but not China's issuers, nor the public audience */
+	tok = std_token("https://sts.chinacloudapi.cn/" TID "/", TID, QAUD, 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_FAIL,
+	       "https://login.microsoftonline.us/" TID "/ (or https://sts.windows.net/");
+	expect(t, "audience", V_FAIL, NULL);
+	free(tok);
+	/* China v2 on login.partner.microsoftonline.cn; the public v2 issuer is refused there */
+	t->o.cloud = token_cloud_find("china");
+	tok = std_token("https://login.partner.microsoftonline.cn/" TID "/v2.0", TID,
+	                "\"https://ossrdbms-aad.database.chinacloudapi.cn\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_PASS, "v2 issuer https://login.partner.microsoftonline.cn/");
+	assert_int_equal(findings_status(&t->f), 0);
+	free(tok);
+	tok = std_token(V2, TID, "\"https://ossrdbms-aad.database.chinacloudapi.cn\"", 3600);
+	findings_free(&t->f);
+	run(t, tok, NULL);
+	expect(t, "issuer", V_FAIL, "is neither the china cloud's");
+	free(tok);
+	/* the table: each cloud's audience and key set URL */
+	assert_string_equal(token_cloud_find("public")->audience,
+	                    "https://ossrdbms-aad.database.windows.net");
+	assert_string_equal(token_cloud_find("government")->jwks_url,
+	                    "https://login.microsoftonline.us/common/discovery/v2.0/keys");
+	assert_string_equal(token_cloud_find("china")->jwks_url,
+	                    "https://login.chinacloudapi.cn/common/discovery/v2.0/keys");
 }
 
 static void test_alg_none(void **state)
@@ -385,6 +428,23 @@ static void test_hs256_with_public_key_as_secret(void **state)
 	expect(t, "alg", V_FAIL, "shared-secret MAC");
 	expect(t, "signature", V_FAIL, "not verified");
 	assert_int_equal(findings_status(&t->f), 2);
+	/* every HMAC, in any case, and none in any case */
+	{
+		static const char *const hdr[] = {"{\"alg\":\"HS384\",\"kid\":\"kidA\"}",
+		                                  "{\"alg\":\"HS512\",\"kid\":\"kidA\"}",
+		                                  "{\"alg\":\"hs256\",\"kid\":\"kidA\"}",
+		                                  "{\"alg\":\"NONE\",\"kid\":\"kidA\"}"};
+
+		for (size_t i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+			free(tok);
+			tok = jf_token_hs256(hdr[i], c, pem.data, pem.size);
+			findings_free(&t->f);
+			run(t, tok, NULL);
+			expect(t, "alg", V_FAIL, i == 3 ? "alg none" : "shared-secret MAC");
+			expect(t, "signature", V_FAIL, "not verified");
+			assert_int_equal(findings_status(&t->f), 2);
+		}
+	}
 	gnutls_free(pem.data);
 	gnutls_pubkey_deinit(pub);
 	free(c);
@@ -568,24 +628,29 @@ static void test_configured(void **state)
 	tu_writef(file, "%s\n", tok);
 	assert_int_equal(chmod(file, 0600), 0);
 	/* no copy kept yet: could not run */
-	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, &t->f, &e), -1);
+	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, NULL, &t->f, &e), -1);
 	assert_non_null(strstr(e.msg, "jwks/public.json: no key set kept by sync"));
 	assert_int_equal(mkdir(jdir, 0755), 0);
 	tu_write(keys, jwks_a_text, strlen(jwks_a_text));
-	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, &t->f, &e), 0);
+	assert_int_equal(token_check_configured(file, TID, NULL, NULL, dir, NULL, &t->f, &e), 0);
 	assert_int_equal(findings_status(&t->f), 0);
 	expect(t, "keyset", V_PASS, "1 RSA signing key");
 	assert_no_leak(&t->f, tok);
 	/* the government cloud reads its own copy, absent here */
-	assert_int_equal(token_check_configured(file, TID, "government", NULL, dir, &t->f, &e), -1);
-	assert_int_equal(token_check_configured(file, TID, "germany", NULL, dir, &t->f, &e), -1);
-	assert_int_equal(token_check_configured(file, "contoso", NULL, NULL, dir, &t->f, &e), -1);
 	assert_int_equal(
-	        token_check_configured("/nonexistent/token", TID, NULL, NULL, dir, &t->f, &e), -1);
+	        token_check_configured(file, TID, "government", NULL, dir, NULL, &t->f, &e), -1);
+	assert_int_equal(token_check_configured(file, TID, "germany", NULL, dir, NULL, &t->f, &e),
+	                 -1);
+	assert_int_equal(token_check_configured(file, "contoso", NULL, NULL, dir, NULL, &t->f, &e),
+	                 -1);
+	assert_int_equal(
+	        token_check_configured("/nonexistent/token", TID, NULL, NULL, dir, NULL, &t->f, &e),
+	        -1);
 	/* an explicit key set file */
 	findings_free(&t->f);
 	assert_int_equal(
-	        token_check_configured(file, TID, "public", keys, "/nonexistent", &t->f, &e), 0);
+	        token_check_configured(file, TID, "public", keys, "/nonexistent", NULL, &t->f, &e),
+	        0);
 	assert_int_equal(findings_status(&t->f), 0);
 	tu_rmrf(dir);
 	free(dir);
