@@ -43,18 +43,19 @@ static const struct check_key probe_keys[] = {
 
 static const struct check_kind kinds[] = {
         {"bundle", "does a bundle hold what its profiles need at a date", &check_bundle_help,
-         bundle_keys, NULL, NULL, NULL, check_bundle_main},
+         bundle_keys, NULL, NULL, NULL, NULL, check_bundle_main},
         {"sqlserver", "does a certificate meet SQL Server's requirements", &check_sqlserver_help,
-         sqlserver_keys, check_sqlserver_from_config, check_sqlserver_run, check_sqlserver_free,
-         check_sqlserver_main},
+         sqlserver_keys, check_sqlserver_from_config, check_sqlserver_from_argv,
+         check_sqlserver_run, check_sqlserver_free, NULL},
         {"key", "is a private key file owned and protected as its server needs", &check_key_help,
-         key_keys, check_key_from_config, check_key_run, check_key_free, check_key_main},
+         key_keys, check_key_from_config, check_key_from_argv, check_key_run, check_key_free, NULL},
         {"token", "will MySQL Flexible Server accept this Entra ID access token", &check_token_help,
-         token_keys, check_token_from_config, check_token_run, check_token_free, check_token_main},
+         token_keys, check_token_from_config, check_token_from_argv, check_token_run,
+         check_token_free, NULL},
         {"probe", "what a live server presents over TLS, and whether bundles accept it",
-         &cmd_probe_help, probe_keys, check_probe_from_config, check_probe_run, check_probe_free,
-         check_probe_main},
-        {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
+         &cmd_probe_help, probe_keys, check_probe_from_config, NULL, check_probe_run,
+         check_probe_free, check_probe_main},
+        {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL},
 };
 
 const struct check_kind *check_kinds(void)

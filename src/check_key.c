@@ -1,16 +1,11 @@
-/* check_key.c - the key check kind as sync runs it: settings from the configuration, rules in
- * keyperm.h (the front end is cmd_check_key.c). */
+/* check_key.c - the key check kind: its spec from the configuration, run and freed (rules in
+ * keyperm.h; the spec from the command line is made in cmd_check_key.c). */
 #include <stdlib.h>
 
 #include "check.h"
+#include "check_spec.h"
 #include "config.h"
 #include "keyperm.h"
-
-struct key_spec {
-	struct keyperm_opts ko;
-	char *const *paths; /* borrowed from config */
-	size_t n_paths;
-};
 
 int check_key_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
                           struct rw_err *e)
@@ -46,5 +41,9 @@ int check_key_run(const void *spec, struct findings *f, struct rw_err *e)
 
 void check_key_free(void *spec)
 {
-	free(spec);
+	struct key_spec *s = spec;
+
+	if (s)
+		free(s->paths_owned);
+	free(s);
 }

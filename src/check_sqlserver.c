@@ -1,18 +1,13 @@
-/* check_sqlserver.c - the sqlserver check kind as sync runs it: settings from the configuration,
- * rules in sqlcert.h (the front end is cmd_check_sqlserver.c). */
+/* check_sqlserver.c - the sqlserver check kind: its spec from the configuration, run and freed
+ * (rules in sqlcert.h; the spec from the command line is made in cmd_check_sqlserver.c). */
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "check_spec.h"
 #include "config.h"
 #include "mssql_conf.h"
 #include "sqlcert.h"
-
-struct sqlserver_spec {
-	const char *mssql_conf, *cert, *key, *bundle, *service_user; /* borrowed from config */
-	char *const *hosts;
-	size_t n_hosts;
-};
 
 int check_sqlserver_from_config(const struct config *cfg, const struct config_check *cc,
                                 void **spec, struct rw_err *e)
@@ -28,7 +23,8 @@ int check_sqlserver_from_config(const struct config *cfg, const struct config_ch
 	s->key = config_check_str(cc, "key");
 	s->bundle = config_check_str(cc, "bundle");
 	s->service_user = config_check_str(cc, "service_user");
-	s->hosts = config_check_strv(cc, "hosts", &s->n_hosts);
+	s->hosts = (const char *const *)config_check_strv(cc, "hosts", &s->n_hosts);
+	s->check_key_perms = 1;
 	if (s->mssql_conf == NULL && s->cert == NULL)
 		s->mssql_conf = MSSQL_CONF_DEFAULT_PATH;
 	*spec = s;
@@ -38,7 +34,7 @@ int check_sqlserver_from_config(const struct config *cfg, const struct config_ch
 int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e)
 {
 	const struct sqlserver_spec *s = spec;
-	struct sqlcert_opts so = {.check_key_perms = 1};
+	struct sqlcert_opts so = {0};
 	struct mssql_conf *conf = NULL;
 	int rc;
 
@@ -47,9 +43,13 @@ int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e)
 	so.cert_path = s->cert;
 	so.key_path = s->key;
 	so.bundle = s->bundle;
-	so.hosts = (const char *const *)s->hosts;
+	so.password_file = s->password_file;
+	so.hosts = s->hosts;
 	so.n_hosts = s->n_hosts;
+	so.at = s->at;
+	so.warn_days = s->warn_days;
 	so.conf = conf;
+	so.check_key_perms = s->check_key_perms;
 	so.service_user = s->service_user;
 	rc = sqlcert_check(&so, f, e);
 	mssql_conf_free(conf);
@@ -58,5 +58,9 @@ int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e)
 
 void check_sqlserver_free(void *spec)
 {
-	free(spec);
+	struct sqlserver_spec *s = spec;
+
+	if (s)
+		free(s->hosts_owned);
+	free(s);
 }

@@ -1,16 +1,13 @@
-/* check_token.c - the token check kind as sync runs it: a token a service keeps on disk, checked
- * with the key set sync keeps in the state directory (rules in token_check.h; the front end is
- * cmd_check_token.c). */
+/* check_token.c - the token check kind: from the configuration, a token a service keeps on disk
+ * checked with the key set sync keeps in the state directory; from the command line (spec made
+ * in cmd_check_token.c), a token already read. Rules in token_check.h. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "check.h"
+#include "check_spec.h"
 #include "config.h"
 #include "token_check.h"
-
-struct token_spec {
-	const char *token_file, *tenant, *cloud, *jwks, *state_dir; /* borrowed from config */
-	const char *ca_file; /* the configuration's fetch.ca_file, for a key set URL or a refetch */
-};
 
 int check_token_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
                             struct rw_err *e)
@@ -47,11 +44,21 @@ int check_token_run(const void *spec, struct findings *f, struct rw_err *e)
 {
 	const struct token_spec *s = spec;
 
-	return token_check_configured(s->token_file, s->tenant, s->cloud, s->jwks, s->state_dir,
-	                              s->ca_file, f, e);
+	if (!s->cli)
+		return token_check_configured(s->token_file, s->tenant, s->cloud, s->jwks,
+		                              s->state_dir, s->ca_file, f, e);
+	/* a key set URL, or sync's copy that may be refetched from where it came from */
+	if ((s->jwks == NULL || strstr(s->jwks, "://")) && fetch_global_init(e) < 0)
+		return -1;
+	return token_check_source(s->tok.data ? s->tok.data : "", s->tok.len, s->token_file,
+	                          &s->opts, s->jwks, s->state_dir, &s->fo, f, e);
 }
 
 void check_token_free(void *spec)
 {
-	free(spec);
+	struct token_spec *s = spec;
+
+	if (s)
+		token_buf_free(&s->tok); /* zeroed */
+	free(s);
 }

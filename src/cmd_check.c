@@ -1,10 +1,12 @@
-/* cmd_check.c - "rootwarden check KIND": a table of checks, one front end each
- * (cmd_check_<kind>.c). */
+/* cmd_check.c - "rootwarden check KIND": the table of check kinds (check.h) on the command line,
+ * and the one front end of the kinds that run from a spec (cmd_check_run). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
 #include "cli.h"
+#include "cmd_check_report.h"
 
 /* Each kind's first usage line and summary, from the table. */
 static int kinds_text(struct buf *out)
@@ -39,6 +41,34 @@ static const char *kind_names(void)
 	return names;
 }
 
+/* A kind with from_argv: its spec from the command line, the same run() as sync's, the report
+ * and the metrics file. argv starts at the kind's name. */
+static int cmd_check_run(const struct check_kind *k, int argc, char **argv)
+{
+	struct check_cli cli = {0, NULL, NULL};
+	struct findings f;
+	struct rw_err e = {{0}, 0};
+	void *spec = NULL;
+	int got, rc = RW_CHECK_UNKNOWN;
+
+	findings_init(&f);
+	got = k->from_argv(argc, argv, &spec, &cli, &e);
+	if (got == CHECK_ARGV_USAGE)
+		goto out;
+	if (got == 0 && k->run(spec, &f, &e) < 0)
+		got = -1;
+	/* a check that could not run is exported as UNKNOWN too (not a usage error), so a monitor
+	 * sees it; without a target (out of memory) nothing is exported */
+	rc = check_report_metrics(&f, k->name, cli.json, got < 0 ? &e : NULL,
+	                          cli.target ? cli.metrics : NULL, cli.target);
+out:
+	if (spec)
+		k->free(spec);
+	free(cli.target);
+	findings_free(&f);
+	return rc;
+}
+
 int cmd_check(int argc, char **argv)
 {
 	if (argc < 2)
@@ -51,7 +81,8 @@ int cmd_check(int argc, char **argv)
 				cli_print_help(k->help, stdout);
 				return RW_CHECK_OK;
 			}
-		return k->main(argc - 1, argv + 1);
+		return k->from_argv ? cmd_check_run(k, argc - 1, argv + 1)
+		                    : k->main(argc - 1, argv + 1);
 	}
 	return cli_usage_error("check", RW_CHECK_UNKNOWN, "unknown check '%s' (kinds: %s)", argv[1],
 	                       kind_names());

@@ -1,14 +1,14 @@
 /* cmd_check_key.c - "rootwarden check key": is a private key file owned and protected as its server
  * needs (rules in keyperm.h). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
 #include "check.h"
-#include "cmd_check_report.h"
+#include "check_spec.h"
 #include "cli.h"
 #include "keyperm.h"
-#include "metrics.h"
 
 static const char synopsis[] =
         "rootwarden check key PATH... --policy mssql|postgresql|mysql|strict [options]\n"
@@ -45,17 +45,17 @@ static const char footer[] =
 
 const struct cmd_help check_key_help = {synopsis, opts, footer, NULL};
 
-int check_key_main(int argc, char **argv)
+int check_key_from_argv(int argc, char **argv, void **spec, struct check_cli *cli, struct rw_err *e)
 {
-	struct keyperm_opts ko = {0};
-	struct findings f;
-	struct rw_err e = {0};
-	const char *policy = NULL, *metrics = NULL;
-	int c, json = 0, failed = 0, rc = RW_CHECK_UNKNOWN, n_keys;
+	struct key_spec *s = calloc(1, sizeof(*s));
+	const char *policy = NULL;
+	int c, n_keys;
 	struct cliopt_parser p;
 	struct buf target;
 	char **keys;
 
+	if ((*spec = s) == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check key: out of memory");
 	cliopt_init(&p, "check key", opts, argc, argv);
 	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
@@ -63,45 +63,44 @@ int check_key_main(int argc, char **argv)
 			policy = p.arg;
 			break;
 		case O_USER:
-			ko.service_user = p.arg;
+			s->ko.service_user = p.arg;
 			break;
 		case O_FOLLOW:
-			ko.follow = 1;
+			s->ko.follow = 1;
 			break;
 		case O_JSON:
-			json = 1;
+			cli->json = 1;
 			break;
 		case O_METRICS:
-			metrics = p.arg;
+			cli->metrics = p.arg;
 			break;
 		}
 	}
 	if (c != CLIOPT_DONE)
-		return RW_CHECK_UNKNOWN;
-	keys = cliopt_operands(&p, &n_keys);
+		return CHECK_ARGV_USAGE;
+	keys = cliopt_operands(&p, &n_keys); /* the parser's array: copied, it ends here */
+	if (n_keys > 0 && (s->paths_owned = calloc((size_t)n_keys, sizeof(char *))) == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check key: out of memory");
+	for (int i = 0; i < n_keys; i++)
+		s->paths_owned[i] = keys[i];
+	s->paths = s->paths_owned;
+	s->n_paths = (size_t)n_keys;
 	if (policy == NULL)
-		return cli_usage_error("check", RW_CHECK_UNKNOWN,
+		return cli_usage_error("check", CHECK_ARGV_USAGE,
 		                       "key: give --policy mssql|postgresql|mysql|strict");
-	if (keyperm_policy_parse(policy, &ko.policy) < 0)
+	if (keyperm_policy_parse(policy, &s->ko.policy) < 0)
 		return cli_usage_error(
-		        "check", RW_CHECK_UNKNOWN,
+		        "check", CHECK_ARGV_USAGE,
 		        "key: --policy: '%s' is not mssql, postgresql, mysql or strict", policy);
 	if (n_keys == 0)
-		return cli_usage_error("check", RW_CHECK_UNKNOWN, "key: give the key file's path");
-	findings_init(&f);
-	for (int i = 0; i < n_keys && !failed; i++)
-		failed = keyperm_check(keys[i], &ko, &f, &e) < 0;
-	/* The metrics target: the key paths as given, joined with ",". Written for UNKNOWN too
-	 * (not for a usage error), so a monitor sees a check that could not run. */
+		return cli_usage_error("check", CHECK_ARGV_USAGE, "key: give the key file's path");
+	/* The metrics target: the key paths as given, joined with ",". */
 	buf_init(&target, 0);
 	for (int i = 0; i < n_keys; i++)
-		if ((i && buf_puts(&target, ",") < 0) || buf_puts(&target, keys[i]) < 0) {
-			fprintf(stderr, "rootwarden: out of memory\n");
-			goto out;
+		if ((i && buf_puts(&target, ",") < 0) || buf_puts(&target, s->paths[i]) < 0) {
+			buf_free(&target);
+			return err_set(e, RW_EXIT_FAILURE, "check key: out of memory");
 		}
-	rc = check_report_metrics(&f, "key", json, failed ? &e : NULL, metrics, target.data);
-out:
-	buf_free(&target);
-	findings_free(&f);
-	return rc;
+	cli->target = target.data; /* the buffer's string, now the caller's */
+	return 0;
 }

@@ -1,6 +1,6 @@
 /*
- * cmd_check_report.h - how the check front ends (cmd_check_sqlserver.c, cmd_check_key.c) print
- * their verdicts.
+ * cmd_check_report.h - how the common check front end (cmd_check.c's cmd_check_run) prints
+ * a check's verdicts.
  *
  * Contract: check_report() prints the findings to stdout as text (findings_text) or JSON
  * (findings_json, one object and a newline) and returns the monitoring-plugin status. With err

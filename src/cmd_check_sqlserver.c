@@ -5,12 +5,10 @@
 #include <string.h>
 
 #include "check.h"
-#include "cmd_check_report.h"
+#include "check_spec.h"
 #include "cli.h"
 #include "date.h"
-#include "metrics.h"
 #include "mssql_conf.h"
-#include "sqlcert.h"
 
 static const char synopsis[] =
         "rootwarden check sqlserver --cert FILE [--key FILE] --host FQDN [--host NAME]... "
@@ -73,107 +71,83 @@ static const char footer[] =
 
 const struct cmd_help check_sqlserver_help = {synopsis, opts, footer, NULL};
 
-int check_sqlserver_main(int argc, char **argv)
+int check_sqlserver_from_argv(int argc, char **argv, void **spec, struct check_cli *cli,
+                              struct rw_err *e)
 {
-	struct sqlcert_opts so = {.check_key_perms = 1};
+	struct sqlserver_spec *s = calloc(1, sizeof(*s));
 	struct strvec hosts = {0};
-	struct mssql_conf *conf = NULL;
-	struct findings f;
-	struct rw_err e = {0};
-	const char *conf_path = NULL, *metrics = NULL;
-	int c, json = 0, rc = RW_CHECK_UNKNOWN;
-	const char *target;
 	int32_t day;
-	char *end;
+	int c, n;
 	struct cliopt_parser p;
-	int n;
 
-	findings_init(&f);
+	if ((*spec = s) == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check sqlserver: out of memory");
+	s->check_key_perms = 1;
 	cliopt_init(&p, "check sqlserver", opts, argc, argv);
 	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
 		case O_CERT:
-			so.cert_path = p.arg;
+			s->cert = p.arg;
 			break;
 		case O_KEY:
-			so.key_path = p.arg;
+			s->key = p.arg;
 			break;
 		case O_PASS:
-			so.password_file = p.arg;
+			s->password_file = p.arg;
 			break;
 		case O_HOST:
-			if (strvec_push(&hosts, p.arg) < 0) {
-				fprintf(stderr, "rootwarden: out of memory\n");
-				goto out;
-			}
+			if (strvec_push(&hosts, p.arg) < 0) /* hosts.v stays the spec's */
+				return err_set(e, RW_EXIT_FAILURE,
+				               "check sqlserver: out of memory");
+			s->hosts_owned = hosts.v; /* freed with the spec from here on */
 			break;
 		case O_CONF:
-			conf_path = p.arg;
+			s->mssql_conf = p.arg;
 			break;
 		case O_BUNDLE:
-			so.bundle = p.arg;
+			s->bundle = p.arg;
 			break;
 		case O_AT:
-			if (date_parse(p.arg, &day) < 0) {
-				rc = cli_usage_error(
-				        "check", RW_CHECK_UNKNOWN,
+			if (date_parse(p.arg, &day) < 0)
+				return cli_usage_error(
+				        "check", CHECK_ARGV_USAGE,
 				        "sqlserver: --at: '%s' is not a date (YYYY-MM-DD)", p.arg);
-				goto out;
-			}
-			so.at = date_start(day);
+			s->at = date_start(day);
 			break;
 		case O_WARN:
-			so.warn_days = (int)strtol(p.arg, &end, 10);
-			if (*p.arg == '\0' || *end != '\0' || so.warn_days < 1 ||
-			    so.warn_days > 3650) {
-				rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
-				                     "sqlserver: --warn-days: '%s' is not 1..3650",
-				                     p.arg);
-				goto out;
-			}
+			if (cli_opt_int("check", CHECK_ARGV_USAGE, "sqlserver: --warn-days", p.arg,
+			                1, 3650, &s->warn_days) < 0)
+				return CHECK_ARGV_USAGE;
 			break;
 		case O_USER:
-			so.service_user = p.arg;
+			s->service_user = p.arg;
 			break;
 		case O_NOPERM:
-			so.check_key_perms = 0;
+			s->check_key_perms = 0;
 			break;
 		case O_JSON:
-			json = 1;
+			cli->json = 1;
 			break;
 		case O_METRICS:
-			metrics = p.arg;
+			cli->metrics = p.arg;
 			break;
 		}
 	}
+	s->hosts = hosts.v;
+	s->n_hosts = hosts.n;
 	if (c != CLIOPT_DONE)
-		goto out;
+		return CHECK_ARGV_USAGE;
 	(void)cliopt_operands(&p, &n);
-	if (n > 0) {
-		rc = cli_usage_error("check", RW_CHECK_UNKNOWN,
-		                     "sqlserver: unexpected argument (an operand this command does "
-		                     "not take; not shown, it may be a secret)");
-		goto out;
-	}
-	if (so.cert_path == NULL && conf_path == NULL)
-		conf_path = MSSQL_CONF_DEFAULT_PATH;
+	if (n > 0)
+		return cli_usage_error(
+		        "check", CHECK_ARGV_USAGE,
+		        "sqlserver: unexpected argument (an operand this command does "
+		        "not take; not shown, it may be a secret)");
+	if (s->cert == NULL && s->mssql_conf == NULL)
+		s->mssql_conf = MSSQL_CONF_DEFAULT_PATH;
 	/* The series is named by what the command line names (stable from run to run): the
-	 * certificate given, else the mssql.conf read. Written for UNKNOWN too (not for a usage
-	 * error), so a monitor sees a check that could not run. */
-	target = so.cert_path ? so.cert_path : conf_path;
-	if (conf_path && mssql_conf_read(conf_path, &conf, &e) < 0) {
-		rc = check_report_metrics(&f, "sqlserver", json, &e, metrics, target);
-	} else {
-		so.conf = conf;
-		so.hosts = hosts.v;
-		so.n_hosts = hosts.n;
-		rc = check_report_metrics(&f, "sqlserver", json,
-		                          sqlcert_check(&so, &f, &e) < 0 ? &e : NULL, metrics,
-		                          target);
-	}
-out:
-	findings_free(&f);
-	mssql_conf_free(conf);
-	strvec_free(&hosts);
-	return rc;
+	 * certificate given, else the mssql.conf read. */
+	if ((cli->target = strdup(s->cert ? s->cert : s->mssql_conf)) == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check sqlserver: out of memory");
+	return 0;
 }

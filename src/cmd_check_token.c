@@ -8,8 +8,7 @@
 #include "buf.h"
 #include "check.h"
 #include "cli.h"
-#include "cmd_check_report.h"
-#include "metrics.h"
+#include "check_spec.h"
 #include "token_check.h"
 
 #define DEFAULT_STATE_DIR "/var/lib/rootwarden" /* as config.c's state_dir */
@@ -107,27 +106,27 @@ static int read_stdin(struct buf *b, struct rw_err *e)
 	return 0;
 }
 
-int check_token_main(int argc, char **argv)
+int check_token_from_argv(int argc, char **argv, void **spec, struct check_cli *cli,
+                          struct rw_err *e)
 {
-	struct token_opts o = {.cloud = token_cloud_find("public"),
-	                       .min_remaining_s = TOKEN_MIN_REMAINING_DEFAULT_MIN * 60,
-	                       .skew_s = -1};
-	struct fetch_opts fo = {10, 30, JWKS_MAX_BYTES, 1, 500, NULL, NULL, NULL};
-	const char *token_file = NULL, *token_env = NULL, *jwks = NULL, *metrics = NULL;
-	const char *state_dir = DEFAULT_STATE_DIR;
-	struct findings f;
-	struct rw_err e = {{0}, 0};
-	struct buf tok = {0};
-	char *target = NULL;
-	int c, n, json = 0, min, failed = 0, rc = RW_CHECK_UNKNOWN;
+	struct token_spec *s = calloc(1, sizeof(*s));
+	const char *token_env = NULL;
+	int c, n, min;
 	struct cliopt_parser p;
 
-	findings_init(&f);
+	if ((*spec = s) == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check token: out of memory");
+	s->cli = 1;
+	s->state_dir = DEFAULT_STATE_DIR;
+	s->opts = (struct token_opts){.cloud = token_cloud_find("public"),
+	                              .min_remaining_s = TOKEN_MIN_REMAINING_DEFAULT_MIN * 60,
+	                              .skew_s = -1};
+	s->fo = (struct fetch_opts){10, 30, JWKS_MAX_BYTES, 1, 500, NULL, NULL, NULL};
 	cliopt_init(&p, "check token", opts, argc, argv);
 	while ((c = cliopt_next(&p)) >= 0) {
 		switch (c) {
 		case O_FILE:
-			token_file = p.arg;
+			s->token_file = p.arg;
 			break;
 		case O_ENV:
 			token_env = p.arg;
@@ -135,99 +134,89 @@ int check_token_main(int argc, char **argv)
 		case O_TENANT:
 			if (!token_tenant_ok(p.arg))
 				return cli_usage_error(
-				        "check", RW_CHECK_UNKNOWN,
+				        "check", CHECK_ARGV_USAGE,
 				        "token: --tenant: '%s' is not a tenant id (GUID)", p.arg);
-			o.tenant = p.arg;
+			s->opts.tenant = p.arg;
 			break;
 		case O_CLOUD:
-			if ((o.cloud = token_cloud_find(p.arg)) == NULL)
+			if ((s->opts.cloud = token_cloud_find(p.arg)) == NULL)
 				return cli_usage_error(
-				        "check", RW_CHECK_UNKNOWN,
+				        "check", CHECK_ARGV_USAGE,
 				        "token: --cloud: '%s' is not public, government or china",
 				        p.arg);
 			break;
 		case O_AUD:
-			o.audience = p.arg;
+			s->opts.audience = p.arg;
 			break;
 		case O_AT:
-			if (token_parse_time(p.arg, &o.at) < 0)
-				return cli_usage_error("check", RW_CHECK_UNKNOWN,
+			if (token_parse_time(p.arg, &s->opts.at) < 0)
+				return cli_usage_error("check", CHECK_ARGV_USAGE,
 				                       "token: --at: '%s' is not YYYY-MM-DD, "
 				                       "YYYY-MM-DDTHH:MM:SSZ or @SECONDS",
 				                       p.arg);
 			break;
 		case O_MIN:
-			if (cli_opt_int("check", RW_CHECK_UNKNOWN, "token: --min-remaining", p.arg,
+			if (cli_opt_int("check", CHECK_ARGV_USAGE, "token: --min-remaining", p.arg,
 			                0, 1440, &min) < 0)
-				return RW_CHECK_UNKNOWN;
-			o.min_remaining_s = min * 60L;
+				return CHECK_ARGV_USAGE;
+			s->opts.min_remaining_s = min * 60L;
 			break;
 		case O_JWKS:
-			jwks = p.arg;
+			s->jwks = p.arg;
 			break;
 		case O_STATE:
-			state_dir = p.arg;
+			s->state_dir = p.arg;
 			break;
 		case O_CA:
-			fo.ca_file = p.arg;
+			s->fo.ca_file = p.arg;
 			break;
 		case O_JSON:
-			json = 1;
+			cli->json = 1;
 			break;
 		case O_METRICS:
-			metrics = p.arg;
+			cli->metrics = p.arg;
 			break;
 		}
 	}
 	if (c != CLIOPT_DONE)
-		return RW_CHECK_UNKNOWN;
+		return CHECK_ARGV_USAGE;
 	(void)cliopt_operands(&p, &n);
 	/* not echoed: it may be the token itself */
 	if (n > 0)
 		return cli_usage_error(
-		        "check", RW_CHECK_UNKNOWN,
+		        "check", CHECK_ARGV_USAGE,
 		        "token: unexpected argument (the token is read from "
 		        "--token-file, --token-env or standard input, never from the "
 		        "command line, where other users can see it)");
-	if (o.tenant == NULL)
-		return cli_usage_error("check", RW_CHECK_UNKNOWN, "token: give --tenant TID");
-	if (token_file && token_env)
-		return cli_usage_error("check", RW_CHECK_UNKNOWN,
+	if (s->opts.tenant == NULL)
+		return cli_usage_error("check", CHECK_ARGV_USAGE, "token: give --tenant TID");
+	if (s->token_file && token_env)
+		return cli_usage_error("check", CHECK_ARGV_USAGE,
 		                       "token: give one of --token-file and --token-env");
-	if (token_file) {
-		failed = token_read_file(token_file, &tok, &e) < 0;
-		target = strdup(token_file);
-	} else if (token_env) {
+	/* The series' target names the token's source (never the token), set before the token is
+	 * read so that a token that cannot be read is exported as UNKNOWN too. */
+	if (s->token_file)
+		cli->target = strdup(s->token_file);
+	else if (token_env && asprintf(&cli->target, "env:%s", token_env) < 0)
+		cli->target = NULL;
+	else if (token_env == NULL)
+		cli->target = strdup("stdin");
+	if (cli->target == NULL)
+		return err_set(e, RW_EXIT_FAILURE, "check token: out of memory");
+	if (s->token_file)
+		return token_read_file(s->token_file, &s->tok, e);
+	if (token_env) {
 		const char *v = getenv(token_env);
 
-		buf_init(&tok, TOKEN_MAX_INPUT);
+		buf_init(&s->tok, TOKEN_MAX_INPUT);
 		if (v == NULL)
-			failed = err_set(&e, RW_EXIT_INPUT, "environment variable %s is not set",
-			                 token_env) < 0;
-		else if (buf_append(&tok, v, strlen(v)) < 0)
-			failed = err_set(&e, RW_EXIT_INPUT,
-			                 "environment variable %s: more than %zu "
-			                 "bytes",
-			                 token_env, TOKEN_MAX_INPUT) < 0;
-		if (asprintf(&target, "env:%s", token_env) < 0)
-			target = NULL;
-	} else {
-		failed = read_stdin(&tok, &e) < 0;
-		target = strdup("stdin");
+			return err_set(e, RW_EXIT_INPUT, "environment variable %s is not set",
+			               token_env);
+		if (buf_append(&s->tok, v, strlen(v)) < 0)
+			return err_set(e, RW_EXIT_INPUT,
+			               "environment variable %s: more than %zu bytes", token_env,
+			               TOKEN_MAX_INPUT);
+		return 0;
 	}
-	if (target == NULL) {
-		fprintf(stderr, "rootwarden: out of memory\n");
-		goto out;
-	}
-	if (!failed && (jwks == NULL || strstr(jwks, "://"))) /* sync's copy may be refetched */
-		failed = fetch_global_init(&e) < 0;
-	if (!failed)
-		failed = token_check_source(tok.data ? tok.data : "", tok.len, token_file, &o, jwks,
-		                            state_dir, &fo, &f, &e) < 0;
-	rc = check_report_metrics(&f, "token", json, failed ? &e : NULL, metrics, target);
-out:
-	token_buf_free(&tok);
-	free(target);
-	findings_free(&f);
-	return rc;
+	return read_stdin(&s->tok, e);
 }

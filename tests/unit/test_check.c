@@ -1,6 +1,7 @@
 /* test_check.c - the check-kind table as sync uses it: settings read from a configuration file,
  * validated at load (a bad policy or an unknown key is a configuration error naming file:line),
  * then run to a status and a one-line summary. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -135,14 +136,66 @@ static void test_sqlserver_kind(void **state)
 	free(conf);
 }
 
-/* Every kind sync can run has all three functions, and every row can be found by name. */
+/* The command line makes the same spec as the configuration: the row's from_argv, then the same
+ * run, gives sync's verdict and summary; the metrics target is the paths as given; two key
+ * paths are two keys checked (the parser's operand array is not kept past from_argv). */
+static void test_key_from_argv_is_sync_s_check(void **state)
+{
+	char *dir = tu_tmpdir(), *k = tu_path(dir, "db.key"), *k2 = tu_path(dir, "ok.key");
+	gnutls_datum_t pem = tu_key_pem(tu_key(TU_EC_P256));
+	const struct check_kind *kind = check_kind_find("key");
+	struct check_cli cli = {0, NULL, NULL};
+	struct rw_err e = {0};
+	void *spec = NULL;
+	int status = -1;
+	char *summary = NULL, *want;
+
+	(void)state;
+	chmod(dir, 0755);
+	tu_write(k, pem.data, pem.size);
+	tu_write(k2, pem.data, pem.size);
+	gnutls_free(pem.data);
+	chmod(k, 0644);
+	chmod(k2, 0600);
+	char *argv[] = {"key", "--policy", "strict", "--json", k2, k, NULL};
+	assert_int_equal(kind->from_argv(6, argv, &spec, &cli, &e), 0);
+	assert_int_equal(cli.json, 1);
+	assert_int_equal(asprintf(&want, "%s,%s", k2, k) > 0, 1);
+	assert_string_equal(cli.target, want);
+	assert_int_equal(check_run_spec(kind, spec, &status, &summary, &e), 0);
+	assert_int_equal(status, RW_CHECK_CRITICAL); /* the second key's mode, not the first's */
+	assert_non_null(strstr(summary, "CRITICAL: 1 FAIL (mode)"));
+	free(summary);
+	kind->free(spec);
+	free(cli.target);
+	free(want);
+
+	/* a usage error is that, not a check that could not run */
+	char *bad[] = {"key", "--policy", "nonsense", k, NULL};
+	spec = NULL;
+	cli = (struct check_cli){0, NULL, NULL};
+	assert_int_equal(kind->from_argv(4, bad, &spec, &cli, &e), CHECK_ARGV_USAGE);
+	assert_null(cli.target);
+	kind->free(spec);
+	tu_rmrf(dir);
+	free(dir);
+	free(k);
+	free(k2);
+}
+
+/* Every kind sync can run has all three functions; every row has one command-line entry (a spec
+ * from argv for the common front end, or a front end of its own), and can be found by name. */
 static void test_table(void **state)
 {
 	size_t n = 0;
 
 	for (const struct check_kind *k = check_kinds(); k->name; k++, n++) {
 		assert_ptr_equal(check_kind_find(k->name), k);
-		assert_non_null(k->main);
+		assert_true((k->from_argv != NULL) != (k->main != NULL));
+		if (k->from_argv) {
+			assert_non_null(k->run);
+			assert_non_null(k->free);
+		}
 		assert_non_null(k->help);
 		assert_non_null(k->keys);
 		if (k->from_config) {
@@ -159,6 +212,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	        cmocka_unit_test(test_key_kind),
 	        cmocka_unit_test(test_sqlserver_kind),
+	        cmocka_unit_test(test_key_from_argv_is_sync_s_check),
 	        cmocka_unit_test(test_table),
 	};
 
