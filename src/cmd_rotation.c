@@ -193,6 +193,7 @@ static void text_catalog(struct buf *b, const struct catalog *cat, int32_t day)
 static void text_profile(struct buf *b, const struct catalog *cat, const struct rotation_report *r,
                          const struct rotation_profile *p)
 {
+	const struct catalog_profile *q;
 	char d[11];
 
 	buf_printf(b, "\nprofile %s: %s\n  %s\n", p->profile->id, rotation_verdict_name(p->verdict),
@@ -222,6 +223,20 @@ static void text_profile(struct buf *b, const struct catalog *cat, const struct 
 		buf_puts(b, "\n");
 		text_urls(b, cat, p->current >= 0 ? &p->profile->steps[p->current] : NULL,
 		          &p->profile->steps[p->next]);
+	} else if ((q = catalog_profile_successor(cat, p->profile, r->day)) != NULL) {
+		/* a retired service: what comes next is its successor's timeline */
+		long k = plan_step_at(q, r->day);
+
+		buf_printf(b, "  next step:      none of its own; it is %s now, ", q->id);
+		if (k + 1 < (long)q->n_steps) {
+			date_format(q->steps[k + 1].from, d);
+			long days = q->steps[k + 1].from - r->day;
+
+			buf_printf(b, "whose next step is %s (in %ld day%s)\n", d, days,
+			           days == 1 ? "" : "s");
+		} else {
+			buf_puts(b, "which has none in the catalog\n");
+		}
 	} else {
 		buf_puts(b, "  next step:      none in the catalog\n");
 	}

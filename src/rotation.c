@@ -283,6 +283,15 @@ int rotation_profile_assess(const struct catalog *cat, const char *profile,
 	}
 	if (add_step_roots(&out->required_now, &p->steps[out->current]) < 0)
 		goto oom;
+	/* A service that became another: its servers now need what the successor's do too (the
+	 * bundle already holds both, plan.h), so "required now" says so. */
+	for (const struct catalog_profile *q = catalog_profile_successor(cat, p, o->day); q;
+	     q = catalog_profile_successor(cat, q, o->day)) {
+		long k = plan_step_at(q, o->day);
+
+		if (k >= 0 && add_step_roots(&out->required_now, &q->steps[k]) < 0)
+			goto oom;
+	}
 	if (plan_one(cat, p->id, o->day, o->grace_days, &pl, e) < 0)
 		goto out;
 	for (size_t ri = 0; ri < pl.n; ri++) {

@@ -108,7 +108,8 @@ static char *canon(const char *ids)
 }
 
 /* Every profile around each of its steps, Baltimore's expiry (2025-05-12, notAfter 23:59 UTC:
- * still valid that day, expired on the 13th), a leap day, and the grace end (30 days). */
+ * still valid that day, expired on the 13th), a leap day, and the grace end (30 days). Once a
+ * service has become another, what it requires includes what its successor requires. */
 static const struct row {
 	const char *profile, *date;
 	const char *required; /* NULL: no timeline on that day */
@@ -134,7 +135,7 @@ static const struct row {
         {"azure-mysql-single", "2024-09-16", B " " G2 " " CA, B " " G2 " " CA},
         {"azure-mysql-single", "2025-05-11", B " " G2 " " CA, B " " G2 " " CA},
         {"azure-mysql-single", "2025-05-13", B " " G2 " " CA, G2 " " CA},
-        {"azure-mysql-single", "2025-07-01", B " " G2 " " CA, G2 " " CA " " MR},
+        {"azure-mysql-single", "2025-07-01", B " " G2 " " CA " " MR, G2 " " CA " " MR},
         {"azure-postgres-single", "2000-05-11", NULL, NULL},
         {"azure-postgres-single", "2000-05-12", B, B},
         {"azure-postgres-single", "2020-10-25", B, B},
@@ -150,8 +151,8 @@ static const struct row {
         {"azure-postgres-single", "2024-02-29", G2, G2 " " G3 " " MR " " ME},
         /* retired 2025-03-28 (first published as 2025-03-31): became azure-postgres-flexible */
         {"azure-postgres-single", "2025-03-27", G2, G2 " " G3 " " MR " " ME},
-        {"azure-postgres-single", "2025-03-28", G2, CA " " G2 " " G3 " " MR " " ME},
-        {"azure-postgres-single", "2025-05-13", G2, CA " " G2 " " G3 " " MR " " ME},
+        {"azure-postgres-single", "2025-03-28", CA " " G2 " " MR, CA " " G2 " " G3 " " MR " " ME},
+        {"azure-postgres-single", "2025-05-13", CA " " G2 " " MR, CA " " G2 " " G3 " " MR " " ME},
         {"azure-mysql-flexible", "2006-11-09", NULL, NULL},
         {"azure-mysql-flexible", "2006-11-10", CA, CA},
         {"azure-mysql-flexible", "2006-11-11", CA, CA},
