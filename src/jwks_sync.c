@@ -42,7 +42,7 @@ char *jwks_state_path(const char *state_dir, const char *name)
 
 char *jwks_state_url(const char *state_dir, const char *name)
 {
-	char *meta_path = state_file(state_dir, name, "meta"), *url = NULL;
+	char *meta_path = store_jwks_path(state_dir, name, "meta"), *url = NULL;
 	struct buf mb = {0};
 	json_t *meta = NULL;
 	const char *u;
