@@ -23,7 +23,7 @@ static const char synopsis[] =
         "       rootwarden catalog verify ARCHIVE --sig SIG (--key PUB | --pin SPKI)...\n"
         "                         [--accepted-version N --accepted-sha256 HEX] [--roots-dir DIR]\n"
         "       rootwarden catalog diff OLD NEW [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-        "                         [--config FILE]\n"
+        "                         [-c | --config FILE]\n"
         "       (each also takes --json)\n"
         "\n"
         "The signed catalog channel. ARCHIVE is a POSIX ustar file of catalog.conf and the root\n"
