@@ -46,7 +46,7 @@ catalog = { url = "file://$T/www/catalog.tar"; keys = [ "$pin" ]; };
 bundles = ( { name = "app"; path = "$T/out/app.pem"; profiles = [ "azure-mysql-flexible" ]; } );
 EOC
 run() { "$RW" sync --config rw.conf --roots-dir "$T/shipped" >out.txt 2>&1; }
-cev() { grep -c "^catalog-updated" events.log 2>/dev/null || echo 0; }
+cev() { local n; n=$(grep -c "^catalog-updated" events.log 2>/dev/null); echo "${n:-0}"; }
 
 run; rc=$?
 check "a newer signed catalog is accepted (exit 5: the bundle was written)" [ "$rc" -eq 5 ]
