@@ -23,7 +23,7 @@ static const char synopsis[] =
         "       rootwarden catalog verify ARCHIVE --sig SIG (--key PUB | --pin SPKI)...\n"
         "                         [--accepted-version N --accepted-sha256 HEX] [--roots-dir DIR]\n"
         "       rootwarden catalog diff OLD NEW [--from YYYY-MM-DD] [--until YYYY-MM-DD]\n"
-        "                         [--config FILE]\n"
+        "                         [-c | --config FILE]\n"
         "       (each also takes --json)\n"
         "\n"
         "The signed catalog channel. ARCHIVE is a POSIX ustar file of catalog.conf and the root\n"
@@ -651,6 +651,20 @@ static int run_diff(int argc, char **argv)
 		printf("OLD %s: catalog_version %lld; NEW %s: catalog_version %lld\n", ops[0],
 		       old->version, ops[1], new->version);
 	}
+	/* A profile neither catalog knows is a typo, not "no difference" (config check refuses it
+	 * too); one only OLD or only NEW knows is the change being looked at. */
+	for (size_t i = 0; cfg && i < cfg->n_bundles; i++)
+		for (size_t k = 0; k < cfg->bundles[i].n_profiles; k++) {
+			const char *id = cfg->bundles[i].profiles[k];
+
+			if (catalog_profile(old, id) == NULL && catalog_profile(new, id) == NULL) {
+				err_set(&e, RW_EXIT_INPUT,
+				        "%s:%d: bundle '%s': profile '%s' is in neither catalog",
+				        config, cfg->bundles[i].line, cfg->bundles[i].name, id);
+				rc = cli_fail(&e);
+				goto out;
+			}
+		}
 	for (size_t i = 0; cfg && i < cfg->n_bundles; i++) {
 		const struct config_bundle *cb = &cfg->bundles[i];
 		char label[256];

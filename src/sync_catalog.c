@@ -2,7 +2,8 @@
  * sync_catalog.c - sync's catalog step: the signed catalog channel (config "catalog"; the
  * verdicts are catalog_update.h's). Before the targets are built: a conditional GET of the
  * archive (a 304 ends it), its signature (URL + ".sig"), catalog_update_check(), and on
- * "accepted" the unpacked catalog put in place as STATE/catalog/current (store.h), the record
+ * "accepted" (and when the configuration builds with it: else refused as "error") the unpacked
+ * catalog put in place as STATE/catalog/current (store.h), the record
  * STATE/catalog/accepted.json written, and catalog-updated raised to hooks_dir's hooks. Any other
  * verdict quarantines the archive and its signature, keeps the last good catalog and makes the
  * run degraded. The targets are then built from whichever catalog is newest (target.h).
@@ -119,6 +120,29 @@ void sync_catalog(struct job *j, long long shipped_version)
 		set_reason(cr, e.msg);
 		quarantine(j, cr, &a, &s, e.msg);
 		goto out;
+	}
+	/* A catalog this configuration cannot be built with (a profile or root id it names is
+	 * gone from it) is not put in place: every later run would stop at the configuration
+	 * (exit 3), --offline too, until the publisher shipped another. Refused for this host: the
+	 * catalog in use stays and the run is degraded until the configuration or the catalog
+	 * changes. */
+	{
+		struct targets *nt = NULL;
+		char why[sizeof(e.msg) + 160];
+
+		memset(&e, 0, sizeof(e));
+		if (targets_build(cfg, res.dir, &nt, &e) < 0) {
+			snprintf(why, sizeof(why),
+			         "catalog_version %lld is signed and newer, but the configuration "
+			         "cannot use it: %s",
+			         res.version, e.msg);
+			cr->verdict = CATALOG_UPDATE_ERROR;
+			set_reason(cr, why);
+			quarantine(j, cr, &a, &s, why);
+			catalog_update_discard(res.dir);
+			goto out;
+		}
+		targets_free(nt);
 	}
 	if (j->o->dry_run) {
 		catalog_update_discard(res.dir);

@@ -12,6 +12,8 @@ targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
 	for f in "$src"/fuzz_*.c; do targets+=("$(basename "$f" .c)"); done
 fi
+# the leaks of third-party libraries the test build suppresses (.ci/lsan.supp), also when run by hand
+export LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$src/../../.ci/lsan.supp}
 mkdir -p "$build/fuzz-artifacts"
 status=0
 for t in "${targets[@]}"; do

@@ -85,6 +85,24 @@ free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
 }
 
+# wait_port PORT: until something listens on 127.0.0.1:PORT (5 s at most; 1 if nothing does).
+wait_port() {
+	for _ in $(seq 1 100); do
+		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+# s_server LEAF VERSIONFLAG [CHAIN] -> $PORT: openssl s_server with $PKI's LEAF (and CHAIN, sent
+# in the file's order), its pid added to the caller's PIDS array for the caller's cleanup.
+s_server() {
+	PORT=$(free_port)
+	openssl s_server -accept "127.0.0.1:$PORT" -cert "$PKI/$1" -key "$PKI/leaf-key.pem" $2 \
+		${3:+-cert_chain "$PKI/$3"} \
+		-cipher DEFAULT:@SECLEVEL=0 -quiet </dev/null >/dev/null 2>&1 &
+	PIDS+=($!)
+	wait_port "$PORT"
+}
 # The versions line of a probe's JSON: "TLS1.0=refused TLS1.1=refused TLS1.2=accepted ...".
 probe_versions() {
 	python3 -c 'import json,sys; d=json.load(sys.stdin)["endpoints"][0]; print(" ".join("%s=%s"%(k,v) for k,v in d["versions"].items()))'

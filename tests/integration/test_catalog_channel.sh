@@ -74,6 +74,11 @@ EOC
 check "catalog diff --config: per configured bundle, exit 1" status 1 "$RW" catalog diff "$SRC/roots" pub --from 2025-01-01 --config diff.conf
 check "  names the bundle, the day and the step" grep -q "^bundle app from 2025-06-01: NEW writes also DigiCert Global Root G2, Microsoft RSA Root Certificate Authority 2017 than OLD \[NEW: azure-mysql-flexible step 2025-06-01\]" out.txt
 check "  and not a bundle the change does not touch" bash -c '! grep -q "^bundle pg" out.txt'
+sed 's/"azure-postgres-flexible"/"azure-postgres-flexibel"/' diff.conf >typo.conf
+check "catalog diff --config: a profile neither catalog knows is refused (3), not 'no difference'" \
+	status 3 "$RW" catalog diff "$SRC/roots" pub --from 2025-01-01 --config typo.conf
+check "  naming the file, line, bundle and profile" \
+	grep -q "typo.conf:3: bundle 'pg': profile 'azure-postgres-flexibel' is in neither catalog" err.txt
 
 # The retirement case.
 check "a MySQL Single Server bundle after the retirement" status 0 "$RW" bundle --roots-dir "$SRC/roots" --profile azure-mysql-single --at 2024-10-01 --output single.pem

@@ -91,6 +91,8 @@ chmod 600 "$T/pw" "$T/badpw"
 verdicts
 check "jks with its own password: verifies now" [ "$(rule bundle "$T/own.jks")" = PASS ]
 check "jks with its own password: WARN at the step" [ "$(rule bundle-step "$T/own.jks")" = WARN ]
+check "jks with its own password: the password appears nowhere in the output" \
+	bash -c "! grep -q S3cretStore \"\$1\"" _ "$T/out.json"
 "$BIN" probe --json --password-file "$T/badpw" --bundle "$T/own.jks" "$URL" >"$T/out.json"
 verdicts
 check "jks with a wrong password: UNKNOWN for that bundle" [ "$(rule bundle "$T/own.jks")" = UNKNOWN ]
@@ -108,5 +110,7 @@ verdicts
 check "--config jks bundle (password_file): verifies now" [ "$(rule bundle "$T/app.jks")" = PASS ]
 check "--config jks bundle: named as a JKS trustStore" grep -q "trustStore=$T/app.jks -Djavax.net.ssl.trustStoreType=JKS" "$T/out.json"
 check "--config jks bundle: as sync writes it at the step (B + retiring A): PASS" [ "$(rule bundle-step "$T/app.jks")" = PASS ]
+check "--config jks bundle: its password_file's password appears nowhere in the output" \
+	bash -c "! grep -q S3cretStore \"\$1\"" _ "$T/out.json"
 
 [ "$fails" -eq 0 ]

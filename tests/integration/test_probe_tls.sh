@@ -24,22 +24,6 @@ cleanup() {
 trap cleanup EXIT
 probe_fixture "$T/pki"
 export ROOTWARDEN_ROOTS_DIR=$T/pki/roots
-wait_port() {
-	for _ in $(seq 1 100); do
-		python3 -c "import socket; socket.create_connection(('127.0.0.1',$1),0.2).close()" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
-}
-# s_server LEAF VERSIONFLAG [CHAIN] -> $PORT (s_server sends -cert_chain as the file orders it)
-s_server() {
-	PORT=$(free_port)
-	openssl s_server -accept "127.0.0.1:$PORT" -cert "$T/pki/$1" -key "$T/pki/leaf-key.pem" $2 \
-		${3:+-cert_chain "$T/pki/$3"} \
-		-cipher DEFAULT:@SECLEVEL=0 -quiet </dev/null >/dev/null 2>&1 &
-	PIDS+=($!)
-	wait_port "$PORT"
-}
 g_server() { # CERT PRIORITY
 	PORT=$(free_port)
 	gnutls-serv --port "$PORT" --x509certfile "$T/pki/$1" --x509keyfile "$T/pki/leaf-key.pem" \

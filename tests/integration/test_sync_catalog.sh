@@ -46,7 +46,7 @@ catalog = { url = "file://$T/www/catalog.tar"; keys = [ "$pin" ]; };
 bundles = ( { name = "app"; path = "$T/out/app.pem"; profiles = [ "azure-mysql-flexible" ]; } );
 EOC
 run() { "$RW" sync --config rw.conf --roots-dir "$T/shipped" >out.txt 2>&1; }
-cev() { grep -c "^catalog-updated" events.log 2>/dev/null || echo 0; }
+cev() { local n; n=$(grep -c "^catalog-updated" events.log 2>/dev/null); echo "${n:-0}"; }
 
 run; rc=$?
 check "a newer signed catalog is accepted (exit 5: the bundle was written)" [ "$rc" -eq 5 ]
@@ -90,6 +90,15 @@ run; rc=$?
 check "a root in the update failing its pin: degraded, refused as pin-failed" both [ "$rc" -eq 6 ] -- grep -q "refused (pin-failed), quarantined" out.txt
 check "  the report names the root's file" grep -q "digicert-global-root-g3.pem" out.txt
 check "  nothing else changed" unchanged
+# A catalog signed and newer, but without the profile this configuration's bundle names: put in
+# place, it would stop every later run at the configuration (exit 3, --offline too).
+EDIT='sed -i "s/\"azure-mysql-flexible\"/\"azure-mysql-flex\"/g" catalog.conf' publish $((ver + 6))
+run; rc=$?
+check "a newer catalog this configuration cannot use: degraded (6), refused, quarantined" \
+	both [ "$rc" -eq 6 ] -- grep -q "refused (error), quarantined: catalog_version $((ver + 6)) is signed and newer, but the configuration cannot use it: rw.conf:[0-9]*: bundle 'app': unknown profile 'azure-mysql-flexible'" out.txt
+check "  nothing else changed" unchanged
+"$RW" sync --offline --config rw.conf --roots-dir "$T/shipped" >out.txt 2>&1
+check "  the next run (offline) still works with the catalog in use (exit 0)" [ $? -eq 0 ]
 check "  each refusal left a quarantine report with its verdict" bash -c 'for v in malformed conflict pin-failed; do grep -lq "\"verdict\": \"$v\"" state/quarantine/*.json || exit 1; done'
 sed -i "s/^catalog_version = .*/catalog_version = $((ver + 5));/" shipped/catalog.conf
 publish $((ver + 1))

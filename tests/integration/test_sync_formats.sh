@@ -81,7 +81,7 @@ check "killed after the directory's record, before its swap" [ $? -eq 137 ]
 run; rc=$?
 check "the next sync finishes every format (exit 5)" [ "$rc" -eq 5 ]
 check "the directory now holds the new set" [ "$(ls out/hashed | wc -l)" -ge 3 ]
-check "every due hook ran" grep -q "^hashed " hooks.log && grep -q "^java " hooks.log
+check "every due hook ran" both grep -q "^hashed " hooks.log -- grep -q "^java " hooks.log
 "$RW" sync --json --offline --config rw.conf --roots-dir "$SRC/roots" >out.json 2>/dev/null
 check "the JSON report holds no password" bash -c "! grep -q s3cret out.json"
 [ "$fails" -eq 0 ]

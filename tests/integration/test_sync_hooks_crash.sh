@@ -37,12 +37,13 @@ bundles = (
 EOC
 }
 run() { "$bin" sync --offline --config "$T/rw.conf" --roots-dir "$src/roots" >"$T/out.txt" 2>&1; }
-count() { grep -c "^$1\$" "$T/hooks.log" 2>/dev/null || echo 0; }
+# grep -c prints 0 itself when nothing matches (and exits 1); nothing only when the log is missing
+count() { local n; n=$(grep -c "^$1\$" "$T/hooks.log" 2>/dev/null); echo "${n:-0}"; }
 
 conf azure-china
 run
 check "first sync writes both bundles and runs both hooks (exit 5)" [ $? -eq 5 ]
-check "each hook ran once" [ "$(count a)" = 1 ] && [ "$(count b)" = 1 ]
+check "each hook ran once" both [ "$(count a)" = 1 ] -- [ "$(count b)" = 1 ]
 : >"$T/hooks.log"
 conf azure-mysql-flexible
 touch "$T/kill-once"
@@ -51,7 +52,7 @@ rc=$?
 check "sync was killed by the first hook (exit 137)" [ "$rc" -eq 137 ]
 check "both bundles were replaced before it died" grep -q "DigiCert Global Root G2" "$T/out/a.pem"
 check "both bundles were replaced before it died (b)" grep -q "DigiCert Global Root G2" "$T/out/b.pem"
-check "the hook of a ran, the hook of b did not" [ "$(count a)" = 1 ] && [ "$(count b)" = 0 ]
+check "the hook of a ran, the hook of b did not" both [ "$(count a)" = 1 ] -- [ "$(count b)" = 0 ]
 check "b's hook is recorded as pending" grep -q hook.sh "$T/state/hooks/b.json"
 run
 rc=$?
@@ -59,7 +60,7 @@ check "the next sync runs what was due (exit 0: no bundle changed)" [ "$rc" -eq 
 check "b's hook ran exactly once" [ "$(count b)" = 1 ]
 check "a's hook ran once more (it died before its success was recorded)" [ "$(count a)" = 2 ]
 check "the output says they are retries" grep -q "retry" "$T/out.txt"
-check "nothing is pending any more" [ ! -e "$T/state/hooks/a.json" ] && [ ! -e "$T/state/hooks/b.json" ]
+check "nothing is pending any more" both [ ! -e "$T/state/hooks/a.json" ] -- [ ! -e "$T/state/hooks/b.json" ]
 run
-check "a third sync changes nothing and runs no hook" [ $? -eq 0 ] && [ "$(count b)" = 1 ] && [ "$(count a)" = 2 ]
+check "a third sync changes nothing and runs no hook" both [ $? -eq 0 ] -- both [ "$(count b)" = 1 ] -- [ "$(count a)" = 2 ]
 [ "$fails" -eq 0 ]

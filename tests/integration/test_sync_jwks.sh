@@ -57,7 +57,7 @@ logged() {
 	return 1
 }
 run() { "$RW" sync --config rw.conf --roots-dir "$RW_SOURCE_DIR/roots" >out.txt 2>&1; }
-ev() { grep -c "^signing-keys-changed" events.log 2>/dev/null || echo 0; }
+ev() { local n; n=$(grep -c "^signing-keys-changed" events.log 2>/dev/null); echo "${n:-0}"; }
 
 run; rc=$?
 check "the first sync stores the key set (exit 0: no bundle)" [ "$rc" -eq 0 ]
@@ -149,10 +149,10 @@ check "metrics: two keys" grep -q '^rootwarden_jwks_keys{jwks="public"} 2$' out/
 printf '{"keys":[%s]}\n' "$JB" >www/keys.json
 touch fail-once
 run; rc=$?
-check "the old kid removed: an event, its hook failed (exit 1)" [ "$rc" -eq 1 ] && [ "$(ev)" = 2 ]
+check "the old kid removed: an event, its hook failed (exit 1)" both [ "$rc" -eq 1 ] -- [ "$(ev)" = 2 ]
 check "the event names the removed kid" grep -q "added= removed=kidA" events.log
 run; rc=$?
-check "the failed hook is retried on the next run (exit 0)" [ "$rc" -eq 0 ] && [ "$(ev)" = 3 ]
+check "the failed hook is retried on the next run (exit 0)" both [ "$rc" -eq 0 ] -- [ "$(ev)" = 3 ]
 check "the retry carries the same change" [ "$(tail -1 events.log)" = "signing-keys-changed jwks=public added= removed=kidA" ]
 run
 check "then nothing more" [ "$(ev)" = 3 ]
@@ -163,7 +163,7 @@ ROOTWARDEN_CRASH_AT=jwks-after-store run
 if [ $? -eq 137 ]; then
 	check "  (killed after the new key set was stored: not raised yet)" [ "$(ev)" = 3 ]
 	run
-	check "the next run raises signing-keys-changed for it, once" [ "$(ev)" = 4 ] &&
+	check "the next run raises signing-keys-changed for it, once" both [ "$(ev)" = 4 ] -- \
 		grep -q "added=kidA removed=$" events.log
 	run
 	check "  and not again" [ "$(ev)" = 4 ]

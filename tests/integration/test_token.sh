@@ -247,21 +247,45 @@ noleak "stdin" valid.jwt out.txt m.prom
 # no temporary file holds the token: none is left in TMPDIR or beside the metrics file, from a
 # file, the environment or a pipe
 mkdir -p tmp mdir
-for how in file env stdin; do
+# token_run HOW [WRAPPER...]: check token with the token from a file, the environment or a pipe
+token_run() {
+	local how=$1
+	shift
 	case $how in
-	file) TMPDIR=$work/tmp "$RW" check token --tenant $TID --token-file valid.jwt "${J[@]}" \
+	file) TMPDIR=$work/tmp "$@" "$RW" check token --tenant $TID --token-file valid.jwt "${J[@]}" \
 		--metrics-file mdir/m.prom >out.txt 2>&1 ;;
-	env) ROOTWARDEN_TEST_TOKEN=$TOK TMPDIR=$work/tmp "$RW" check token --tenant $TID \
+	env) ROOTWARDEN_TEST_TOKEN=$TOK TMPDIR=$work/tmp "$@" "$RW" check token --tenant $TID \
 		--token-env ROOTWARDEN_TEST_TOKEN "${J[@]}" --metrics-file mdir/m.prom >out.txt 2>&1 ;;
-	stdin) TMPDIR=$work/tmp "$RW" check token --tenant $TID "${J[@]}" \
+	stdin) TMPDIR=$work/tmp "$@" "$RW" check token --tenant $TID "${J[@]}" \
 		--metrics-file mdir/m.prom <valid.jwt >out.txt 2>&1 ;;
 	esac
+}
+for how in file env stdin; do
+	token_run $how
 	rc=$?
 	check "$how: exit 0" [ "$rc" = 0 ]
 	check "$how: nothing left in TMPDIR" [ -z "$(ls -A tmp)" ]
 	check "$how: nothing beside the metrics file" [ "$(ls -A mdir)" = m.prom ]
 	noleak "$how (temporary files)" valid.jwt out.txt mdir/m.prom
 done
+# ... nor one written and removed on the way: under strace (-y names each fd's file), no write to
+# a file carries any part of the token, whatever happens to that file afterwards
+if command -v strace >/dev/null && strace -f -qq -o /dev/null true 2>/dev/null; then
+	for how in file env stdin; do
+		# (LeakSanitizer cannot run under ptrace: the leak check is the runs' above)
+		token_run $how env "ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+			strace -f -y -qq -s 65536 -e trace=write,pwrite64,writev,pwritev -o "$work/trace.txt"
+		check "$how under strace: exit 0" [ $? = 0 ]
+		grep -E '^[0-9]+ +(write|pwrite64|writev|pwritev)\([0-9]+</' "$work/trace.txt" |
+			grep -v '</dev/' >"$work/file-writes.txt"
+		check "$how under strace: the writes were seen (the report into out.txt)" \
+			grep -q "out.txt>" "$work/file-writes.txt"
+		noleak "$how (every write to a file)" valid.jwt "$work/file-writes.txt"
+	done
+	rm -f "$work/trace.txt" "$work/file-writes.txt"
+else
+	echo "skip: no strace (or no ptrace here): writes to files not traced"
+fi
 "$RW" check token --tenant $TID --token-env NO_SUCH_VAR_RW "${J[@]}" >out.txt 2>&1
 check "--token-env of an unset variable (exit 3)" [ $? = 3 ]
 "$RW" check token --tenant $TID --token-file missing.jwt "${J[@]}" >out.txt 2>&1

@@ -53,6 +53,22 @@ static struct config *load(const char *extra)
 	return cfg;
 }
 
+/* The job a sync step runs in (sync_internal.h), over cfg's targets t, with its state directory
+ * open; the caller store_free()s j->st. */
+static void job_init(struct job *j, const struct config *cfg, struct targets *t,
+                     const struct sync_opts *o, struct sync_result *res)
+{
+	struct rw_err e = {{0}, 0};
+
+	memset(j, 0, sizeof(*j));
+	j->t = t;
+	j->cfg = cfg;
+	j->o = o;
+	j->res = res;
+	if (store_open(cfg->state_dir, 1, &j->st, &e) < 0)
+		fail_msg("%s", e.msg);
+}
+
 static void test_bundle_step_and_change_record(void **state)
 {
 	char text[2048], *hook = tu_path(dir, "hook.sh"), *log = tu_path(dir, "hook.log");
@@ -77,12 +93,7 @@ static void test_bundle_step_and_change_record(void **state)
 	         dir, hook);
 	cfg = load(text);
 	assert_int_equal(targets_build(cfg, roots, &t, &e), 0);
-	memset(&j, 0, sizeof(j));
-	j.t = t;
-	j.cfg = cfg;
-	j.o = &o;
-	j.res = &res;
-	assert_int_equal(store_open(cfg->state_dir, 1, &j.st, &e), 0);
+	job_init(&j, cfg, t, &o, &res);
 	res.bundles = calloc(2, sizeof(*res.bundles));
 	res.n_bundles = 1;
 	sync_bundle(&j, 0, &res.bundles[0]);
@@ -189,12 +200,7 @@ static void test_roots_step_verifies_and_quarantines(void **state)
 	         good, gc->sha256, bad, 1, dir);
 	cfg = load(text);
 	assert_int_equal(targets_build(cfg, roots, &t, &e), 0);
-	memset(&j, 0, sizeof(j));
-	j.t = t;
-	j.cfg = cfg;
-	j.o = &o;
-	j.res = &res;
-	assert_int_equal(store_open(cfg->state_dir, 1, &j.st, &e), 0);
+	job_init(&j, cfg, t, &o, &res);
 	assert_int_equal(fetch_global_init(&e), 0);
 	assert_int_equal(fetch_session_new(&j.fs, &e), 0);
 	assert_int_equal(sync_roots(&j, &e), 0);
