@@ -38,6 +38,7 @@ static const struct check_key probe_keys[] = {
         {"url", CHECK_KEY_STRING, 1},
         {"profile", CHECK_KEY_STRING, 0},
         {"bundle", CHECK_KEY_PATH, 0},
+        {"password_file", CHECK_KEY_PATH, 0},
         {NULL, 0, 0},
 };
 

@@ -10,9 +10,11 @@
  *   (name, type, required). config.c refuses a check whose kind is not in the table, a key the
  *   row does not list, a value of the wrong type, a relative path, a missing required key:
  *   "file:line: ...", RW_EXIT_INPUT.
- * - from_config() validates what types cannot (a policy name, a URL) and returns the kind's own
- *   spec (*spec, freed with the row's free). It runs when the target model is built (target.h),
- *   so `config check` and `sync` refuse the same configurations at load, with "file:line: ...".
+ * - from_config() validates what types cannot (a policy name, a URL, a profile the catalog cat
+ *   knows) and returns the kind's own spec (*spec, freed with the row's free). cat is the
+ *   targets' catalog (borrowed; it outlives the spec; NULL only where no kind needs it). It runs
+ * when the target model is built (target.h), so `config check` and `sync` refuse the same
+ * configurations at load, with "file:line: ...".
  * - run() performs the check from a spec: 0 with the findings filled (findings.h), or -1 with e
  *   when it could not check (a missing file, an unreachable server): the caller reports UNKNOWN
  *   with e's message. It never prints.
@@ -39,6 +41,7 @@
 #include "err.h"
 #include "findings.h"
 
+struct catalog;
 struct config;
 struct config_check;
 struct cmd_help;
@@ -70,8 +73,8 @@ struct check_kind {
 	const char *summary;
 	const struct cmd_help *help;  /* for 'check KIND --help' (cli.h) */
 	const struct check_key *keys; /* its settings in checks = (...); ends with name NULL */
-	int (*from_config)(const struct config *cfg, const struct config_check *cc, void **spec,
-	                   struct rw_err *e);
+	int (*from_config)(const struct config *cfg, const struct catalog *cat,
+	                   const struct config_check *cc, void **spec, struct rw_err *e);
 	int (*from_argv)(int argc, char **argv, void **spec, struct check_cli *cli,
 	                 struct rw_err *e);
 	int (*run)(const void *spec, struct findings *f, struct rw_err *e);
@@ -96,21 +99,21 @@ extern const struct cmd_help check_sqlserver_help;
 extern const struct cmd_help check_key_help;
 extern const struct cmd_help check_token_help;
 
-int check_sqlserver_from_config(const struct config *cfg, const struct config_check *cc,
-                                void **spec, struct rw_err *e);
+int check_sqlserver_from_config(const struct config *cfg, const struct catalog *cat,
+                                const struct config_check *cc, void **spec, struct rw_err *e);
 int check_sqlserver_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_sqlserver_free(void *spec);
-int check_key_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
-                          struct rw_err *e);
+int check_key_from_config(const struct config *cfg, const struct catalog *cat,
+                          const struct config_check *cc, void **spec, struct rw_err *e);
 int check_key_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_key_free(void *spec);
-int check_token_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
-                            struct rw_err *e);
+int check_token_from_config(const struct config *cfg, const struct catalog *cat,
+                            const struct config_check *cc, void **spec, struct rw_err *e);
 int check_token_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_token_free(void *spec);
 int check_probe_main(int argc, char **argv);
-int check_probe_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
-                            struct rw_err *e);
+int check_probe_from_config(const struct config *cfg, const struct catalog *cat,
+                            const struct config_check *cc, void **spec, struct rw_err *e);
 int check_probe_run(const void *spec, struct findings *f, struct rw_err *e);
 void check_probe_free(void *spec);
 

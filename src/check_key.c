@@ -7,9 +7,10 @@
 #include "config.h"
 #include "keyperm.h"
 
-int check_key_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
-                          struct rw_err *e)
+int check_key_from_config(const struct config *cfg, const struct catalog *cat,
+                          const struct config_check *cc, void **spec, struct rw_err *e)
 {
+	(void)cat;
 	struct key_spec *s = calloc(1, sizeof(*s));
 	const char *policy = config_check_str(cc, "policy");
 

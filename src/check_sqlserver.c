@@ -9,12 +9,13 @@
 #include "mssql_conf.h"
 #include "sqlcert.h"
 
-int check_sqlserver_from_config(const struct config *cfg, const struct config_check *cc,
-                                void **spec, struct rw_err *e)
+int check_sqlserver_from_config(const struct config *cfg, const struct catalog *cat,
+                                const struct config_check *cc, void **spec, struct rw_err *e)
 {
 	struct sqlserver_spec *s = calloc(1, sizeof(*s));
 
 	(void)cfg;
+	(void)cat;
 
 	if (s == NULL)
 		return err_set(e, RW_EXIT_FAILURE, "check '%s': out of memory", cc->name);

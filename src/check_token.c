@@ -9,9 +9,10 @@
 #include "config.h"
 #include "token_check.h"
 
-int check_token_from_config(const struct config *cfg, const struct config_check *cc, void **spec,
-                            struct rw_err *e)
+int check_token_from_config(const struct config *cfg, const struct catalog *cat,
+                            const struct config_check *cc, void **spec, struct rw_err *e)
 {
+	(void)cat;
 	struct token_spec *s = calloc(1, sizeof(*s));
 
 	if (s == NULL)

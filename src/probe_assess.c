@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "date.h"
 #include "emit.h"
+#include "fileio.h"
 #include "plan.h"
 #include "probe_assess.h"
 #include "servercert.h"
@@ -683,6 +684,7 @@ out:
 }
 
 int probe_check_configured(const char *url, const char *profile, const char *bundle,
+                           const char *password_file, const struct catalog *cat_in,
                            struct findings *f, struct rw_err *e)
 {
 	struct probe_url u;
@@ -692,15 +694,19 @@ int probe_check_configured(const char *url, const char *profile, const char *bun
 	struct probe_bundle b = {.path = bundle};
 	struct probe_assess_opts ao = {.profile = profile, .bundles = &b, .n_bundles = bundle != 0};
 	struct catalog *cat = NULL;
+	char *password = NULL;
 	int rc = -1;
 
 	rotation_opts_init(&ao.ro);
 	if (probe_url_parse(url, &u, e) < 0)
 		return -1;
-	if (cli_load_catalog(NULL, &cat, e) < 0)
+	if (cat_in == NULL && cli_load_catalog(NULL, &cat, e) < 0)
 		return -1;
-	ao.cat = cat;
-	if (profile && catalog_profile(cat, profile) == NULL) {
+	ao.cat = cat_in ? cat_in : cat;
+	if (password_file && file_read_password(password_file, 0, &password, e) < 0)
+		goto out;
+	b.password = password;
+	if (profile && catalog_profile(ao.cat, profile) == NULL) {
 		err_set(e, RW_EXIT_INPUT, "%s: unknown profile '%s'", url, profile);
 		goto out;
 	}
@@ -716,5 +722,9 @@ out:
 	probe_assessment_free(&a);
 	probe_result_free(&r);
 	catalog_free(cat);
+	if (password) {
+		gnutls_memset(password, 0, strlen(password));
+		free(password);
+	}
 	return rc;
 }

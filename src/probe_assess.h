@@ -77,11 +77,15 @@ void probe_assessment_free(struct probe_assessment *a);
 int probe_bundle_read(const char *path, const char *password, struct certlist *out,
                       enum probe_bundle_kind *kind, struct rw_err *e);
 
-/* The check sync runs for checks = ({ kind = "probe"; url; profile; bundle; }): probes url,
- * judges it with the installed catalog, the bundle (may be NULL) and the profile's timeline (may
- * be NULL). 0 = ran, findings appended (an unreachable server is an UNKNOWN finding); -1 = could
- * not run (bad URL, unreadable bundle, unknown profile), e says why. */
+/* The check sync runs for checks = ({ kind = "probe"; url; profile; bundle; password_file; }):
+ * probes url, judges it with catalog cat (sync's targets' catalog; NULL: the installed one), the
+ * bundle (may be NULL; a java-pkcs12 / jks store opened with the first line of password_file,
+ * NULL: EMIT_DEFAULT_PASSWORD) and the profile's timeline (may be NULL). 0 = ran, findings
+ * appended (an unreachable server, or a store that does not open, is an UNKNOWN finding); -1 =
+ * could not run (bad URL, unreadable password file, unknown profile), e says why. The password
+ * is wiped after use and appears in no finding or error. */
 int probe_check_configured(const char *url, const char *profile, const char *bundle,
-                           struct findings *f, struct rw_err *e);
+                           const char *password_file, const struct catalog *cat, struct findings *f,
+                           struct rw_err *e);
 
 #endif

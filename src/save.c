@@ -506,8 +506,9 @@ static int dir_swap(const char *tmp, const char *target, const char *parent, con
 		return err_set(e, RW_EXIT_FAILURE,
 		               "%s: cannot swap in the new directory: %s (it was left as it was)",
 		               target, strerror(errno));
-	/* No exchange on this file system: the old one aside, the new one in. */
-	if (asprintf(old, "%s/.%s.rw-old-XXXXXX", parent, base) < 0 || mkdtemp(*old) == NULL) {
+	/* No exchange on this file system: the old one aside (named as our temps are, so that a
+	 * later sweep removes it if a kill leaves it behind), the new one in. */
+	if (asprintf(old, "%s/.%s.rw-XXXXXX", parent, base) < 0 || mkdtemp(*old) == NULL) {
 		if (*old && errno != ENOMEM)
 			err_set(e, RW_EXIT_FAILURE, "%s: %s", parent, strerror(errno));
 		else

@@ -326,7 +326,7 @@ static int add_checks(struct targets *t, struct rw_err *e)
 			return err_set(e, RW_EXIT_INPUT,
 			               "%s:%d: check kind '%s' cannot run in sync", cfg->path,
 			               cc->line, cc->kind);
-		if (tc->kind->from_config(cfg, cc, &tc->spec, e) < 0) {
+		if (tc->kind->from_config(cfg, t->cat, cc, &tc->spec, e) < 0) {
 			if (strncmp(e->msg, cfg->path, strlen(cfg->path)) != 0)
 				err_prefix(e, cfg->path);
 			return -1;

@@ -27,6 +27,8 @@ cases=(
 	"syntax error|bundles = ( { name = \"a\" path = \"$T/out/a.pem\"; } );"
 	"hook not found|bundles = ( { name = \"a\"; path = \"$T/out/a.pem\"; profiles = [\"azure-china\"]; hooks = ( [\"$T/no-such-hook.sh\"] ); } );"
 	"metrics file in state_dir|metrics_file = \"$T/state/m.prom\";"
+	"probe check with an unknown profile|checks = ( { kind = \"probe\"; url = \"tls://127.0.0.1:1\"; profile = \"azure-nowhere\"; } );"
+	"probe check password_file without bundle|checks = ( { kind = \"probe\"; url = \"tls://127.0.0.1:1\"; password_file = \"$T/pw\"; } );"
 	"pin of a root file|roots = ( { id = \"mine\"; file = \"$T/root.pem\"; sha256 = \"$(printf '%064d' 1)\"; } );"
 )
 for c in "${cases[@]}"; do

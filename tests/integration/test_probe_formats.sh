@@ -113,4 +113,25 @@ check "--config jks bundle: as sync writes it at the step (B + retiring A): PASS
 check "--config jks bundle: its password_file's password appears nowhere in the output" \
 	bash -c "! grep -q S3cretStore \"\$1\"" _ "$T/out.json"
 
+# A sync probe check with a password-protected store: password_file opens it (before, the check
+# could only try changeit and the bundle was UNKNOWN); the password appears in no output.
+cat >"$T/sync.conf" <<CONF
+state_dir = "$T/syncstate";
+roots_dir = "$T/pki/roots";
+fetch = { catalog_roots = false; };
+bundles = ( { name = "app"; path = "$T/sync-app.pem"; profiles = [ "test-svc" ]; } );
+checks = (
+  { kind = "probe"; name = "own"; url = "$URL"; profile = "test-svc"; bundle = "$T/own.jks"; password_file = "$T/pw"; },
+  { kind = "probe"; name = "nopw"; url = "$URL"; profile = "test-svc"; bundle = "$T/own.jks"; }
+);
+CONF
+"$BIN" sync --config "$T/sync.conf" --metrics-file "$T/sync.prom" >"$T/sync.out" 2>&1
+check "sync probe check with password_file: the store opens (WARN at the step, as --password-file)" \
+	grep -q "check own (probe): WARNING: 1 WARN (bundle-step)" "$T/sync.out"
+check "sync probe check without it: the store does not open (UNKNOWN)" \
+	grep -q "check nopw (probe): UNKNOWN" "$T/sync.out"
+check "sync probe check: exported" grep -q '^rootwarden_check_status{check="probe",target="own"} 1$' "$T/sync.prom"
+check "sync probe check: the store's password appears nowhere" \
+	bash -c "! grep -rq S3cretStore \"\$1\" \"\$2\" \"\$3\"" _ "$T/sync.out" "$T/sync.prom" "$T/syncstate"
+
 [ "$fails" -eq 0 ]

@@ -29,7 +29,7 @@ static int load_check(const char *dir, const char *check, struct config **cfg, v
 	assert_int_equal((*cfg)->n_checks, 1);
 	*kind = check_kind_find((*cfg)->checks[0].kind);
 	assert_non_null(*kind);
-	return (*kind)->from_config(*cfg, &(*cfg)->checks[0], spec, e);
+	return (*kind)->from_config(*cfg, NULL, &(*cfg)->checks[0], spec, e);
 }
 
 static void test_key_kind(void **state)

@@ -207,12 +207,15 @@ static void test_check_configured(void **state)
 	findings_init(&f);
 	server_start(&s);
 	snprintf(url, sizeof(url), "postgres://127.0.0.1:%d", s.port);
-	assert_int_equal(probe_check_configured(url, "azure-postgres-flexible", NULL, &f, &e), 0);
+	assert_int_equal(
+	        probe_check_configured(url, "azure-postgres-flexible", NULL, NULL, NULL, &f, &e),
+	        0);
 	assert_int_equal(findings_find(&f, url, "tls")->verdict, V_FAIL);
-	assert_int_equal(probe_check_configured(url, "no-such-profile", NULL, &f, &e), -1);
+	assert_int_equal(probe_check_configured(url, "no-such-profile", NULL, NULL, NULL, &f, &e),
+	                 -1);
 	assert_non_null(strstr(e.msg, "no-such-profile"));
 	err_clear(&e);
-	assert_int_equal(probe_check_configured("gopher://x", NULL, NULL, &f, &e), -1);
+	assert_int_equal(probe_check_configured("gopher://x", NULL, NULL, NULL, NULL, &f, &e), -1);
 	assert_non_null(strstr(e.msg, "gopher://x: "));
 	server_stop(&s);
 	findings_free(&f);
