@@ -2,6 +2,7 @@
 #   check DESCRIPTION COMMAND...   runs COMMAND, prints "ok   DESCRIPTION" or "FAIL DESCRIPTION"
 #   pass / fail DESCRIPTION        the same, by hand
 #   check DESCRIPTION both A... -- B...   one check for two commands (A, then B)
+#   check DESCRIPTION not COMMAND...      passes when COMMAND fails
 # $fails counts the failures; a test ends with: [ "$fails" -eq 0 ] (or its own summary).
 fails=0
 pass() { echo "ok   $*"; }
@@ -9,6 +10,7 @@ fail() {
 	echo "FAIL $*"
 	fails=$((fails + 1))
 }
+not() { ! "$@"; }
 check() {
 	local what=$1
 	shift

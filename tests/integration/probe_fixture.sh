@@ -121,3 +121,19 @@ for f in d["findings"]:
         print(f["verdict"]); break
 else: print("none")' "$@"
 }
+
+# probe_test_setup: the usual start of a probe test: a temporary directory $T, removed at exit
+# after the servers whose pids the test adds to PIDS are killed, the test PKI in $T/pki and its
+# catalog as ROOTWARDEN_ROOTS_DIR.
+probe_test_setup() {
+	T=$(mktemp -d)
+	PIDS=()
+	trap probe_test_cleanup EXIT
+	probe_fixture "$T/pki"
+	export ROOTWARDEN_ROOTS_DIR=$T/pki/roots
+}
+probe_test_cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	wait 2>/dev/null
+	rm -rf "$T"
+}

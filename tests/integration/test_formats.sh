@@ -92,7 +92,6 @@ for f in $FORMATS; do
 	bundle "$f" "out/$f" $(opts_for "$f") -q
 	check "$f: written (status 0)" test "$?" = 0
 done
-not() { ! "$@"; }
 total=$(($(ls in | wc -l) + 1)) # the generated roots and the profile's one root
 
 # ---- openssl-directory vs openssl rehash --------------------------------------------------------

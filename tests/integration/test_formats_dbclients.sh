@@ -13,7 +13,6 @@ command -v certtool >/dev/null || { echo "skip: certtool missing"; exit 77; }
 source "$SRC/tests/integration/safe_tmpdir.sh"
 source "$SRC/tests/integration/checklib.sh"
 source "$SRC/tests/integration/probe_fixture.sh"
-not() { ! "$@"; }
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 MYSQLD=$(command -v mariadbd || command -v mysqld || ls /usr/sbin/mariadbd 2>/dev/null)

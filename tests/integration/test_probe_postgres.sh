@@ -14,7 +14,6 @@ command -v certtool >/dev/null || { echo "skip: certtool missing"; exit 77; }
 source "$SRC/tests/integration/safe_tmpdir.sh"
 source "$SRC/tests/integration/checklib.sh"
 source "$SRC/tests/integration/probe_fixture.sh"
-not() { ! "$@"; }
 
 T=$(mktemp -d)
 RUNAS=()

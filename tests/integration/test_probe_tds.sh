@@ -11,19 +11,9 @@ command -v python3 >/dev/null && command -v certtool >/dev/null || { echo "skip:
 source "$SRC/tests/integration/safe_tmpdir.sh"
 source "$SRC/tests/integration/checklib.sh"
 source "$SRC/tests/integration/probe_fixture.sh"
-not() { ! "$@"; }
 echo "note: the server here is a stand-in for SQL Server (tds_standin.py), not SQL Server itself"
 
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-probe_fixture "$T/pki"
-export ROOTWARDEN_ROOTS_DIR=$T/pki/roots
+probe_test_setup
 # standin CERT [options] -> prints the port
 standin() {
 	local port cert=$1

@@ -12,18 +12,8 @@ done
 source "$SRC/tests/integration/safe_tmpdir.sh"
 source "$SRC/tests/integration/checklib.sh"
 source "$SRC/tests/integration/probe_fixture.sh"
-not() { ! "$@"; }
 
-T=$(mktemp -d)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	wait 2>/dev/null
-	rm -rf "$T"
-}
-trap cleanup EXIT
-probe_fixture "$T/pki"
-export ROOTWARDEN_ROOTS_DIR=$T/pki/roots
+probe_test_setup
 g_server() { # CERT PRIORITY
 	PORT=$(free_port)
 	gnutls-serv --port "$PORT" --x509certfile "$T/pki/$1" --x509keyfile "$T/pki/leaf-key.pem" \
